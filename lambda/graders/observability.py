@@ -1,0 +1,90 @@
+"""Structured logs and CloudWatch reward metrics (EMF) shared by every grader Lambda.
+
+Each batch emits, under namespace ``BedrockRFT`` and dimension ``grader``:
+``Reward`` (every item's score, so CloudWatch keeps the distribution), ``BatchSize``,
+``ItemsGraded``, ``ItemsTimedOut``, ``ItemsMalformed`` and one ``Check.<name>`` value per
+per-check metric averaged over the batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from typing import Any, Callable
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from .contract import BatchError, Deadline, GradeFn, grade_batch
+
+METRICS_NAMESPACE = "BedrockRFT"
+# EMF accepts at most 100 values per metric per document.
+MAX_VALUES_PER_FLUSH = 100
+
+
+def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Callable[[Any, Any], list[dict]]:
+    """A Lambda handler that grades a batch with ``grade_one`` and reports metrics.
+
+    ``grade_one`` may be a factory (zero-argument callable) so heavy set-up happens on the
+    first invocation, not at import.
+    """
+    logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
+    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
+                      service=f"rft-grader-{grader}")
+    resolved: list[GradeFn] = []
+
+    def handler(event: Any, context: Any = None) -> list[dict]:
+        if not resolved:
+            resolved.append(grade_one() if _is_factory(grade_one) else grade_one)
+        try:
+            results = grade_batch(event, resolved[0], grader=grader, deadline=Deadline(context))
+        except BatchError as exc:
+            logger.error("rejected batch", extra={"reason": str(exc)})
+            raise
+        _report(metrics, grader, results)
+        logger.info("graded batch", extra={"grader": grader, "items": len(results),
+                                           "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
+        return results
+
+    handler.grader = grader  # type: ignore[attr-defined]
+    return handler
+
+
+def _is_factory(fn: Callable) -> bool:
+    return getattr(fn, "is_grader_factory", False)
+
+
+def grader_factory(fn: Callable[[], GradeFn]) -> Callable[[], GradeFn]:
+    """Mark a zero-argument function as building the grade function lazily."""
+    fn.is_grader_factory = True  # type: ignore[attr-defined]
+    return fn
+
+
+def _mean(values: Any) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
+    metrics.add_dimension(name="grader", value=grader)
+    check_values: dict[str, list[float]] = defaultdict(list)
+    counts = {"ItemsTimedOut": 0, "ItemsMalformed": 0}
+    for index, res in enumerate(results):
+        if index and index % MAX_VALUES_PER_FLUSH == 0:
+            metrics.flush_metrics()
+            metrics.add_dimension(name="grader", value=grader)
+        metrics.add_metric(name="Reward", unit=MetricUnit.NoUnit, value=res["aggregate_reward_score"])
+        for entry in res.get("metrics_list", ()):
+            check_values[entry["name"]].append(entry["value"])
+            if entry["name"] == "timed_out":
+                counts["ItemsTimedOut"] += 1
+            elif entry["name"] == "malformed":
+                counts["ItemsMalformed"] += 1
+    metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=len(results))
+    metrics.add_metric(name="ItemsGraded", unit=MetricUnit.Count,
+                       value=len(results) - counts["ItemsTimedOut"])
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for name, values in list(check_values.items())[:50]:  # keep the EMF document bounded
+        metrics.add_metric(name=f"Check.{name}", unit=MetricUnit.NoUnit, value=_mean(values))
+    metrics.flush_metrics()
