@@ -1,0 +1,375 @@
+"""The typed pipeline configuration: one validated ``EnvironmentConfig`` per environment.
+
+``config/environments.json`` holds ``defaults`` and per-environment overrides (deep-merged).
+Every problem is reported at once, each naming the field and what is allowed, so a bad
+configuration fails ``cdk synth`` with a message instead of a half-built stack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG_FILE = REPO_ROOT / "config" / "environments.json"
+
+RFT_REGIONS = ("us-east-1",)
+GRADERS = ("math", "format", "judge", "composite")
+JUDGE_RUBRICS = ("instruction_following", "summarization", "reasoning", "rag_faithfulness", "custom")
+REASONING_EFFORTS = ("low", "medium", "high")
+CALLER_ACCOUNT = "caller"  # use the deploying credentials' account (never for production)
+PRODUCTION_NAMES = ("prod", "production")
+
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_S3_URI = re.compile(r"^s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](/.*)?$")
+# A foundation-model id, a cross-region inference profile id, or either one's ARN.
+_MODEL_ID = re.compile(r"^(arn:aws:bedrock:[a-z0-9-]*:\d{0,12}:(foundation-model|inference-profile)/)?"
+                       r"[a-z0-9-]+\.[A-Za-z0-9.:_-]+$")
+_METADATA_FILTER_KEYS = {"equals", "notEquals", "andAll", "orAll"}
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; ``problems`` lists every field at fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid pipeline configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    epoch_count: int
+    batch_size: int
+    learning_rate: float
+    training_sample_per_prompt: int
+    max_prompt_length: int
+    inference_max_tokens: int
+    reasoning_effort: str
+    eval_interval: int
+
+    def to_api(self) -> dict[str, Any]:
+        """``rftConfig.hyperParameters`` exactly as CreateModelCustomizationJob spells it."""
+        return {
+            "epochCount": self.epoch_count,
+            "batchSize": self.batch_size,
+            "learningRate": self.learning_rate,
+            "trainingSamplePerPrompt": self.training_sample_per_prompt,
+            "maxPromptLength": self.max_prompt_length,
+            "inferenceMaxTokens": self.inference_max_tokens,
+            "reasoningEffort": self.reasoning_effort,
+            "evalInterval": self.eval_interval,
+        }
+
+
+@dataclass(frozen=True)
+class InvocationLogs:
+    s3_uri: str
+    use_prompt_response: bool = False
+    request_metadata_filters: Mapping[str, Any] | None = None
+
+    @property
+    def bucket_name(self) -> str:
+        return self.s3_uri[len("s3://"):].split("/", 1)[0]
+
+    def to_api(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"usePromptResponse": self.use_prompt_response,
+                                  "invocationLogSource": {"s3Uri": self.s3_uri}}
+        if self.request_metadata_filters:
+            config["requestMetadataFilters"] = dict(self.request_metadata_filters)
+        return config
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    training: str | None  # repository-relative JSONL path, uploaded to the data bucket
+    validation: str | None = None
+    invocation_logs: InvocationLogs | None = None
+
+    def local_files(self) -> list[Path]:
+        return [REPO_ROOT / p for p in (self.training, self.validation) if p]
+
+
+@dataclass(frozen=True)
+class JudgeConfig:
+    model_id: str
+    rubric: str
+    custom_rubric: str | None = None
+
+
+@dataclass(frozen=True)
+class FormatConfig:
+    scoring: str = "fraction"
+    loose: bool = False
+    default_constraints: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class CompositeConfig:
+    weights: Mapping[str, float]
+    default_graders: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ModelDeploymentConfig:
+    enabled: bool = False
+    retain_on_delete: bool = False
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    project: str
+    account: str | None  # None: the deploying credentials' account (CDK_DEFAULT_ACCOUNT)
+    region: str
+    base_model_id: str
+    dataset: DatasetConfig
+    grader: str
+    judge: JudgeConfig
+    format: FormatConfig
+    composite: CompositeConfig
+    hyperparameters: Hyperparameters
+    start_training: bool
+    data_kms_key: bool
+    notification_emails: tuple[str, ...] = field(default_factory=tuple)
+    model_deployment: ModelDeploymentConfig = field(default_factory=ModelDeploymentConfig)
+
+    @property
+    def stack_prefix(self) -> str:
+        """``Rft`` + environment, e.g. stacks ``RftData-dev``, ``RftTraining-dev``."""
+        return self.project.capitalize()
+
+    def stack_name(self, part: str) -> str:
+        return f"{self.stack_prefix}{part}-{self.name}"
+
+
+def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Reader:
+    """Reads typed fields out of a raw mapping, collecting one message per problem."""
+
+    def __init__(self, raw: Mapping[str, Any], path: str, problems: list[str]) -> None:
+        self.raw, self.path, self.problems = raw, path, problems
+
+    def fail(self, key: str, value: Any, allowed: str) -> None:
+        self.problems.append(f"{self.path}.{key}: {value!r} is not allowed: {allowed}")
+
+    def child(self, key: str) -> "_Reader":
+        value = self.raw.get(key, {})
+        if not isinstance(value, Mapping):
+            self.fail(key, value, "must be an object")
+            value = {}
+        return _Reader(value, f"{self.path}.{key}", self.problems)
+
+    def unknown(self, known: set[str]) -> None:
+        for key in sorted(set(self.raw) - known):
+            self.problems.append(f"{self.path}.{key}: unknown setting (known: {', '.join(sorted(known))})")
+
+    def integer(self, key: str, low: int, high: int | None = None) -> int:
+        value = self.raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
+            self.fail(key, value, f"an integer from {low} to {high}" if high else f"an integer >= {low}")
+            return low
+        return value
+
+    def number(self, key: str, low: float, high: float) -> float:
+        value = self.raw.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            self.fail(key, value, f"a number from {low:g} to {high:g}")
+            return low
+        return float(value)
+
+    def choice(self, key: str, choices: tuple[str, ...], default: str | None = None) -> str:
+        value = self.raw.get(key, default)
+        if value not in choices:
+            self.fail(key, value, "one of " + ", ".join(choices))
+            return choices[0]
+        return value
+
+    def boolean(self, key: str, default: bool = False) -> bool:
+        value = self.raw.get(key, default)
+        if not isinstance(value, bool):
+            self.fail(key, value, "true or false")
+            return default
+        return value
+
+    def text(self, key: str, pattern: re.Pattern[str] | None = None, allowed: str = "a string",
+             optional: bool = False) -> str | None:
+        value = self.raw.get(key)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or (pattern and not pattern.match(value)):
+            self.fail(key, value, allowed)
+            return None
+        return value
+
+
+def _hyperparameters(r: _Reader) -> Hyperparameters:
+    r.unknown({"epochCount", "batchSize", "learningRate", "trainingSamplePerPrompt", "maxPromptLength",
+               "inferenceMaxTokens", "reasoningEffort", "evalInterval"})
+    return Hyperparameters(
+        epoch_count=r.integer("epochCount", 1, 50),
+        batch_size=r.integer("batchSize", 16, 512),
+        learning_rate=r.number("learningRate", 1e-7, 1e-3),
+        training_sample_per_prompt=r.integer("trainingSamplePerPrompt", 2, 16),
+        max_prompt_length=r.integer("maxPromptLength", 1),
+        inference_max_tokens=r.integer("inferenceMaxTokens", 1),
+        reasoning_effort=r.choice("reasoningEffort", REASONING_EFFORTS),
+        eval_interval=r.integer("evalInterval", 1, 100),
+    )
+
+
+def _dataset(r: _Reader) -> DatasetConfig:
+    r.unknown({"training", "validation", "invocationLogs"})
+    logs = None
+    if "invocationLogs" in r.raw:
+        lr = r.child("invocationLogs")
+        lr.unknown({"s3Uri", "usePromptResponse", "requestMetadataFilters"})
+        filters = lr.raw.get("requestMetadataFilters")
+        if filters is not None and (not isinstance(filters, Mapping) or len(filters) != 1
+                                    or set(filters) - _METADATA_FILTER_KEYS):
+            lr.fail("requestMetadataFilters", filters,
+                    "one of {equals: {k: v}}, {notEquals: {k: v}}, {andAll: [...]}, {orAll: [...]}")
+        logs = InvocationLogs(
+            s3_uri=lr.text("s3Uri", _S3_URI, "an s3://bucket/prefix URI") or "",
+            use_prompt_response=lr.boolean("usePromptResponse"),
+            request_metadata_filters=filters)
+    training = r.text("training", optional=True)
+    validation = r.text("validation", optional=True)
+    if (training is None) == (logs is None):
+        r.problems.append(f"{r.path}: set exactly one of 'training' (a JSONL file) or 'invocationLogs'")
+    for key, rel in (("training", training), ("validation", validation)):
+        if rel and not (REPO_ROOT / rel).is_file():
+            r.fail(key, rel, "a JSONL file that exists, relative to the repository root")
+        elif rel and not rel.endswith(".jsonl"):
+            r.fail(key, rel, "a .jsonl file")
+    return DatasetConfig(training=training, validation=validation, invocation_logs=logs)
+
+
+def _composite(r: _Reader) -> CompositeConfig:
+    r.unknown({"weights", "defaultGraders"})
+    components = ("math", "format", "judge")
+    weights = r.raw.get("weights", {})
+    if (not isinstance(weights, Mapping) or not weights or set(weights) - set(components)
+            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
+            or sum(weights.values()) <= 0):
+        r.fail("weights", weights, "an object of non-negative numbers keyed by math, format, judge, not all 0")
+        weights = {"math": 1.0}
+    defaults = r.raw.get("defaultGraders", list(weights))
+    if not isinstance(defaults, list) or not defaults or any(g not in components for g in defaults):
+        r.fail("defaultGraders", defaults, "a non-empty list drawn from math, format, judge")
+        defaults = ["math"]
+    return CompositeConfig(weights={k: float(v) for k, v in weights.items()}, default_graders=tuple(defaults))
+
+
+def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list[str]) -> EnvironmentConfig:
+    r = _Reader(raw, f"environments.{name}", problems)
+    r.unknown({"account", "region", "baseModelId", "dataset", "grader", "judge", "format", "composite",
+               "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment"})
+    if not _ENV_NAME.match(name):
+        problems.append(f"environments.{name}: environment names are 1-20 lowercase letters, digits or '-'")
+    account = r.raw.get("account")
+    if account == CALLER_ACCOUNT and name in PRODUCTION_NAMES:
+        r.fail("account", account, "production needs an explicit 12-digit account id")
+    elif account != CALLER_ACCOUNT and not (isinstance(account, str) and _ACCOUNT.match(account)):
+        r.fail("account", account, f"a 12-digit account id, or '{CALLER_ACCOUNT}' outside production")
+    region = r.raw.get("region")
+    if region not in RFT_REGIONS:
+        r.fail("region", region, "Bedrock reinforcement fine-tuning (Nova 2 Lite) is offered only in "
+               + ", ".join(RFT_REGIONS))
+    judge = r.child("judge")
+    judge.unknown({"modelId", "rubric", "customRubric"})
+    rubric = judge.choice("rubric", JUDGE_RUBRICS)
+    custom = judge.text("customRubric", optional=True)
+    if rubric == "custom" and not custom:
+        judge.fail("customRubric", custom, "the rubric text, required when rubric is 'custom'")
+    fmt = r.child("format")
+    fmt.unknown({"scoring", "loose", "defaultConstraints"})
+    default_constraints = fmt.raw.get("defaultConstraints")
+    if default_constraints is not None and not isinstance(default_constraints, Mapping):
+        fmt.fail("defaultConstraints", default_constraints, "an object with instruction_id_list/kwargs "
+                 "and/or constraints")
+    notifications = r.child("notifications")
+    notifications.unknown({"emails"})
+    emails = notifications.raw.get("emails", [])
+    if not isinstance(emails, list) or any(not isinstance(e, str) or not _EMAIL.match(e) for e in emails):
+        notifications.fail("emails", emails, "a list of e-mail addresses")
+        emails = []
+    deployment = r.child("modelDeployment")
+    deployment.unknown({"enabled", "retainOnDelete"})
+    return EnvironmentConfig(
+        name=name,
+        project=project,
+        account=None if account == CALLER_ACCOUNT else account,
+        region=region if isinstance(region, str) else "",
+        base_model_id=r.text("baseModelId", _MODEL_ID, "a Bedrock foundation-model id or ARN") or "",
+        dataset=_dataset(r.child("dataset")),
+        grader=r.choice("grader", GRADERS),
+        judge=JudgeConfig(model_id=judge.text("modelId", _MODEL_ID, "a Bedrock model id, inference profile "
+                                              "id or ARN") or "", rubric=rubric, custom_rubric=custom),
+        format=FormatConfig(scoring=fmt.choice("scoring", ("fraction", "all_or_nothing"), "fraction"),
+                            loose=fmt.boolean("loose"), default_constraints=default_constraints),
+        composite=_composite(r.child("composite")),
+        hyperparameters=_hyperparameters(r.child("hyperparameters")),
+        start_training=r.boolean("startTraining"),
+        data_kms_key=r.boolean("dataKmsKey"),
+        notification_emails=tuple(emails),
+        model_deployment=ModelDeploymentConfig(enabled=deployment.boolean("enabled"),
+                                               retain_on_delete=deployment.boolean("retainOnDelete")),
+    )
+
+
+def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
+    """Validate a whole configuration document; raise :class:`ConfigError` listing every problem."""
+    problems: list[str] = []
+    unknown = set(document) - {"project", "defaults", "environments"}
+    problems += [f"{key}: unknown top-level setting" for key in sorted(unknown)]
+    project = document.get("project", "rft")
+    if not isinstance(project, str) or not re.match(r"^[a-z][a-z0-9]{1,15}$", project):
+        problems.append(f"project: {project!r} is not allowed: 2-16 lowercase letters or digits")
+        project = "rft"
+    defaults = document.get("defaults", {})
+    environments = document.get("environments")
+    if not isinstance(environments, Mapping) or not environments:
+        problems.append("environments: at least one environment is required")
+        environments = {}
+    configs = {}
+    for name, override in environments.items():
+        if not isinstance(override, Mapping):
+            problems.append(f"environments.{name}: must be an object")
+            continue
+        configs[name] = _environment(name, _deep_merge(defaults, override), project, problems)
+    if problems:
+        raise ConfigError(problems)
+    return configs
+
+
+def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, EnvironmentConfig]:
+    path = Path(path)
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: configuration file not found"]) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError([f"{path}: not valid JSON: {exc}"]) from None
+    if not isinstance(document, Mapping):
+        raise ConfigError([f"{path}: the configuration must be a JSON object"])
+    return parse_config(document)
+
+
+def select_environment(configs: Mapping[str, EnvironmentConfig], name: str) -> EnvironmentConfig:
+    if name not in configs:
+        raise ConfigError([f"env: {name!r} is not a configured environment (have: {', '.join(configs)})"])
+    return configs[name]
