@@ -1,0 +1,1 @@
+"""Stacks only wire constructs together; each takes the typed EnvironmentConfig."""

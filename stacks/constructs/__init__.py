@@ -1,0 +1,1 @@
+"""Constructs: one logical unit each, keyword-only props, resources exposed as attributes."""

@@ -1,0 +1,30 @@
+"""Stateful resources: the data bucket (and its key), kept apart so other stacks can be replaced freely."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from config.settings import EnvironmentConfig
+
+from .constructs.data_bucket import DataBucket
+
+
+def data_bucket_name(config: EnvironmentConfig, account: str) -> str:
+    """Deterministic, so other stacks refer to the bucket by name rather than by export."""
+    return f"{config.project}-{config.name}-data-{account}-{config.region}"
+
+
+class DataStack(cdk.Stack):
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path,
+                 **kwargs: object) -> None:
+        super().__init__(scope, id_, **kwargs)
+        self.data = DataBucket(self, "Data", bucket_name=data_bucket_name(config, self.account),
+                               datasets_dir=datasets_dir, customer_managed_key=config.data_kms_key)
+        training = config.dataset.training
+        cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
+        cdk.CfnOutput(self, "DatasetUri", value=self.data.training_uri(Path(training).name) if training
+                      else config.dataset.invocation_logs.s3_uri)
+        cdk.CfnOutput(self, "OutputUri", value=self.data.output_uri)

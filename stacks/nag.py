@@ -1,0 +1,61 @@
+"""Accepting a cdk-nag finding, next to the construct that causes it and with the reason why.
+
+cdk-nag 3 runs as a policy-validation plugin and every unacknowledged finding fails synth.
+Granular findings (IAM4, IAM5) must be acknowledged by their exact id, which embeds the
+resource as cdk-nag renders it (``<Logical.Arn>``, ``<AWS::AccountId>``): ``nag_text``
+reproduces that rendering so the ids are computed, never copied from a synth log.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+LATEST_PYTHON_RUNTIME_REASON = (
+    "Python 3.13 on purpose: the bundled dependencies are compiled to bytecode by a local python3.13 (no "
+    "Docker), and no 3.14 interpreter is available to the build; 3.13 is supported by Lambda until 2029.")
+
+
+def accept(construct: IConstruct, finding: str, reason: str) -> None:
+    """Acknowledge one finding id (e.g. ``AwsSolutions-L1``) on a construct and its children."""
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=finding, reason=reason))
+
+
+def accept_wildcard_resources(construct: IConstruct, resources: Iterable[Any], reason: str) -> None:
+    stack = cdk.Stack.of(construct)
+    for resource in resources:
+        accept(construct, f"AwsSolutions-IAM5[Resource::{nag_text(stack, resource)}]", reason)
+
+
+def accept_wildcard_actions(construct: IConstruct, actions: Iterable[str], reason: str) -> None:
+    for action in actions:
+        accept(construct, f"AwsSolutions-IAM5[Action::{action}]", reason)
+
+
+def accept_managed_policy(construct: IConstruct, policy_name: str, reason: str) -> None:
+    accept(construct, f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{policy_name}]", reason)
+
+
+def nag_text(stack: cdk.Stack, value: Any) -> str:
+    """A token-bearing string as cdk-nag prints it in a finding id."""
+    return _render(stack.resolve(value))
+
+
+def _render(node: Any) -> str:
+    if isinstance(node, str):
+        return node
+    if isinstance(node, dict) and len(node) == 1:
+        (function, argument), = node.items()
+        if function == "Ref":
+            return f"<{argument}>"
+        if function == "Fn::GetAtt":
+            return f"<{argument[0]}.{argument[1]}>"
+        if function == "Fn::Join":
+            separator, parts = argument
+            return separator.join(_render(part) for part in parts)
+        if function == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", r"<\1>", argument if isinstance(argument, str) else argument[0])
+    raise ValueError(f"cannot render {node!r} as cdk-nag does")

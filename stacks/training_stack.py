@@ -1,0 +1,62 @@
+"""The Bedrock service role and, when the configuration asks for it, the RFT training job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from config.settings import REPO_ROOT, EnvironmentConfig
+
+from .constructs.bedrock_service_role import BedrockServiceRole
+from .constructs.rft_training_job import RftTrainingJob
+from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
+from .data_stack import DataStack, data_bucket_name
+from .graders_stack import GRADER_SOURCE, grader_environment, grader_function_name
+from .inputs_fingerprint import inputs_fingerprint
+
+
+def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:
+    return f"s3://{bucket_name}/{TRAINING_PREFIX}{Path(local_path).name}" if local_path else None
+
+
+class TrainingStack(cdk.Stack):
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, data: DataStack,
+                 **kwargs: object) -> None:
+        super().__init__(scope, id_, **kwargs)
+        # By name, not by export: the stateful data stack never gets pinned by this stack's references.
+        bucket_name = data_bucket_name(config, self.account)
+        bucket = s3.Bucket.from_bucket_name(self, "DataBucket", bucket_name)
+        grader = lambda_.Function.from_function_name(self, "Grader", grader_function_name(config, config.grader))
+        logs = config.dataset.invocation_logs
+        self.service_role = BedrockServiceRole(
+            self, "BedrockServiceRole", bucket=bucket, training_prefix=TRAINING_PREFIX,
+            output_prefix=OUTPUT_PREFIX, grader=grader, data_key=data.data.key,
+            invocation_logs_bucket=logs.bucket_name if logs else None)
+        cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role.role_arn)
+        cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
+        self.job: RftTrainingJob | None = None
+        if not config.start_training:
+            cdk.CfnOutput(self, "JobArn", value="not started (set startTraining to true to train on deploy)")
+            return
+        self.job = RftTrainingJob(
+            self, "TrainingJob", job_name_prefix=f"{config.project}-{config.name}",
+            base_model_id=config.base_model_id, service_role=self.service_role.role, grader=grader,
+            training_data_uri=dataset_uri(bucket_name, config.dataset.training),
+            invocation_logs=logs.to_api() if logs else None,
+            validation_data_uri=dataset_uri(bucket_name, config.dataset.validation),
+            output_data_uri=f"s3://{bucket_name}/{OUTPUT_PREFIX}",
+            hyperparameters=config.hyperparameters.to_api(),
+            inputs_fingerprint=inputs_fingerprint(
+                dataset_files=config.dataset.local_files(), grader_dir=GRADER_SOURCE,
+                grader_settings={"grader": config.grader, **grader_environment(config, config.grader)},
+                root=REPO_ROOT),
+            tags={"rft:environment": config.name, "rft:grader": config.grader})
+        # The role's permissions must exist before Bedrock first assumes it.
+        self.job.resource.node.add_dependency(self.service_role.policy)
+        cdk.CfnOutput(self, "JobArn", value=self.job.job_arn)
+        cdk.CfnOutput(self, "JobName", value=self.job.job_name)
+        cdk.CfnOutput(self, "CustomModelName", value=self.job.custom_model_name)
