@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Entry point: read the configuration, validate it, build one environment's stacks, run cdk-nag.
 
-Context (``-c key=value`` or cdk.json): ``env`` (default ``dev``) picks the environment,
+Context (``-c key=value`` or cdk.json): ``env`` (default ``dev``, or ``all``) picks the environment,
 ``config`` the configuration file (default ``config/environments.json``).
 """
 
@@ -12,18 +12,33 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import DEFAULT_CONFIG_FILE, ConfigError, load_config, select_environment
+from config.settings import DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_config, select_environment
+from rft.dataset_validation import DatasetError, ensure_valid
 from stacks.pipeline import build_pipeline
+
+ALL_ENVIRONMENTS = "all"  # `-c env=all` synthesizes every environment (reviews, CI)
+
+
+def check_datasets(config: EnvironmentConfig) -> None:
+    """A bad row fails synth here, before anything is uploaded or a paid job is started."""
+    for path in config.dataset.local_files():
+        ensure_valid(path, grader=config.grader, max_prompt_length=config.hyperparameters.max_prompt_length,
+                     has_default_format_constraints=bool(config.format.default_constraints),
+                     composite_graders=config.composite.default_graders)
 
 
 def main() -> None:
     app = cdk.App()
     try:
         configs = load_config(app.node.try_get_context("config") or DEFAULT_CONFIG_FILE)
-        config = select_environment(configs, app.node.try_get_context("env") or "dev")
-    except ConfigError as exc:
+        wanted = app.node.try_get_context("env") or "dev"
+        selected = list(configs.values()) if wanted == ALL_ENVIRONMENTS else [select_environment(configs, wanted)]
+        for config in selected:
+            check_datasets(config)
+    except (ConfigError, DatasetError) as exc:
         sys.exit(f"cdk synth stopped: {exc}")
-    build_pipeline(app, config)
+    for config in selected:
+        build_pipeline(app, config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     app.synth()
 

@@ -16,7 +16,7 @@ from constructs import IConstruct
 
 LATEST_PYTHON_RUNTIME_REASON = (
     "Python 3.13 on purpose: the bundled dependencies are compiled to bytecode by a local python3.13 (no "
-    "Docker), and no 3.14 interpreter is available to the build; 3.13 is supported by Lambda until 2029.")
+    "Docker), and no 3.14 interpreter is available to the build; CPython 3.13 is maintained until October 2029.")
 
 
 def accept(construct: IConstruct, finding: str, reason: str) -> None:

@@ -1,0 +1,69 @@
+"""Checks at synth: cdk-nag is active and clean, cfn-lint is clean, bad configuration stops synth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_s3 as s3
+from cdk_nag import AwsSolutionsChecks
+
+from config.settings import REPO_ROOT
+
+from .conftest import CDK_CONTEXT, document_with
+
+
+def test_cdk_nag_fails_synth_on_an_unacknowledged_finding():
+    app = cdk.App(context=CDK_CONTEXT)
+    stack = cdk.Stack(app, "Careless", env=cdk.Environment(region="us-east-1"))
+    s3.Bucket(stack, "Open")  # no SSL-only policy, no access logs
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
+    with pytest.raises(RuntimeError, match="ValidationFailed") as failure:
+        app.synth()
+    assert "AwsSolutions-S10" in str(failure.value) and "AwsSolutions-S1'" in str(failure.value)
+
+
+def test_pipeline_synthesizes_with_no_unacknowledged_cdk_nag_finding(dev, prod, no_training):
+    # The fixtures call app.synth() with AwsSolutionsChecks registered; reaching here means it passed.
+    assert dev.raw["training"]["Resources"] and prod.raw["data"]["Resources"] and no_training.raw["graders"]
+
+
+def test_every_acknowledgement_is_a_specific_finding_on_a_specific_construct_with_a_reason(dev, prod):
+    for synthesized in (dev, prod):
+        assert synthesized.acknowledgements
+        for path, finding, reason in synthesized.acknowledgements:
+            assert path.count("/") >= 1, f"{finding} acknowledged for a whole stack"
+            assert finding not in {"Annotation::AwsSolutions-IAM5", "Annotation::AwsSolutions-IAM4"}, path
+            assert len(reason) >= 40, (path, finding, reason)
+        wildcard_resources = [f for _, f, _ in synthesized.acknowledgements if "[Resource::" in f]
+        assert all(not f.endswith("[Resource::*]") for f in wildcard_resources)
+
+
+def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, tmp_path):
+    paths = []
+    for label, synthesized in (("dev", dev), ("prod", prod)):
+        for part, template in synthesized.raw.items():
+            path = tmp_path / f"{label}-{part}.template.json"
+            path.write_text(json.dumps(template))
+            paths.append(str(path))
+    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
+    result = subprocess.run([cfn_lint, "--", *paths], capture_output=True, text=True, cwd=REPO_ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("overrides,message", [
+    ({"region": "eu-west-1"}, "environments.dev.region: 'eu-west-1' is not allowed: Bedrock reinforcement"),
+    ({"hyperparameters": {"batchSize": 8}}, "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512"),
+])
+def test_app_refuses_to_synthesize_a_bad_configuration(tmp_path, overrides, message):
+    config_file = tmp_path / "bad.json"
+    config_file.write_text(json.dumps(document_with(**overrides)))
+    result = subprocess.run([sys.executable, "app.py"], capture_output=True, text=True, cwd=REPO_ROOT,
+                            env={"CDK_CONTEXT_JSON": json.dumps({"config": str(config_file), "env": "dev"}),
+                                 "CDK_OUTDIR": str(tmp_path / "out"), "PATH": "/usr/bin:/bin"})
+    assert result.returncode != 0
+    assert "cdk synth stopped" in result.stderr and message in result.stderr

@@ -1,0 +1,110 @@
+"""The typed configuration: what loads, and the message each mistake gets."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from config.settings import DEFAULT_CONFIG_FILE, ConfigError, load_config, parse_config, select_environment
+
+BASE = json.loads(DEFAULT_CONFIG_FILE.read_text())
+
+
+def with_dev(**overrides):
+    document = copy.deepcopy(BASE)
+    document["environments"]["dev"].update(overrides)
+    return document
+
+
+def problems(document) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(document)
+    return caught.value.problems
+
+
+def test_shipped_configuration_loads_every_environment_typed():
+    configs = load_config()
+    assert set(configs) == {"dev", "staging", "prod"}
+    dev, prod = configs["dev"], configs["prod"]
+    assert dev.account is None and dev.region == "us-east-1" and dev.start_training is False
+    assert prod.account == "333333333333" and prod.start_training is True and prod.data_kms_key is True
+    assert prod.hyperparameters.epoch_count == 3 and prod.hyperparameters.batch_size == 64  # merged on defaults
+    assert prod.hyperparameters.to_api()["learningRate"] == 1e-05
+    assert prod.notification_emails == ("ml-team@example.com",)
+    assert dev.stack_name("Training") == "RftTraining-dev"
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("epochCount", 0, "hyperparameters.epochCount: 0 is not allowed: an integer from 1 to 50"),
+    ("epochCount", 51, "an integer from 1 to 50"),
+    ("batchSize", 513, "hyperparameters.batchSize: 513 is not allowed: an integer from 16 to 512"),
+    ("learningRate", 0.01, "hyperparameters.learningRate: 0.01 is not allowed: a number from 1e-07 to 0.001"),
+    ("trainingSamplePerPrompt", 1, "an integer from 2 to 16"),
+    ("reasoningEffort", "extreme", "reasoningEffort: 'extreme' is not allowed: one of low, medium, high"),
+    ("evalInterval", 101, "an integer from 1 to 100"),
+    ("maxPromptLength", "4096", "maxPromptLength: '4096' is not allowed: an integer >= 1"),
+    ("epochCount", True, "an integer from 1 to 50"),
+])
+def test_hyperparameters_out_of_range_name_the_field_and_the_range(field, value, message):
+    found = problems(with_dev(hyperparameters={field: value}))
+    assert any(message in p and p.startswith("environments.dev.hyperparameters.") for p in found), found
+
+
+def test_a_region_without_bedrock_rft_fails_with_a_clear_message():
+    assert problems(with_dev(region="us-west-2")) == [
+        "environments.dev.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning (Nova 2 Lite) "
+        "is offered only in us-east-1"]
+
+
+def test_production_must_name_its_account():
+    document = copy.deepcopy(BASE)
+    document["environments"]["prod"]["account"] = "caller"
+    assert any("environments.prod.account" in p and "explicit 12-digit" in p for p in problems(document))
+    assert any("a 12-digit account id" in p for p in problems(with_dev(account="12345")))
+
+
+def test_every_problem_is_reported_at_once_and_typos_are_caught():
+    found = problems(with_dev(grader="maths", startTraining="yes", hyperparamters={}, judge={"rubric": "vibes"}))
+    assert any(p.startswith("environments.dev.grader: 'maths'") for p in found)
+    assert any(p.startswith("environments.dev.startTraining: 'yes' is not allowed: true or false") for p in found)
+    assert any(p.startswith("environments.dev.hyperparamters: unknown setting") for p in found)
+    assert any(p.startswith("environments.dev.judge.rubric: 'vibes'") for p in found)
+
+
+def test_dataset_must_exist_and_exactly_one_source_is_set():
+    assert any("dataset.training: 'datasets/missing.jsonl'" in p
+               for p in problems(with_dev(dataset={"training": "datasets/missing.jsonl"})))
+    both = with_dev(dataset={"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}})
+    assert any("set exactly one of 'training'" in p for p in problems(both))
+
+
+def test_invocation_logs_are_typed_and_their_filters_checked():
+    document = copy.deepcopy(BASE)
+    document["defaults"]["dataset"] = {"invocationLogs": {
+        "s3Uri": "s3://my-logs/bedrock/", "usePromptResponse": True,
+        "requestMetadataFilters": {"equals": {"task": "math"}}}}
+    logs = parse_config(document)["dev"].dataset.invocation_logs
+    assert logs.bucket_name == "my-logs"
+    assert logs.to_api() == {"usePromptResponse": True, "invocationLogSource": {"s3Uri": "s3://my-logs/bedrock/"},
+                             "requestMetadataFilters": {"equals": {"task": "math"}}}
+    document["defaults"]["dataset"]["invocationLogs"]["requestMetadataFilters"] = {"like": {}}
+    assert any("requestMetadataFilters" in p for p in problems(document))
+
+
+def test_custom_rubric_needs_its_text_and_composite_weights_are_checked():
+    assert any("judge.customRubric" in p for p in problems(with_dev(judge={"rubric": "custom"})))
+    assert any("composite.weights" in p for p in problems(with_dev(composite={"weights": {"math": -1}})))
+    assert any("composite.weights" in p for p in problems(with_dev(composite={"weights": {"style": 1}})))
+
+
+def test_unknown_environment_and_unreadable_files_are_reported(tmp_path):
+    with pytest.raises(ConfigError, match="'qa' is not a configured environment"):
+        select_environment(load_config(), "qa")
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(ConfigError, match="not valid JSON"):
+        load_config(broken)
+    with pytest.raises(ConfigError, match="configuration file not found"):
+        load_config(tmp_path / "absent.json")
