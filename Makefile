@@ -21,7 +21,7 @@ synth:
 	npx cdk synth --quiet -c env=all
 
 lint:
-	$(VENV)/bin/cfn-lint -- cdk.out/*.template.json
+	$(VENV)/bin/cfn-lint -- cdk.out/*.template.json $(wildcard cdk.out/assembly-*/*.template.json)
 
 test:
 	$(PY) -m pytest

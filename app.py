@@ -12,11 +12,14 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_config, select_environment
+from config.settings import (DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_config, load_delivery,
+                             select_environment)
 from rft.dataset_validation import DatasetError, ensure_valid
+from stacks.delivery_pipeline_stack import DeliveryPipelineStack
 from stacks.pipeline import build_pipeline
 
-ALL_ENVIRONMENTS = "all"  # `-c env=all` synthesizes every environment (reviews, CI)
+ALL_ENVIRONMENTS = "all"  # `-c env=all`: every environment and the delivery pipeline (reviews, CI)
+DELIVERY = "delivery"  # `-c env=delivery`: only the cross-account delivery pipeline stack
 
 
 def check_datasets(config: EnvironmentConfig) -> None:
@@ -29,16 +32,24 @@ def check_datasets(config: EnvironmentConfig) -> None:
 
 def main() -> None:
     app = cdk.App()
+    config_file = app.node.try_get_context("config") or DEFAULT_CONFIG_FILE
+    wanted = app.node.try_get_context("env") or "dev"
     try:
-        configs = load_config(app.node.try_get_context("config") or DEFAULT_CONFIG_FILE)
-        wanted = app.node.try_get_context("env") or "dev"
-        selected = list(configs.values()) if wanted == ALL_ENVIRONMENTS else [select_environment(configs, wanted)]
+        configs = load_config(config_file)
+        delivery = load_delivery(config_file, configs) if wanted in (ALL_ENVIRONMENTS, DELIVERY) else None
+        if wanted == DELIVERY and delivery is None:
+            raise ConfigError(["delivery: the configuration has no 'delivery' section"])
+        selected = {ALL_ENVIRONMENTS: list(configs.values()), DELIVERY: []}.get(wanted) \
+            or [select_environment(configs, wanted)]
         for config in selected:
             check_datasets(config)
     except (ConfigError, DatasetError) as exc:
         sys.exit(f"cdk synth stopped: {exc}")
     for config in selected:
         build_pipeline(app, config)
+    if delivery is not None:
+        DeliveryPipelineStack(app, "RftDelivery", delivery=delivery, environments=configs,
+                              env=cdk.Environment(account=delivery.account, region=delivery.region))
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     app.synth()
 

@@ -147,6 +147,18 @@ class EnvironmentConfig:
         return f"{self.stack_prefix}{part}-{self.name}"
 
 
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """Where the CDK Pipelines stack runs and what it rolls out, in order."""
+
+    account: str
+    region: str
+    repository: str  # owner/name on GitHub
+    branch: str
+    connection_arn: str  # CodeConnections (CodeStar) connection to the repository
+    stages: tuple[str, ...]
+
+
 def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
@@ -335,7 +347,7 @@ def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
     """Validate a whole configuration document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
     unknown = set(document) - {"project", "defaults", "environments"}
-    problems += [f"{key}: unknown top-level setting" for key in sorted(unknown)]
+    problems += [f"{key}: unknown top-level setting" for key in sorted(unknown - {"delivery"})]
     project = document.get("project", "rft")
     if not isinstance(project, str) or not re.match(r"^[a-z][a-z0-9]{1,15}$", project):
         problems.append(f"project: {project!r} is not allowed: 2-16 lowercase letters or digits")
@@ -369,7 +381,43 @@ def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, Environment
     return parse_config(document)
 
 
+def load_delivery(path: Path | str, environments: Mapping[str, EnvironmentConfig]) -> DeliveryConfig | None:
+    return parse_delivery(json.loads(Path(path).read_text(encoding="utf-8")), environments)
+
+
 def select_environment(configs: Mapping[str, EnvironmentConfig], name: str) -> EnvironmentConfig:
     if name not in configs:
         raise ConfigError([f"env: {name!r} is not a configured environment (have: {', '.join(configs)})"])
     return configs[name]
+
+
+_CONNECTION_ARN = re.compile(r"^arn:aws:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[\w-]+$")
+_REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
+
+
+def parse_delivery(document: Mapping[str, Any], environments: Mapping[str, EnvironmentConfig]) -> DeliveryConfig | None:
+    """The ``delivery`` section (the cross-account pipeline), or None when there is none."""
+    raw = document.get("delivery")
+    if raw is None:
+        return None
+    problems: list[str] = []
+    r = _Reader(raw if isinstance(raw, Mapping) else {}, "delivery", problems)
+    r.unknown({"account", "region", "repository", "branch", "connectionArn", "stages"})
+    stages = r.raw.get("stages")
+    if not isinstance(stages, list) or not stages or any(s not in environments for s in stages):
+        r.fail("stages", stages, "a non-empty list of configured environments, in rollout order")
+        stages = []
+    for stage in stages:
+        if environments[stage].account is None:
+            problems.append(f"delivery.stages: environment {stage!r} uses the caller's account; a pipeline stage "
+                            "needs an explicit 12-digit account")
+    delivery = DeliveryConfig(
+        account=r.text("account", _ACCOUNT, "a 12-digit account id") or "",
+        region=r.choice("region", RFT_REGIONS),
+        repository=r.text("repository", _REPOSITORY, "owner/name of the GitHub repository") or "",
+        branch=r.text("branch", re.compile(r"^[\w./-]+$"), "a branch name") or "",
+        connection_arn=r.text("connectionArn", _CONNECTION_ARN, "a CodeConnections connection ARN") or "",
+        stages=tuple(stages))
+    if problems:
+        raise ConfigError(problems)
+    return delivery

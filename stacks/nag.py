@@ -59,3 +59,25 @@ def _render(node: Any) -> str:
         if function == "Fn::Sub":
             return re.sub(r"\$\{([^}]+)\}", r"<\1>", argument if isinstance(argument, str) else argument[0])
     raise ValueError(f"cannot render {node!r} as cdk-nag does")
+
+
+def accept_generated_wildcards(construct: IConstruct, reason: str) -> None:
+    """Acknowledge the wildcard grants in IAM policies that a CDK L3 construct (not us) generated.
+
+    Used only for constructs whose roles and grants CDK writes (CDK Pipelines): each wildcard
+    action and resource found in their policies is acknowledged on that policy with ``reason``.
+    """
+    stack = cdk.Stack.of(construct)
+    for child in construct.node.find_all():
+        if not isinstance(child, cdk.aws_iam.CfnPolicy):
+            continue
+        for statement in stack.resolve(child.policy_document).get("Statement", []):
+            actions = statement.get("Action", [])
+            accept_wildcard_actions(child, [a for a in _as_list(actions) if "*" in a], reason)
+            resources = [r for r in _as_list(statement.get("Resource", [])) if "*" in _render(r)]
+            for resource in resources:
+                accept(child, f"AwsSolutions-IAM5[Resource::{_render(resource)}]", reason)
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
