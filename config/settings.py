@@ -23,7 +23,7 @@ REASONING_EFFORTS = ("low", "medium", "high")
 CALLER_ACCOUNT = "caller"  # use the deploying credentials' account (never for production)
 PRODUCTION_NAMES = ("prod", "production")
 
-_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _S3_URI = re.compile(r"^s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](/.*)?$")
@@ -291,7 +291,8 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
     r.unknown({"account", "region", "baseModelId", "dataset", "grader", "judge", "format", "composite",
                "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment"})
     if not _ENV_NAME.match(name):
-        problems.append(f"environments.{name}: environment names are 1-20 lowercase letters, digits or '-'")
+        # No "-": events are matched to an environment's jobs by the name prefix "<project>-<env>-".
+        problems.append(f"environments.{name}: environment names are 1-20 lowercase letters or digits")
     account = r.raw.get("account")
     if account == CALLER_ACCOUNT and name in PRODUCTION_NAMES:
         r.fail("account", account, "production needs an explicit 12-digit account id")

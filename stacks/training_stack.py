@@ -1,4 +1,5 @@
-"""The Bedrock service role and, when the configuration asks for it, the RFT training job."""
+"""The Bedrock service role, the RFT training job when configured, and what follows the job:
+notification of its end, the optional deployment of its model, and the graders' dashboard and alarms."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from constructs import Construct
 from config.settings import REPO_ROOT, EnvironmentConfig
 
 from .constructs.bedrock_service_role import BedrockServiceRole
-from .constructs.rft_training_job import RftTrainingJob
 from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
+from .constructs.job_notifications import JobNotifications
+from .constructs.model_deployment import ModelDeployment, deployment_parameter_name
+from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
+from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import DataStack, data_bucket_name
-from .graders_stack import GRADER_SOURCE, grader_environment, grader_function_name
+from .graders_stack import GRADER_SOURCE, GRADER_SPECS, composite_uses_judge, grader_environment, grader_function_name
 from .inputs_fingerprint import inputs_fingerprint
 
 
@@ -38,6 +42,7 @@ class TrainingStack(cdk.Stack):
             invocation_logs_bucket=logs.bucket_name if logs else None)
         cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role.role_arn)
         cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
+        self._add_post_training(config)
         self.job: RftTrainingJob | None = None
         if not config.start_training:
             cdk.CfnOutput(self, "JobArn", value="not started (set startTraining to true to train on deploy)")
@@ -60,3 +65,28 @@ class TrainingStack(cdk.Stack):
         cdk.CfnOutput(self, "JobArn", value=self.job.job_arn)
         cdk.CfnOutput(self, "JobName", value=self.job.job_name)
         cdk.CfnOutput(self, "CustomModelName", value=self.job.custom_model_name)
+
+    def _add_post_training(self, config: EnvironmentConfig) -> None:
+        """Job-end notification, optional model deployment, grader dashboard and alarms."""
+        deploy = config.model_deployment.enabled
+        self.notifications = JobNotifications(
+            self, "JobNotifications", project=config.project, environment=config.name,
+            emails=config.notification_emails, deliver_to_topic=not deploy)  # else the deployer notifies
+        cdk.CfnOutput(self, "NotificationTopicArn", value=self.notifications.topic.topic_arn)
+        self.deployment: ModelDeployment | None = None
+        if deploy:
+            self.deployment = ModelDeployment(
+                self, "ModelDeployment", rule=self.notifications.rule, topic=self.notifications.topic,
+                parameter_name=deployment_parameter_name(config.project, config.name),
+                job_name_prefix=self.notifications.job_name_prefix,
+                retain_on_delete=config.model_deployment.retain_on_delete,
+                tags={"rft:project": config.project, "rft:environment": config.name})
+            cdk.CfnOutput(self, "DeploymentArnParameter", value=self.deployment.parameter_name)
+        token_graders = ["judge"] + (["composite"] if composite_uses_judge(config) else [])
+        dashboard_name = f"{config.project}-{config.name}-rft-graders"
+        self.monitoring = MonitoringDashboard(
+            self, "Monitoring", dashboard_name=dashboard_name, alarm_topic=self.notifications.topic,
+            grader_functions={kind: grader_function_name(config, kind) for kind in GRADER_SPECS},
+            token_graders=token_graders, job_grader=config.grader)
+        cdk.CfnOutput(self, "DashboardName", value=dashboard_name)
+        cdk.CfnOutput(self, "DashboardUrl", value=dashboard_url(config.region, dashboard_name))

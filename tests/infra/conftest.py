@@ -71,3 +71,11 @@ def prod() -> Synthesized:
 @pytest.fixture(scope="session")
 def no_training() -> Synthesized:
     return synthesize(json.dumps(document_with(startTraining=False)))
+
+
+@pytest.fixture(scope="session")
+def deploying() -> Synthesized:
+    """dev with the trained model deployed on completion (removed with the stack) and two e-mail recipients."""
+    return synthesize(json.dumps(document_with(
+        startTraining=True, notifications={"emails": ["a@example.com", "b@example.com"]},
+        modelDeployment={"enabled": True, "retainOnDelete": False})))

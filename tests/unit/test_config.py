@@ -108,3 +108,9 @@ def test_unknown_environment_and_unreadable_files_are_reported(tmp_path):
         load_config(broken)
     with pytest.raises(ConfigError, match="configuration file not found"):
         load_config(tmp_path / "absent.json")
+
+
+def test_environment_names_cannot_make_one_job_prefix_match_another():
+    document = copy.deepcopy(BASE)
+    document["environments"]["dev-x"] = {"account": "caller"}
+    assert any(p.startswith("environments.dev-x: environment names") for p in problems(document))
