@@ -1,0 +1,116 @@
+"""Generate the sample RFT datasets in this folder, reproducibly (seeded, templated, nothing downloaded).
+
+    python datasets/generate.py            # rewrite datasets/*.jsonl
+    python datasets/generate.py --check    # exit 1 if the committed files differ from the generator's output
+
+Two runs give byte-identical files; a unit test checks that the committed files equal this output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # sibling template modules and the rft package
+
+from instruction_prompts import (MODIFIERS, REQUESTS, STRUCTURES, TOPICS, YES_NO_REQUESTS,  # noqa: E402
+                                 describe, draw_kwargs)
+from math_problems import TEMPLATES, format_answer  # noqa: E402
+
+from rft.format_synthesis import compliant_response  # noqa: E402
+
+SEED = 20251203
+MATH_ROWS = 250
+INSTRUCTION_ROWS = 250
+MATH_FILE = "math_word_problems.jsonl"
+INSTRUCTION_FILE = "instruction_following.jsonl"
+MATH_SYSTEM = "You are a careful math tutor. Reason step by step before answering."
+HASH_STYLE = "Solve the problem step by step. Finish with a final line of the form '#### <answer>' where " \
+             "<answer> is just the number."
+BOXED_STYLE = "Think it through step by step, then give the final answer as \\boxed{<answer>} with just the number."
+
+
+def math_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while len(rows) < count:
+        template = TEMPLATES[len(rows) % len(TEMPLATES)]
+        topic, question, answer = template(rng)
+        if question in seen:
+            continue
+        seen.add(question)
+        style = HASH_STYLE if rng.random() < 0.7 else BOXED_STYLE
+        messages = [{"role": "user", "content": f"{question}\n\n{style}"}]
+        if rng.random() < 0.3:
+            messages.insert(0, {"role": "system", "content": MATH_SYSTEM})
+        rows.append({"id": f"math-{len(rows) + 1:04d}", "messages": messages,
+                     "reference_answer": format_answer(answer), "topic": topic,
+                     "answer_format": "hash" if style is HASH_STYLE else "boxed", "graders": ["math"]})
+    return rows
+
+
+def instruction_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while len(rows) < count:
+        topic = rng.choice(TOPICS)
+        structure = rng.choice(STRUCTURES)
+        pool = YES_NO_REQUESTS if structure == "detectable_format:constrained_response" else REQUESTS
+        request = rng.choice(pool).format(t=topic)
+        modifiers = rng.sample(MODIFIERS, rng.choice((1, 1, 2, 2, 2)))
+        ids = ([structure] if structure else []) + modifiers
+        kwargs = [draw_kwargs(i, rng, request=request) for i in ids]
+        reference = compliant_response(ids, kwargs, topic=topic)
+        if reference is None:  # conflicting rules (e.g. lowercase + capital words): draw again
+            continue
+        prompt = " ".join([request] + [describe(i, k) for i, k in zip(ids, kwargs)])
+        if prompt in seen:
+            continue
+        seen.add(prompt)
+        rows.append({"id": f"if-{len(rows) + 1:04d}", "messages": [{"role": "user", "content": prompt}],
+                     "reference_answer": reference, "instruction_id_list": ids, "kwargs": kwargs,
+                     "topic": topic, "graders": ["format"]})
+    return rows
+
+
+def render(rows: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+
+def build() -> dict[str, bytes]:
+    """File name -> exact bytes; each file has its own seeded generator."""
+    return {
+        MATH_FILE: render(math_rows(random.Random(f"{SEED}-math"), MATH_ROWS)),
+        INSTRUCTION_FILE: render(instruction_rows(random.Random(f"{SEED}-if"), INSTRUCTION_ROWS)),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out-dir", type=Path, default=HERE, help="where to write (default: this folder)")
+    parser.add_argument("--check", action="store_true", help="compare with the files instead of writing")
+    args = parser.parse_args(argv)
+    stale = []
+    for name, data in build().items():
+        path = args.out_dir / name
+        if args.check:
+            if not path.exists() or path.read_bytes() != data:
+                stale.append(str(path))
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        rows = data.count(b"\n")
+        print(f"wrote {path} ({rows} rows)")
+    if stale:
+        print("out of date (run python datasets/generate.py): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""The `rft` command: check data and graders before training, then follow the job.
+
+    rft validate FILE... [--grader G] [--max-prompt-length N]
+    rft grade --grader G FILE [--out results.jsonl]
+    rft rehearse --grader G DATASET
+    rft status|watch|report [--job-arn ARN | --env ENV]
+
+Every failure ends with a one-line message and a non-zero exit status, never a traceback
+(set RFT_DEBUG=1 to see one). See docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from rich.console import Console
+
+from . import cmd_grade, cmd_jobs, cmd_report, cmd_validate
+from .errors import CliError
+
+PIPED_WIDTH = 160
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rft", description="Amazon Bedrock reinforcement fine-tuning: check "
+                                     "datasets and graders before training, then follow the job.")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    cmd_validate.add_parser(subparsers)
+    cmd_grade.add_parsers(subparsers)
+    cmd_jobs.add_parsers(subparsers)
+    cmd_report.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    console = Console(file=sys.stdout, highlight=False)
+    if not console.is_terminal:  # piped or captured: do not wrap tables at 80 columns
+        console = Console(file=sys.stdout, highlight=False, width=max(console.width, PIPED_WIDTH))
+    errors = Console(file=sys.stderr, highlight=False)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage message
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return int(args.run(args, console))
+    except CliError as exc:
+        _report(errors, str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _report(errors, "interrupted")
+        return 130
+    except Exception as exc:  # AWS and anything unforeseen: a message, not a traceback
+        if os.environ.get("RFT_DEBUG"):
+            raise
+        _report(errors, _describe(exc))
+        return 1
+
+
+def _report(console: Console, message: str) -> None:
+    console.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
+def _describe(exc: Exception) -> str:
+    module = type(exc).__module__ or ""
+    if module.startswith("botocore"):
+        hint = ""
+        if type(exc).__name__ in ("NoCredentialsError", "PartialCredentialsError"):
+            hint = " (configure AWS credentials, e.g. AWS_PROFILE)"
+        return f"AWS: {exc}{hint}"
+    return f"{type(exc).__name__}: {exc} (set RFT_DEBUG=1 for the traceback)"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,286 @@
+"""Validation of Bedrock RFT training data (JSONL in the OpenAI chat-completions form).
+
+Plain Python with no CDK or AWS imports: the CDK app calls :func:`ensure_valid` at synth, so a bad
+dataset fails ``cdk synth`` before anything is uploaded, and ``rft validate`` calls
+:func:`validate_dataset` from the command line.
+
+Every problem names the file, the line and the field, e.g.
+``datasets/x.jsonl:17: messages[1].role: 'bot2' is not one of 'assistant', 'bot', ...``.
+
+Prompt length: Bedrock counts ``maxPromptLength`` in the model's tokens, which we cannot compute
+without its tokenizer. We estimate ``ceil(characters / 4)`` over the text of all prompt turns (the
+usual average for English with BPE tokenizers) and report an **error** when that estimate exceeds
+the limit, and a **warning** when the pessimistic estimate ``ceil(characters / 3)`` (dense text,
+code, numbers, non-English) does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .grader_fields import (GRADERS, describe, format_constraint_problems, graders_for_row, json_type,
+                            math_reference_problems)
+
+ROLES = ("assistant", "bot", "developer", "system", "tool", "user")
+ANSWER_ROLES = frozenset({"assistant", "bot"})
+MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "tool_call_id"})
+MIN_ROWS = 100  # Bedrock RFT: at least 100 prompts ...
+MAX_ROWS = 20_000  # ... and at most 20,000.
+CHARS_PER_TOKEN = 4  # typical estimate, reported as an error when over the limit
+CHARS_PER_TOKEN_PESSIMISTIC = 3  # dense text; reported as a warning
+MAX_MESSAGES_IN_EXCEPTION = 20
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem, located as precisely as we can: file, line (1-based) and field."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass
+class ValidationReport:
+    path: str
+    grader: str
+    rows: int = 0
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def messages(self) -> list[str]:
+        return [f"error: {e}" for e in self.errors] + [f"warning: {w}" for w in self.warnings]
+
+
+class DatasetError(ValueError):
+    """A dataset failed validation; the message lists its errors (capped)."""
+
+    def __init__(self, reports: Iterable[ValidationReport], *, limit: int = MAX_MESSAGES_IN_EXCEPTION) -> None:
+        self.reports = list(reports)
+        errors = [str(e) for r in self.reports for e in r.errors]
+        shown = errors[:limit]
+        more = len(errors) - len(shown)
+        lines = [f"{len(errors)} dataset error(s):"] + [f"  {e}" for e in shown]
+        if more:
+            lines.append(f"  ... and {more} more")
+        super().__init__("\n".join(lines))
+
+
+def ensure_valid(path: str | Path, *, grader: str, max_prompt_length: int | None = None,
+                 has_default_format_constraints: bool = False,
+                 composite_graders: Iterable[str] | None = None) -> ValidationReport:
+    """Validate and raise :class:`DatasetError` with every error (capped) when there is any."""
+    report = validate_dataset(path, grader=grader, max_prompt_length=max_prompt_length,
+                              has_default_format_constraints=has_default_format_constraints,
+                              composite_graders=composite_graders)
+    if not report.ok:
+        raise DatasetError([report])
+    return report
+
+
+def validate_dataset(path: str | Path, *, grader: str, max_prompt_length: int | None = None,
+                     has_default_format_constraints: bool = False,
+                     composite_graders: Iterable[str] | None = None) -> ValidationReport:
+    """Check a training file for the grader that will score it.
+
+    ``composite_graders`` is the composite grader's configured default set, used for rows that do
+    not name their graders in a ``graders`` field; when unknown, such rows are checked leniently.
+    """
+    if grader not in GRADERS:
+        raise ValueError(f"grader must be one of {', '.join(GRADERS)}, got {grader!r}")
+    checker = _RowChecker(path=str(path), grader=grader, max_prompt_length=max_prompt_length,
+                          has_default_format_constraints=has_default_format_constraints,
+                          composite_graders=tuple(composite_graders) if composite_graders is not None else None)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        checker.file_error(f"cannot read the file: {exc.strerror or exc}")
+        return checker.report
+    checker.check_file(data)
+    return checker.report
+
+
+class _RowChecker:
+    def __init__(self, *, path: str, grader: str, max_prompt_length: int | None,
+                 has_default_format_constraints: bool, composite_graders: tuple[str, ...] | None) -> None:
+        self.report = ValidationReport(path=path, grader=grader)
+        self.path = path
+        self.grader = grader
+        self.max_prompt_length = max_prompt_length
+        self.has_default_format_constraints = has_default_format_constraints
+        self.composite_graders = composite_graders
+        self.prompts_seen: dict[tuple, int] = {}
+        self.ids_seen: dict[str, int] = {}
+
+    # -- reporting ---------------------------------------------------------------------------
+    def file_error(self, message: str) -> None:
+        self.report.errors.append(Issue(self.path, None, None, message))
+
+    def error(self, line: int, field_name: str | None, message: str) -> None:
+        self.report.errors.append(Issue(self.path, line, field_name, message))
+
+    def warn(self, line: int, field_name: str | None, message: str) -> None:
+        self.report.warnings.append(Issue(self.path, line, field_name, message))
+
+    # -- file level --------------------------------------------------------------------------
+    def check_file(self, data: bytes) -> None:
+        if data.startswith(b"\xef\xbb\xbf"):
+            self.error(1, None, "the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM")
+            data = data[3:]
+        lines = data.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines.pop()  # the newline that ends the last line
+        if not lines:
+            self.file_error("the file is empty")
+        for number, raw in enumerate(lines, start=1):
+            self.check_line(number, raw)
+        rows = self.report.rows
+        if rows and rows < MIN_ROWS:
+            self.file_error(f"{rows} rows: Bedrock RFT needs at least {MIN_ROWS} prompts")
+        elif rows > MAX_ROWS:
+            self.file_error(f"{rows} rows: Bedrock RFT accepts at most {MAX_ROWS:,} prompts")
+
+    def check_line(self, number: int, raw: bytes) -> None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            self.error(number, None, f"not valid UTF-8 (byte {exc.start + 1} of the line: {raw[exc.start:exc.start + 1]!r})")
+            return
+        if not text.strip():
+            self.error(number, None, "blank line: every line must hold one JSON object")
+            return
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.error(number, None, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            return
+        if not isinstance(row, dict):
+            self.error(number, None, f"the line holds a JSON {json_type(row)}, not an object")
+            return
+        self.report.rows += 1
+        self.check_row(number, row)
+
+    # -- row level ---------------------------------------------------------------------------
+    def check_row(self, number: int, row: dict[str, Any]) -> None:
+        self.check_id(number, row.get("id"))
+        messages = row.get("messages")
+        if messages is None:
+            self.error(number, "messages", "missing: each row needs a 'messages' list of prompt turns")
+        elif not isinstance(messages, list) or not messages:
+            self.error(number, "messages", f"must be a non-empty list, got {describe(messages)}")
+        else:
+            self.check_messages(number, messages)
+        if "tools" in row and not isinstance(row["tools"], list):
+            self.error(number, "tools", f"must be a list of function tools, got {describe(row['tools'])}")
+        self.check_grader_fields(number, row)
+
+    def check_id(self, number: int, row_id: Any) -> None:
+        if row_id is None:
+            return
+        if not isinstance(row_id, (str, int)) or isinstance(row_id, bool):
+            self.error(number, "id", f"must be a string, got {describe(row_id)}")
+            return
+        key = str(row_id)
+        if key in self.ids_seen:
+            self.warn(number, "id", f"{key!r} is already used on line {self.ids_seen[key]}")
+        else:
+            self.ids_seen[key] = number
+
+    def check_messages(self, number: int, messages: list[Any]) -> None:
+        prompt_key: list[tuple[str, str]] = []
+        characters = 0
+        has_user = False
+        for index, message in enumerate(messages):
+            where = f"messages[{index}]"
+            if not isinstance(message, dict):
+                self.error(number, where, f"must be an object with 'role' and 'content', got {describe(message)}")
+                continue
+            extra = sorted(set(message) - MESSAGE_KEYS)
+            if extra:
+                self.error(number, where, f"unexpected key(s) {', '.join(map(repr, extra))}; "
+                           f"allowed: {', '.join(sorted(MESSAGE_KEYS))}")
+            role = message.get("role")
+            if role not in ROLES:
+                self.error(number, f"{where}.role", f"{role!r} is not one of {', '.join(map(repr, ROLES))}")
+            has_user = has_user or role == "user"
+            text = self.check_content(number, where, message)
+            characters += len(text)
+            prompt_key.append((str(role), text))
+        last = messages[-1]
+        if isinstance(last, dict) and last.get("role") in ANSWER_ROLES:
+            self.error(number, f"messages[{len(messages) - 1}].role",
+                       f"the last turn is {last.get('role')!r}: the prompt must end before the answer "
+                       "(Bedrock generates the assistant turn)")
+        if not has_user:
+            self.error(number, "messages", "no 'user' turn: the prompt needs at least one")
+        self.check_prompt_length(number, characters)
+        key = tuple(prompt_key)
+        first = self.prompts_seen.setdefault(key, number)
+        if first != number:
+            self.warn(number, "messages", f"the same prompt as line {first}")
+
+    def check_content(self, number: int, where: str, message: Mapping[str, Any]) -> str:
+        if "content" not in message or message["content"] is None:
+            if message.get("tool_calls"):
+                return ""
+            self.error(number, f"{where}.content", "missing")
+            return ""
+        content = message["content"]
+        if isinstance(content, str):
+            if not content.strip() and message.get("role") == "user":
+                self.warn(number, f"{where}.content", "empty user turn")
+            return content
+        if not isinstance(content, list) or not content:
+            self.error(number, f"{where}.content", f"must be a string or a non-empty list of text blocks, "
+                       f"got {describe(content)}")
+            return ""
+        parts = []
+        for block_index, block in enumerate(content):
+            block_where = f"{where}.content[{block_index}]"
+            if not isinstance(block, dict):
+                self.error(number, block_where, f"must be a {{'type': 'text', 'text': ...}} block, got {describe(block)}")
+            elif block.get("type") != "text":
+                self.error(number, f"{block_where}.type", f"{block.get('type')!r}: RFT takes text only "
+                           "(blocks of type 'text')")
+            elif not isinstance(block.get("text"), str):
+                self.error(number, f"{block_where}.text", f"must be a string, got {describe(block.get('text'))}")
+            else:
+                parts.append(block["text"])
+        return "".join(parts)
+
+    def check_prompt_length(self, number: int, characters: int) -> None:
+        limit = self.max_prompt_length
+        if not limit:
+            return
+        estimate = math.ceil(characters / CHARS_PER_TOKEN)
+        pessimistic = math.ceil(characters / CHARS_PER_TOKEN_PESSIMISTIC)
+        if estimate > limit:
+            self.error(number, "messages", f"about {estimate} tokens ({characters} characters / {CHARS_PER_TOKEN}) "
+                       f"exceeds maxPromptLength {limit}")
+        elif pessimistic > limit:
+            self.warn(number, "messages", f"may exceed maxPromptLength {limit}: {characters} characters is "
+                      f"{estimate}-{pessimistic} tokens depending on the text")
+
+    # -- what each grader needs ------------------------------------------------------------------
+    def check_grader_fields(self, number: int, row: Mapping[str, Any]) -> None:
+        graders, problems = graders_for_row(row, self.grader, self.composite_graders)
+        for grader in graders:
+            if grader == "math":
+                problems += math_reference_problems(row)
+            elif grader == "format":
+                problems += format_constraint_problems(row, self.has_default_format_constraints)
+        for level, field_name, message in problems:
+            (self.error if level == "error" else self.warn)(number, field_name, message)

@@ -1,0 +1,119 @@
+"""Finding and describing the RFT job: by ARN, or from the training stack's ``JobArn`` output."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from . import clients
+from .errors import CliError
+
+TERMINAL_STATES = ("Completed", "Failed", "Stopped")
+STACK_NAME_TEMPLATE = "RftTraining-{env}"
+JOB_ARN_OUTPUT = "JobArn"
+
+
+def add_job_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--job-arn", metavar="ARN", help="the model customization job's ARN")
+    where.add_argument("--env", metavar="ENV", help=f"read the ARN from stack {STACK_NAME_TEMPLATE.format(env='<ENV>')}"
+                       f" (output {JOB_ARN_OUTPUT})")
+    where.add_argument("--stack", metavar="NAME", help=f"read the ARN from this stack's {JOB_ARN_OUTPUT} output")
+    parser.add_argument("--region", default=clients.DEFAULT_REGION,
+                        help=f"AWS region (default {clients.DEFAULT_REGION}, where Bedrock RFT runs)")
+
+
+def resolve_job_arn(args: argparse.Namespace) -> str:
+    if args.job_arn:
+        return args.job_arn
+    if not (args.env or args.stack):
+        raise CliError("say which job: --job-arn ARN, --env ENV or --stack NAME", exit_code=2)
+    stack = args.stack or STACK_NAME_TEMPLATE.format(env=args.env)
+    cloudformation = clients.make_client("cloudformation", region=args.region)
+    try:
+        described = cloudformation.describe_stacks(StackName=stack)
+    except Exception as exc:
+        if _error_code(exc) == "ValidationError":
+            raise CliError(f"stack {stack} not found in {args.region} (deploy it, or pass --job-arn)") from None
+        raise
+    for output in (described.get("Stacks") or [{}])[0].get("Outputs") or []:
+        if output.get("OutputKey") == JOB_ARN_OUTPUT and output.get("OutputValue"):
+            return str(output["OutputValue"])
+    raise CliError(f"stack {stack} has no {JOB_ARN_OUTPUT} output (has the job been created?)")
+
+
+def get_job(bedrock: Any, job_arn: str) -> dict[str, Any]:
+    try:
+        return bedrock.get_model_customization_job(jobIdentifier=job_arn)
+    except Exception as exc:
+        code = _error_code(exc)
+        if code in ("ResourceNotFoundException", "ValidationException"):
+            raise CliError(f"job {job_arn}: {code}: {_error_message(exc)}") from None
+        raise
+
+
+def elapsed(job: dict[str, Any], now: datetime | None = None) -> timedelta | None:
+    created = job.get("creationTime")
+    if not isinstance(created, datetime):
+        return None
+    end = job.get("endTime") if job.get("status") in TERMINAL_STATES else None
+    if not isinstance(end, datetime):
+        end = now or datetime.now(timezone.utc)
+    return max(timedelta(0), _aware(end) - _aware(created))
+
+
+def format_duration(duration: timedelta | None) -> str:
+    if duration is None:
+        return "unknown"
+    seconds = int(duration.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
+
+
+def job_table(job: dict[str, Any], *, now: datetime | None = None) -> Table:
+    table = Table(title=Text(f"RFT job {job.get('jobName', '')}"), show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    status = str(job.get("status", "unknown"))
+    colour = {"Completed": "green", "Failed": "red", "Stopped": "yellow"}.get(status, "cyan")
+    table.add_row("status", Text(status, style=colour))
+    table.add_row("elapsed", format_duration(elapsed(job, now)))
+    for label, key in (("created", "creationTime"), ("ended", "endTime"), ("last modified", "lastModifiedTime")):
+        if isinstance(job.get(key), datetime):
+            table.add_row(label, job[key].isoformat(timespec="seconds"))
+    table.add_row("job ARN", Text(str(job.get("jobArn", ""))))
+    for label, value in (("base model", job.get("baseModelArn")), ("output model", job.get("outputModelArn")),
+                         ("output S3", (job.get("outputDataConfig") or {}).get("s3Uri")),
+                         ("failure", job.get("failureMessage"))):
+        if value:
+            table.add_row(label, Text(str(value)))
+    for stage, detail in (job.get("statusDetails") or {}).items():
+        if isinstance(detail, dict) and detail.get("status"):
+            table.add_row(Text(f"  {stage}"), Text(str(detail["status"])))
+    for name, value in (job.get("trainingMetrics") or {}).items():
+        table.add_row(Text(f"training {name}"), Text(str(value)))
+    return table
+
+
+def is_transient(exc: BaseException) -> bool:
+    return _error_code(exc) in ("ThrottlingException", "ServiceUnavailableException", "InternalServerException",
+                                "TooManyRequestsException", "RequestTimeout")
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return str(((response or {}).get("Error") or {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
+def _error_message(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    return str(((response or {}).get("Error") or {}).get("Message", exc)) if isinstance(response, dict) else str(exc)

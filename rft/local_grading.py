@@ -1,0 +1,123 @@
+"""Run the real grader Lambda handlers locally, on Bedrock-shaped batches built from dataset rows.
+
+Calling the handler (not a grader's internals) is the most faithful rehearsal: the same parsing,
+the same configuration from environment variables (``FORMAT_*``, ``JUDGE_*``, ``COMPOSITE_*``) and
+the same results Bedrock would receive. The graders' EMF metric lines are discarded and their info
+logs hushed while grading, so the terminal shows the command's own output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import io
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from .errors import CliError
+from .rows import Row
+
+HANDLER_MODULES = {
+    "math": "graders.math_handler",
+    "format": "graders.format_handler",
+    "judge": "graders.judge_handler",
+    "composite": "graders.composite_handler",
+}
+BATCH_SIZE = 64  # about what a Lambda grader sees per call
+ASSISTANT_ROLES = ("assistant", "nova_assistant", "bot")
+_NOT_METADATA = ("messages", "response", "id")
+
+Handler = Callable[[Any, Any], list[dict]]
+
+
+def load_handler(grader: str) -> Handler:
+    """The ``handler`` of a grader's Lambda module, importable from an install or a checkout."""
+    module_name = HANDLER_MODULES.get(grader)
+    if module_name is None:
+        raise CliError(f"unknown grader {grader!r}; choose one of {', '.join(HANDLER_MODULES)}", exit_code=2)
+    _ensure_graders_importable()
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise CliError(f"cannot load the {grader} grader ({module_name}): {exc}") from None
+    handler = getattr(module, "handler", None)
+    if not callable(handler):
+        raise CliError(f"{module_name} has no handler function")
+    return handler
+
+
+def _ensure_graders_importable() -> None:
+    try:
+        importlib.import_module("graders")
+    except ImportError:
+        checkout_lambda = Path(__file__).resolve().parent.parent / "lambda"
+        if (checkout_lambda / "graders").is_dir():
+            sys.path.append(str(checkout_lambda))
+
+
+@contextlib.contextmanager
+def _quiet_graders() -> Iterator[None]:
+    """Only error logs from the graders, and their EMF metric lines (printed) discarded."""
+    # Powertools names each handler's logger after its service; the grader modules log to "graders".
+    loggers = [logging.getLogger(name) for name in ["graders", *(f"rft-grader-{g}" for g in HANDLER_MODULES)]]
+    saved_levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            yield
+    finally:
+        for logger, level in zip(loggers, saved_levels):
+            logger.setLevel(level)
+
+
+def prompt_and_response(row: Mapping[str, Any]) -> tuple[list[Any], Any]:
+    """The prompt turns and the response to grade: a ``response`` field, or a last assistant turn."""
+    messages = row.get("messages")
+    messages = list(messages) if isinstance(messages, list) else []
+    if "response" in row:
+        return messages, row["response"]
+    if messages and isinstance(messages[-1], Mapping) and messages[-1].get("role") in ASSISTANT_ROLES:
+        return messages[:-1], messages[-1].get("content")
+    return messages, None
+
+
+def batch_item(row: Row, response: Any, *, item_id: str | None = None) -> dict[str, Any]:
+    """One sample as Bedrock sends it: the prompt plus the generated turn, every other field in metadata."""
+    prompt, _ = prompt_and_response(row.data)
+    metadata = {k: v for k, v in row.data.items() if k not in _NOT_METADATA}
+    return {"id": item_id or row.id, "messages": prompt + [{"role": "assistant", "content": response}],
+            "metadata": metadata}
+
+
+def run_grader(handler: Handler, items: Sequence[dict[str, Any]], *,
+               progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Grade ``items`` in Lambda-sized batches; results are aligned with ``items``."""
+    results: list[dict[str, Any]] = []
+    with _quiet_graders():
+        for start in range(0, len(items), BATCH_SIZE):
+            batch = list(items[start:start + BATCH_SIZE])
+            try:
+                answer = handler(batch, None)
+            except Exception as exc:  # the grader rejected the batch or could not start
+                raise CliError(f"the grader failed on a batch: {type(exc).__name__}: {exc}") from None
+            if not isinstance(answer, list) or len(answer) != len(batch):
+                raise CliError(f"the grader returned {_size(answer)} results for {len(batch)} items")
+            results.extend(answer)
+            if progress:
+                progress(len(batch))
+    return results
+
+
+def _size(answer: Any) -> str:
+    return str(len(answer)) if isinstance(answer, list) else f"a {type(answer).__name__}, not a list of"
+
+
+def metrics_of(result: Mapping[str, Any]) -> dict[str, float]:
+    out = {}
+    for entry in result.get("metrics_list") or ():
+        if isinstance(entry, Mapping) and "name" in entry:
+            out[str(entry["name"])] = entry.get("value")
+    return out

@@ -1,0 +1,307 @@
+"""The RFT training-data validator: every kind of problem, located by file, line and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rft.dataset_validation import DatasetError, ensure_valid, validate_dataset
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def math_row(n: int, **changes) -> dict:
+    row = {"id": f"r{n}", "messages": [{"role": "user", "content": f"What is {n} + {n}? End with '#### <n>'."}],
+           "reference_answer": str(2 * n)}
+    row.update(changes)
+    return row
+
+
+def write(tmp_path: Path, rows: list, name: str = "x.jsonl") -> Path:
+    path = tmp_path / name
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def dataset(tmp_path: Path, bad_rows: dict[int, object] | None = None, count: int = 100, **kwargs) -> Path:
+    """``count`` valid math rows, with the rows given in ``bad_rows`` (1-based line -> row) replaced."""
+    rows: list = [math_row(n) for n in range(1, count + 1)]
+    for line, row in (bad_rows or {}).items():
+        rows[line - 1] = row
+    return write(tmp_path, rows, **kwargs)
+
+
+def errors(report) -> list[str]:
+    return [str(e) for e in report.errors]
+
+
+def warnings(report) -> list[str]:
+    return [str(w) for w in report.warnings]
+
+
+def test_a_valid_file_passes_with_its_row_count(tmp_path):
+    report = validate_dataset(dataset(tmp_path), grader="math", max_prompt_length=512)
+    assert report.ok and report.rows == 100
+    assert report.errors == [] and report.warnings == []
+
+
+def test_a_bad_role_names_file_line_and_field(tmp_path):
+    row = math_row(17, messages=[{"role": "system", "content": "Be brief."}, {"role": "bot2", "content": "hi"}])
+    path = dataset(tmp_path, {17: row})
+    report = validate_dataset(path, grader="math")
+    assert not report.ok
+    assert errors(report)[0].startswith(f"{path}:17: messages[1].role: 'bot2' is not one of 'assistant', 'bot'")
+
+
+@pytest.mark.parametrize("message, field, text", [
+    ({"role": "user", "content": "hi", "name": "ann"}, "messages[0]", "unexpected key(s) 'name'"),
+    ({"role": "user", "content": 42}, "messages[0].content", "must be a string or a non-empty list"),
+    ({"role": "user", "content": []}, "messages[0].content", "must be a string or a non-empty list"),
+    ({"role": "user"}, "messages[0].content", "missing"),
+    ({"role": "user", "content": [{"type": "image", "url": "x"}]}, "messages[0].content[0].type", "text only"),
+    ({"role": "user", "content": [{"type": "text", "text": 3}]}, "messages[0].content[0].text", "must be a string"),
+    ({"role": "user", "content": ["plain"]}, "messages[0].content[0]", "block"),
+])
+def test_message_shape_errors(tmp_path, message, field, text):
+    path = dataset(tmp_path, {5: math_row(5, messages=[message])})
+    report = validate_dataset(path, grader="math")
+    assert any(e.startswith(f"{path}:5: {field}: ") and text in e for e in errors(report)), errors(report)
+
+
+def test_text_blocks_are_accepted(tmp_path):
+    blocks = [{"type": "text", "text": "What is 2 + 2?"}, {"type": "text", "text": " Answer '#### <n>'."}]
+    report = validate_dataset(dataset(tmp_path, {3: math_row(3, messages=[{"role": "user", "content": blocks}])}),
+                              grader="math")
+    assert report.ok, errors(report)
+
+
+def test_the_prompt_must_not_end_with_the_answer(tmp_path):
+    messages = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]
+    path = dataset(tmp_path, {9: math_row(9, messages=messages)})
+    assert f"{path}:9: messages[1].role: the last turn is 'assistant'" in errors(validate_dataset(path, grader="math"))[0]
+
+
+def test_a_prompt_needs_a_user_turn(tmp_path):
+    path = dataset(tmp_path, {2: math_row(2, messages=[{"role": "system", "content": "Be brief."}])})
+    assert errors(validate_dataset(path, grader="math")) == [
+        f"{path}:2: messages: no 'user' turn: the prompt needs at least one"]
+
+
+@pytest.mark.parametrize("row, expected", [
+    ({"reference_answer": "4"}, "messages: missing"),
+    ({"messages": "hello", "reference_answer": "4"}, "messages: must be a non-empty list, got string"),
+    ({"messages": [], "reference_answer": "4"}, "messages: must be a non-empty list, got array"),
+])
+def test_messages_must_be_a_list(tmp_path, row, expected):
+    path = dataset(tmp_path, {4: row})
+    assert any(e.startswith(f"{path}:4: {expected}") for e in errors(validate_dataset(path, grader="judge")))
+
+
+def test_lines_that_are_not_json_objects(tmp_path):
+    path = dataset(tmp_path, {3: '{"messages": [', 4: "[1, 2]", 5: ""})
+    found = errors(validate_dataset(path, grader="judge"))
+    assert found[0].startswith(f"{path}:3: not valid JSON: ")
+    assert found[1] == f"{path}:4: the line holds a JSON array, not an object"
+    assert found[2] == f"{path}:5: blank line: every line must hold one JSON object"
+
+
+def test_encoding_errors_and_byte_order_mark(tmp_path):
+    path = dataset(tmp_path)
+    lines = path.read_bytes().split(b"\n")
+    lines[6] = lines[6].replace(b"What", b"Wh\xffat")
+    path.write_bytes(b"\xef\xbb\xbf" + b"\n".join(lines))
+    found = errors(validate_dataset(path, grader="math"))
+    assert found[0] == f"{path}:1: the file starts with a UTF-8 byte-order mark; save it as UTF-8 without BOM"
+    assert found[1].startswith(f"{path}:7: not valid UTF-8 (byte ")
+
+
+@pytest.mark.parametrize("count, expected", [(99, "99 rows: Bedrock RFT needs at least 100 prompts"),
+                                             (20_001, "20001 rows: Bedrock RFT accepts at most 20,000 prompts")])
+def test_row_count_limits(tmp_path, count, expected):
+    path = dataset(tmp_path, count=count)
+    assert errors(validate_dataset(path, grader="math")) == [f"{path}: {expected}"]
+
+
+def test_limits_are_inclusive(tmp_path):
+    assert validate_dataset(dataset(tmp_path, count=100), grader="math").ok
+    assert validate_dataset(dataset(tmp_path, count=20_000, name="big.jsonl"), grader="math").ok
+
+
+def test_missing_and_empty_files(tmp_path):
+    missing = tmp_path / "nope.jsonl"
+    assert errors(validate_dataset(missing, grader="math"))[0].startswith(f"{missing}: cannot read the file")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert errors(validate_dataset(empty, grader="math")) == [f"{empty}: the file is empty"]
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"reference_answer": None}, "reference_answer: must be a number or a string for the math grader, got null"),
+    ({"reference_answer": {"value": 4}}, "reference_answer: must be a number or a string for the math grader"),
+    ({"reference_answer": "  "}, "reference_answer: empty"),
+    ({"reference_answer": True}, "reference_answer: must be a number or a string"),
+])
+def test_math_needs_a_usable_reference(tmp_path, changes, expected):
+    path = dataset(tmp_path, {8: math_row(8, **changes)})
+    assert errors(validate_dataset(path, grader="math"))[0].startswith(f"{path}:8: {expected}")
+
+
+def test_math_reference_missing_but_optional_for_judge(tmp_path):
+    row = math_row(8)
+    del row["reference_answer"]
+    path = dataset(tmp_path, {8: row})
+    assert errors(validate_dataset(path, grader="math"))[0].startswith(f"{path}:8: reference_answer: missing")
+    assert validate_dataset(path, grader="judge").ok
+
+
+def format_row(n: int, **changes) -> dict:
+    row = {"messages": [{"role": "user", "content": f"Write {n} words about tea. No commas."}],
+           "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+           "kwargs": [{}, {"relation": "at least", "num_words": n}]}
+    row.update(changes)
+    return row
+
+
+def format_dataset(tmp_path: Path, bad_rows: dict[int, dict]) -> Path:
+    rows = [format_row(n) for n in range(1, 101)]
+    for line, row in bad_rows.items():
+        rows[line - 1] = row
+    return write(tmp_path, rows)
+
+
+def test_format_rows_need_constraints_unless_defaults_are_configured(tmp_path):
+    path = format_dataset(tmp_path, {12: {"messages": [{"role": "user", "content": "Write a poem."}]}})
+    found = errors(validate_dataset(path, grader="format"))
+    assert len(found) == 1 and found[0].startswith(f"{path}:12: instruction_id_list: missing")
+    assert validate_dataset(path, grader="format", has_default_format_constraints=True).ok
+
+
+def test_format_constraints_may_sit_in_an_object_reference_answer(tmp_path):
+    inside = {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
+    structured = {"constraints": [{"type": "json_schema", "schema": {"type": "object"}}]}
+    path = format_dataset(tmp_path, {
+        3: {"messages": [{"role": "user", "content": "Say hi."}], "reference_answer": inside},
+        4: {"messages": [{"role": "user", "content": "Give JSON."}], **structured}})
+    assert validate_dataset(path, grader="format").ok
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"kwargs": [{}]}, "kwargs: has 1 entries for 2 instruction ids; they must be aligned"),
+    ({"instruction_id_list": "punctuation:no_comma"}, "instruction_id_list: must be a non-empty list"),
+    ({"kwargs": {"num_words": 3}}, "kwargs: must be a list of objects aligned"),
+    ({"kwargs": [{}, "x"]}, "kwargs[1]: must be an object"),
+    ({"constraints": []}, "constraints: must be a non-empty list of objects"),
+    ({"constraints": [{"type": "json"}, 7]}, "constraints[1]: must be an object"),
+])
+def test_format_constraint_shape_errors(tmp_path, changes, expected):
+    path = format_dataset(tmp_path, {20: format_row(20, **changes)})
+    assert any(e.startswith(f"{path}:20: {expected}") for e in errors(validate_dataset(path, grader="format")))
+
+
+def test_constraint_fields_may_be_json_strings_as_the_format_grader_accepts(tmp_path):
+    row = format_row(7, instruction_id_list='["punctuation:no_comma"]', kwargs="[{}]")
+    path = format_dataset(tmp_path, {7: row})
+    assert validate_dataset(path, grader="format").ok
+
+
+def test_structured_constraints_are_checked(tmp_path):
+    row = {"messages": [{"role": "user", "content": "Answer in tags."}],
+           "constraints": [{"type": "tags_in_order", "tags": ["think", "answer"]}, {"type": "xml"},
+                           {"instruction_id": "detectable_format:number_bullet_lists", "kwargs": {"bullets": 3}}]}
+    path = format_dataset(tmp_path, {9: row})
+    report = validate_dataset(path, grader="format")
+    assert report.ok
+    assert warnings(report) == [
+        f"{path}:9: constraints[1].type: 'xml' is not a check the format grader lists (json, json_schema, "
+        "tags_in_order, regex, length)",
+        f"{path}:9: constraints[2].kwargs[0]: detectable_format:number_bullet_lists: unexpected kwarg(s) bullets",
+        f"{path}:9: constraints[2].kwargs[0]: detectable_format:number_bullet_lists: missing kwarg(s) num_bullets",
+    ]
+
+
+def test_unknown_ifeval_ids_and_kwargs_are_warnings(tmp_path):
+    row = format_row(30, instruction_id_list=["punctuation:no_comas", "length_constraints:number_words"],
+                     kwargs=[{}, {"relation": "at least", "num_word": 5, "keywords": None}])
+    path = format_dataset(tmp_path, {30: row})
+    report = validate_dataset(path, grader="format")
+    assert report.ok
+    assert warnings(report) == [
+        f"{path}:30: instruction_id_list[0]: 'punctuation:no_comas' is not an IFEval instruction id",
+        f"{path}:30: kwargs[1]: length_constraints:number_words: unexpected kwarg(s) num_word",
+        f"{path}:30: kwargs[1]: length_constraints:number_words: missing kwarg(s) num_words",
+    ]
+
+
+def test_duplicate_prompts_and_ids_are_warnings(tmp_path):
+    path = dataset(tmp_path, {40: math_row(3), 41: math_row(41, id="r2")})
+    report = validate_dataset(path, grader="math")
+    assert report.ok
+    assert f"{path}:40: messages: the same prompt as line 3" in warnings(report)
+    assert f"{path}:40: id: 'r3' is already used on line 3" in warnings(report)
+    assert f"{path}:41: id: 'r2' is already used on line 2" in warnings(report)
+
+
+def test_prompt_length_is_estimated_at_four_characters_per_token(tmp_path):
+    long_row = math_row(50, messages=[{"role": "user", "content": "x" * 900}])  # ~225 tokens
+    dense_row = math_row(51, messages=[{"role": "user", "content": "x" * 700}])  # 175-234 tokens
+    path = dataset(tmp_path, {50: long_row, 51: dense_row})
+    report = validate_dataset(path, grader="math", max_prompt_length=200)
+    assert errors(report) == [f"{path}:50: messages: about 225 tokens (900 characters / 4) exceeds maxPromptLength 200"]
+    assert warnings(report) == [f"{path}:51: messages: may exceed maxPromptLength 200: 700 characters is "
+                                "175-234 tokens depending on the text"]
+    assert validate_dataset(path, grader="math").ok  # no limit given: no length check
+
+
+def test_composite_rows_are_checked_for_the_graders_they_name(tmp_path):
+    no_reference = {"messages": [{"role": "user", "content": "2+2?"}], "graders": ["math", "judge"]}
+    unknown = math_row(6, graders=["math", "vibes"])
+    path = dataset(tmp_path, {5: no_reference, 6: unknown})
+    found = errors(validate_dataset(path, grader="composite"))
+    assert found == [f"{path}:5: reference_answer: missing: the math grader compares the answer with it",
+                     f"{path}:6: graders: unknown grader(s) 'vibes'; use 'math', 'format' or 'judge'"]
+
+
+def test_composite_graders_field_forms_follow_the_composite_grader(tmp_path):
+    as_text = math_row(3, graders="Math, judge")
+    in_reference = {"messages": [{"role": "user", "content": "Hi"}],
+                    "reference_answer": {"graders": ["format"], "instruction_id_list": ["punctuation:no_comma"]}}
+    empty = math_row(5, graders=[" "])
+    path = dataset(tmp_path, {3: as_text, 4: in_reference, 5: empty})
+    assert errors(validate_dataset(path, grader="composite")) == [f"{path}:5: graders: names no grader"]
+
+
+def test_composite_defaults_apply_to_rows_without_a_graders_field(tmp_path):
+    path = dataset(tmp_path)
+    assert validate_dataset(path, grader="composite", composite_graders=["math"]).ok
+    report = validate_dataset(path, grader="composite", composite_graders=["math", "format"])
+    assert len(report.errors) == 100 and "instruction_id_list: missing" in str(report.errors[0])
+
+
+def test_ensure_valid_raises_with_capped_messages(tmp_path):
+    rows = {line: math_row(line, reference_answer=None) for line in range(1, 31)}
+    path = dataset(tmp_path, rows)
+    with pytest.raises(DatasetError) as caught:
+        ensure_valid(path, grader="math")
+    message = str(caught.value)
+    assert message.startswith("30 dataset error(s):")
+    assert f"{path}:20: reference_answer" in message and f"{path}:21: reference_answer" not in message
+    assert message.endswith("... and 10 more")
+    assert ensure_valid(dataset(tmp_path, name="good.jsonl"), grader="math").rows == 100
+
+
+def test_an_unknown_grader_is_a_programming_error(tmp_path):
+    with pytest.raises(ValueError, match="grader must be one of"):
+        validate_dataset(dataset(tmp_path), grader="maths")
+
+
+@pytest.mark.parametrize("name, grader", [("math_word_problems.jsonl", "math"),
+                                          ("instruction_following.jsonl", "format"),
+                                          ("math_word_problems.jsonl", "composite"),
+                                          ("instruction_following.jsonl", "composite")])
+def test_the_sample_datasets_are_valid(name, grader):
+    report = validate_dataset(ROOT / "datasets" / name, grader=grader, max_prompt_length=1024)
+    assert report.ok and report.warnings == [], report.messages()[:5]
+    assert 100 <= report.rows <= 20_000

@@ -1,0 +1,160 @@
+"""`rft status` and `rft watch` against botocore Stubber: no call ever leaves the process."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import boto3
+import pytest
+from botocore.exceptions import NoCredentialsError
+from botocore.stub import Stubber
+
+from rft import clients, cmd_jobs
+from rft.cli import main
+
+JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
+CREATED = datetime(2026, 11, 25, 8, 0, 0, tzinfo=timezone.utc)
+
+
+def job(status: str, **extra) -> dict:
+    response = {
+        "jobArn": JOB_ARN, "jobName": "rft-dev-1234", "outputModelName": "rft-model", "status": status,
+        "roleArn": "arn:aws:iam::123456789012:role/rft", "creationTime": CREATED,
+        "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0:256k",
+        "trainingDataConfig": {"s3Uri": "s3://data-bucket/train/data.jsonl"},
+        "validationDataConfig": {"validators": []},
+        "outputDataConfig": {"s3Uri": "s3://data-bucket/rft-output/"},
+        "customizationType": "REINFORCEMENT_FINE_TUNING",
+    }
+    response.update(extra)
+    return response
+
+
+def make_client(service: str) -> boto3.client:
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing",
+                        aws_secret_access_key="testing")
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """Stubbed bedrock and cloudformation clients, handed to the CLI through rft.clients."""
+    made = {name: make_client(name) for name in ("bedrock", "cloudformation")}
+    stubbers = {name: Stubber(client) for name, client in made.items()}
+    regions = []
+
+    def fake_make_client(service: str, *, region: str = clients.DEFAULT_REGION):
+        regions.append(region)
+        return made[service]
+
+    monkeypatch.setattr(clients, "make_client", fake_make_client)
+    monkeypatch.setattr(cmd_jobs, "sleep", lambda seconds: None)
+    for stubber in stubbers.values():
+        stubber.activate()
+    stubbers["regions"] = regions
+    yield stubbers
+    for name, stubber in stubbers.items():
+        if name != "regions":
+            stubber.assert_no_pending_responses()
+
+
+def expect_job(aws, status: str, **extra) -> None:
+    aws["bedrock"].add_response("get_model_customization_job", job(status, **extra), {"jobIdentifier": JOB_ARN})
+
+
+def test_status_by_job_arn_shows_state_and_elapsed_time(aws, capsys):
+    expect_job(aws, "Completed", endTime=CREATED + timedelta(hours=3, minutes=4, seconds=5),
+               outputModelArn="arn:aws:bedrock:us-east-1:123456789012:custom-model/rft-model")
+    assert main(["status", "--job-arn", JOB_ARN]) == 0
+    out = capsys.readouterr().out
+    assert "Completed" in out and "3h 04m 05s" in out and "rft-dev-1234" in out
+    assert "custom-model/rft-model" in out and "s3://data-bucket/rft-output/" in out
+    assert aws["regions"] == ["us-east-1"]
+
+
+def test_status_finds_the_job_from_the_training_stack(aws, capsys):
+    aws["cloudformation"].add_response("describe_stacks", {"Stacks": [{
+        "StackName": "RftTraining-dev", "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": "GraderArn", "OutputValue": "arn:x"},
+                    {"OutputKey": "JobArn", "OutputValue": JOB_ARN}]}]}, {"StackName": "RftTraining-dev"})
+    expect_job(aws, "InProgress")
+    assert main(["status", "--env", "dev"]) == 0
+    assert "InProgress" in capsys.readouterr().out
+
+
+def test_a_failed_job_shows_its_failure_message(aws, capsys):
+    message = "Grader Lambda [/grader] timed out"  # printed as text, never read as rich markup
+    expect_job(aws, "Failed", endTime=CREATED + timedelta(minutes=12), failureMessage=message)
+    assert main(["status", "--job-arn", JOB_ARN, "--region", "us-east-1"]) == 0
+    out = capsys.readouterr().out
+    assert "Failed" in out and message in out and "12m 00s" in out
+
+
+def test_a_missing_stack_is_a_clear_message(aws, capsys):
+    aws["cloudformation"].add_client_error("describe_stacks", "ValidationError",
+                                           "Stack with id RftTraining-qa does not exist")
+    assert main(["status", "--env", "qa"]) == 1
+    assert "error: stack RftTraining-qa not found in us-east-1 (deploy it, or pass --job-arn)" in capsys.readouterr().err
+
+
+def test_a_stack_without_the_output_is_a_clear_message(aws, capsys):
+    aws["cloudformation"].add_response("describe_stacks", {"Stacks": [{
+        "StackName": "Custom", "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE"}]}, {"StackName": "Custom"})
+    assert main(["status", "--stack", "Custom"]) == 1
+    assert "stack Custom has no JobArn output" in capsys.readouterr().err
+
+
+def test_an_unknown_job_is_a_clear_message(aws, capsys):
+    aws["bedrock"].add_client_error("get_model_customization_job", "ResourceNotFoundException",
+                                    "Could not find job", expected_params={"jobIdentifier": JOB_ARN})
+    assert main(["status", "--job-arn", JOB_ARN]) == 1
+    err = capsys.readouterr().err
+    assert "ResourceNotFoundException: Could not find job" in err and "Traceback" not in err
+
+
+def test_which_job_must_be_said(aws, capsys):
+    assert main(["status"]) == 2
+    assert "say which job: --job-arn ARN, --env ENV or --stack NAME" in capsys.readouterr().err
+
+
+def test_missing_credentials_are_a_message_not_a_traceback(monkeypatch, capsys):
+    class NoCredentials:
+        def get_model_customization_job(self, **kwargs):
+            raise NoCredentialsError()
+
+    monkeypatch.setattr(clients, "make_client", lambda service, region=None: NoCredentials())
+    assert main(["status", "--job-arn", JOB_ARN]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: AWS: Unable to locate credentials (configure AWS credentials")
+    assert "Traceback" not in err
+
+
+def test_watch_polls_until_the_job_completes(aws, capsys):
+    for status in ("InProgress", "InProgress"):
+        expect_job(aws, status)
+    expect_job(aws, "Completed", endTime=CREATED + timedelta(hours=2))
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "job rft-dev-1234 Completed after 2h 00m 00s" in out
+
+
+def test_watch_waits_the_interval_between_polls(aws, capsys, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(cmd_jobs, "sleep", slept.append)
+    expect_job(aws, "InProgress")
+    expect_job(aws, "Stopped", endTime=CREATED + timedelta(minutes=5))
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "2.5"]) == 1
+    assert slept == [1.0, 1.0, 0.5]  # the display refreshes every second while waiting
+    assert "job rft-dev-1234 Stopped after 5m 00s" in capsys.readouterr().out
+
+
+def test_watch_rides_out_throttling_and_reports_failure(aws, capsys):
+    expect_job(aws, "InProgress")
+    aws["bedrock"].add_client_error("get_model_customization_job", "ThrottlingException", "Rate exceeded")
+    expect_job(aws, "Failed", endTime=CREATED + timedelta(minutes=30), failureMessage="Data validation failed")
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "0"]) == 1
+    assert "Failed after 30m 00s: Data validation failed" in capsys.readouterr().out
+
+
+def test_watch_rejects_a_negative_interval(aws, capsys):
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "-1"]) == 2
+    assert "--interval must be zero or more seconds" in capsys.readouterr().err

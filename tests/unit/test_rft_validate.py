@@ -1,0 +1,97 @@
+"""`rft validate`: exit status 0 or 1, and messages that point at the file, line and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rft.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def math_rows(count: int = 100) -> list[dict]:
+    return [{"messages": [{"role": "user", "content": f"{n} + 1 = ?"}], "reference_answer": str(n + 1)}
+            for n in range(count)]
+
+
+def test_the_sample_datasets_pass(capsys):
+    code = main(["validate", "--grader", "math", "--max-prompt-length", "1024",
+                 str(ROOT / "datasets" / "math_word_problems.jsonl")])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "math_word_problems.jsonl" in out and "OK" in out and "FAIL" not in out
+
+
+def test_errors_are_listed_and_fail_the_command(tmp_path, capsys):
+    rows = math_rows()
+    rows[6]["messages"][0]["role"] = "bot2"
+    del rows[9]["reference_answer"]
+    path = write_rows(tmp_path / "bad.jsonl", rows)
+    code = main(["validate", "--grader", "math", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"error: {path}:7: messages[0].role: 'bot2' is not one of" in out
+    assert f"error: {path}:10: reference_answer: missing" in out
+    assert "FAIL" in out
+
+
+def test_several_files_fail_if_any_fails(tmp_path, capsys):
+    good = write_rows(tmp_path / "good.jsonl", math_rows())
+    short = write_rows(tmp_path / "short.jsonl", math_rows(20))
+    assert main(["validate", str(good), str(short)]) == 1
+    out = capsys.readouterr().out
+    assert f"{short}: 20 rows: Bedrock RFT needs at least 100 prompts" in out
+
+
+def test_without_grader_only_common_checks_run(tmp_path, capsys):
+    rows = [{"messages": r["messages"]} for r in math_rows()]
+    path = write_rows(tmp_path / "noref.jsonl", rows)
+    assert main(["validate", str(path)]) == 0
+    assert "no --grader" in capsys.readouterr().out
+    assert main(["validate", "--grader", "math", str(path)]) == 1
+
+
+def test_warnings_fail_only_in_strict_mode(tmp_path, capsys):
+    rows = math_rows()
+    rows[50] = dict(rows[3])  # a duplicate prompt
+    path = write_rows(tmp_path / "dup.jsonl", rows)
+    assert main(["validate", "--grader", "math", str(path)]) == 0
+    assert f"warning: {path}:51: messages: the same prompt as line 4" in capsys.readouterr().out
+    assert main(["validate", "--grader", "math", "--strict", str(path)]) == 1
+
+
+def test_default_format_constraints_from_the_environment(tmp_path, capsys, monkeypatch):
+    path = write_rows(tmp_path / "plain.jsonl", [{"messages": r["messages"]} for r in math_rows()])
+    assert main(["validate", "--grader", "format", str(path)]) == 1
+    assert main(["validate", "--grader", "format", "--default-format-constraints", str(path)]) == 0
+    monkeypatch.setenv("FORMAT_DEFAULT_CONSTRAINTS", '{"instruction_id_list": ["punctuation:no_comma"]}')
+    assert main(["validate", "--grader", "format", str(path)]) == 0
+
+
+def test_the_number_of_messages_printed_is_capped(tmp_path, capsys):
+    path = write_rows(tmp_path / "bad.jsonl", [{"messages": r["messages"]} for r in math_rows()])
+    assert main(["validate", "--grader", "math", "--max-messages", "3", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("reference_answer: missing") == 3
+    assert f"... and 97 more for {path}" in out
+
+
+def test_a_missing_file_is_a_message_not_a_traceback(tmp_path, capsys):
+    code = main(["validate", str(tmp_path / "absent.jsonl")])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "cannot read the file" in captured.out
+    assert "Traceback" not in captured.out + captured.err
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main(["validate"]) == 2
+    assert "usage:" in capsys.readouterr().err
+    assert main(["validate", "--grader", "vibes", "x.jsonl"]) == 2
+    assert main([]) == 2
