@@ -1,0 +1,8 @@
+"""The math grader: final-answer extraction, a numeric fast path, Math-Verify for the rest.
+
+Importing this package is cheap: sympy and Math-Verify load on the first answer that needs them.
+"""
+
+from .grader import MathGrader, MathGraderSettings, grade
+
+__all__ = ["MathGrader", "MathGraderSettings", "grade"]

@@ -1,0 +1,176 @@
+"""Reward for a correct final answer: the math grader's ``grade(sample) -> Grade``.
+
+Score: 1.0 when the final answer is equivalent to the reference; with several boxes, each
+must be, or all of them together as one list (``\\boxed{5}``, ``\\boxed{-5}`` for ``\\pm 5``).
+An unmarked answer (found only as a final equation or the last number) earns
+``unmarked_answer_credit``. A wrong answer earns ``format_credit`` (< 0.5) when the response
+gave exactly one explicit, checkable final answer, else 0. Hedging (boxes that disagree, a
+list of candidates) and answers too large or slow to check earn 0.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..contract import Grade, Sample
+from .equivalence import Verdict, equivalent
+from .extract import MAX_FINAL_ANSWERS, Extraction, extract_final_answer
+from .normalize import clean_answer, split_items
+from .reference import reference_answers
+from .timelimit import Budget
+
+_ASSIGNMENT = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=")
+_BRACKETED = re.compile(r"\\?[(\[{](.*)\\?[)\]}]", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class MathGraderSettings:
+    max_response_chars: int = 200_000  # ~50k tokens; beyond that a response is not an answer
+    seconds_per_item: float = 1.0  # symbolic checking time for one item, all its answers
+    unmarked_answer_credit: float = 0.9  # right, but with no final-answer marker
+    format_credit: float = 0.1  # wrong, but one explicit checkable final answer
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.format_credit < 0.5:
+            raise ValueError("format_credit must be in [0, 0.5): a wrong answer never reaches 0.5")
+        if not 0.5 <= self.unmarked_answer_credit <= 1.0:
+            raise ValueError("unmarked_answer_credit must be in [0.5, 1]")
+        if self.seconds_per_item <= 0 or self.max_response_chars <= 0:
+            raise ValueError("seconds_per_item and max_response_chars must be positive")
+
+
+@dataclass
+class _Outcome:
+    found: bool = False
+    explicit: bool = False
+    hedged: bool = False
+    correct: bool = False
+    symbolic: bool = False
+    unverifiable: bool = False
+    single: bool = False
+
+
+class MathGrader:
+    """Grades one sample; ``budget`` shrinks per-item time as the Lambda deadline nears."""
+
+    def __init__(self, *, settings: MathGraderSettings | None = None, budget: Budget | None = None) -> None:
+        self.settings = settings or MathGraderSettings()
+        self.budget = budget or Budget()
+
+    def __call__(self, sample: Sample) -> Grade:
+        references = reference_answers(sample.reference_answer)
+        response = sample.response
+        if len(response) > self.settings.max_response_chars:
+            return self._grade(_Outcome(), f"response too long ({len(response)} chars)")
+        extraction = extract_final_answer(response)
+        if not extraction.found:
+            return self._grade(_Outcome(), "no final answer found")
+        outcome = _Outcome(found=True, explicit=extraction.explicit, single=len(extraction.answers) == 1)
+        if extraction.too_many:
+            outcome.hedged = True
+            return self._grade(outcome, f"more than {MAX_FINAL_ANSWERS} final answers")
+        if _lists_candidates(extraction, references):
+            outcome.hedged = True
+            return self._grade(outcome, "hedged: a list of candidate answers")
+        deadline = time.monotonic() + self.budget.item_limit(self.settings.seconds_per_item)
+        verdicts = _judge(extraction.answers, references, deadline)
+        outcome.correct = all(v.equivalent for v in verdicts)
+        outcome.symbolic = any(v.engine in ("symbolic", "refused") for v in verdicts)
+        if len(extraction.answers) > 1 and not outcome.correct:
+            outcome.hedged = True
+            return self._grade(outcome, f"hedged: {len(extraction.answers)} different final answers")
+        refused = [v for v in verdicts if v.unverifiable]
+        outcome.unverifiable = bool(refused) and not outcome.correct
+        return self._grade(outcome, refused[0].reason if outcome.unverifiable else None)
+
+    def _grade(self, outcome: _Outcome, reason: str | None) -> Grade:
+        settings = self.settings
+        format_ok = outcome.explicit and outcome.single and not outcome.hedged and not outcome.unverifiable
+        if outcome.correct:
+            score = 1.0 if outcome.explicit else settings.unmarked_answer_credit
+        else:
+            score = settings.format_credit if format_ok else 0.0
+        return Grade(
+            score=score,
+            rewards={"correct": float(outcome.correct)},
+            metrics={
+                "answer_found": float(outcome.found),
+                "format_ok": float(format_ok),
+                "explicit_answer": float(outcome.explicit),
+                "hedged": float(outcome.hedged),
+                "symbolic_check": float(outcome.symbolic),
+                "unverifiable": float(outcome.unverifiable),
+            },
+            reason=reason,
+        )
+
+
+def _judge(answers: tuple[str, ...], references: tuple[str, ...], deadline: float) -> list[Verdict]:
+    """Verdicts on the final answers: each must be right, or, when there are several, all of
+    them as one list (``x = \\boxed{5}`` or ``x = \\boxed{-5}`` for ``\\pm 5``). Symbolic work
+    ends by ``deadline``."""
+    verdicts = []
+    for answer in answers:
+        verdicts.append(_best_verdict(answer, references, deadline))
+        if not verdicts[-1].equivalent:
+            break
+    if len(answers) > 1 and not verdicts[-1].equivalent:
+        together = _best_verdict(", ".join(answers), references, deadline)
+        if together.equivalent:
+            return [together]
+        verdicts.append(together)
+    return verdicts
+
+
+def _best_verdict(answer: str, references: tuple[str, ...], deadline: float) -> Verdict:
+    """Equivalent to some reference; else the verdict saying why it could not be checked, if any."""
+    verdicts = []
+    for reference in references:
+        verdict = equivalent(answer, reference, seconds=deadline - time.monotonic())
+        if verdict.equivalent:
+            return verdict
+        verdicts.append(verdict)
+    return next((v for v in verdicts if v.unverifiable), verdicts[0])
+
+
+def _lists_candidates(extraction: Extraction, references: tuple[str, ...]) -> bool:
+    """An answer listing more items than the reference has, e.g. ``1, 2, 3, 4 or 5`` for ``3``.
+
+    (Several boxes are judged by :func:`_judge`.) ``x = 3, y = 4`` names distinct unknowns:
+    that is one answer, not a list of candidates.
+    """
+    expected = max(map(_item_count, references))
+    for answer in extraction.answers:
+        items = split_items(clean_answer(answer))
+        if len(items) <= max(1, expected):
+            continue
+        names = [_ASSIGNMENT.match(item) for item in items]
+        if all(names) and len({m.group(1) for m in names}) == len(names):  # type: ignore[union-attr]
+            continue
+        return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _item_count(reference: str) -> int:
+    """Items in a reference, counting inside one set, tuple or interval: ``\\{1,2,3\\}`` has 3."""
+    items = split_items(clean_answer(reference))
+    count = len(items)
+    if count == 1:
+        inner = _BRACKETED.fullmatch(items[0])
+        if inner:
+            count = max(1, len(split_items(inner.group(1))))
+    return count * 2 if "\\pm" in reference or "\\mp" in reference else count  # \pm 5 is two answers
+
+
+_DEFAULT: list[MathGrader] = []
+
+
+def grade(sample: Sample) -> Grade:
+    """Grade with default settings (for the composite grader and the ``rft`` CLI)."""
+    if not _DEFAULT:
+        _DEFAULT.append(MathGrader())
+    return _DEFAULT[0](sample)
