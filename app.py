@@ -14,8 +14,10 @@ from cdk_nag import AwsSolutionsChecks
 
 from config.settings import (DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_config, load_delivery,
                              select_environment)
+from graders.format_rules.grader import FormatGrader, FormatSettings
 from rft.dataset_validation import DatasetError, ensure_valid
 from stacks.delivery_pipeline_stack import DeliveryPipelineStack
+from stacks.graders_stack import grader_environment
 from stacks.pipeline import build_pipeline
 
 ALL_ENVIRONMENTS = "all"  # `-c env=all`: every environment and the delivery pipeline (reviews, CI)
@@ -30,6 +32,14 @@ def check_datasets(config: EnvironmentConfig) -> None:
                      composite_graders=config.composite.default_graders)
 
 
+def check_grader_settings(config: EnvironmentConfig) -> None:
+    """The format grader parses its own settings here, so a bad default constraint stops synth."""
+    try:
+        FormatGrader.from_settings(FormatSettings.from_environment(grader_environment(config, "format")))
+    except ValueError as exc:
+        raise ConfigError([f"environments.{config.name}.format: {exc}"]) from None
+
+
 def main() -> None:
     app = cdk.App()
     config_file = app.node.try_get_context("config") or DEFAULT_CONFIG_FILE
@@ -42,6 +52,7 @@ def main() -> None:
         selected = {ALL_ENVIRONMENTS: list(configs.values()), DELIVERY: []}.get(wanted) \
             or [select_environment(configs, wanted)]
         for config in selected:
+            check_grader_settings(config)
             check_datasets(config)
     except (ConfigError, DatasetError) as exc:
         sys.exit(f"cdk synth stopped: {exc}")

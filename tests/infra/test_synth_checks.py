@@ -58,12 +58,14 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, tmp_path):
 @pytest.mark.parametrize("overrides,message", [
     ({"region": "eu-west-1"}, "environments.dev.region: 'eu-west-1' is not allowed: Bedrock reinforcement"),
     ({"hyperparameters": {"batchSize": 8}}, "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512"),
+    ({"format": {"defaultConstraints": {"colour": "blue"}}}, "environments.dev.format: default constraints name none"),
+    ({"grader": "format"}, "math_word_problems.jsonl:1: instruction_id_list: missing"),
 ])
 def test_app_refuses_to_synthesize_a_bad_configuration(tmp_path, overrides, message):
     config_file = tmp_path / "bad.json"
     config_file.write_text(json.dumps(document_with(**overrides)))
     result = subprocess.run([sys.executable, "app.py"], capture_output=True, text=True, cwd=REPO_ROOT,
-                            env={"CDK_CONTEXT_JSON": json.dumps({"config": str(config_file), "env": "dev"}),
+                            env={"CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, "config": str(config_file)}),
                                  "CDK_OUTDIR": str(tmp_path / "out"), "PATH": "/usr/bin:/bin"})
     assert result.returncode != 0
     assert "cdk synth stopped" in result.stderr and message in result.stderr
