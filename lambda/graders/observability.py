@@ -3,7 +3,9 @@
 Each batch emits, under namespace ``BedrockRFT`` and dimension ``grader``:
 ``Reward`` (every item's score, so CloudWatch keeps the distribution), ``BatchSize``,
 ``ItemsGraded``, ``ItemsTimedOut``, ``ItemsMalformed`` and one ``Check.<name>`` value per
-per-check metric averaged over the batch.
+per-check metric averaged over the batch. Graders that call the judge model (the judge, the
+composite through its judge part) also emit ``JudgeInputTokens`` and ``JudgeOutputTokens``: the
+batch's total tokens, so a CloudWatch ``Sum`` is the usage over any period.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any, Callable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .contract import BatchError, Deadline, GradeFn, grade_batch
+from .contract import BatchError, Deadline, GradeFn, batch_items, grade_batch, item_id, result, zero
 
 METRICS_NAMESPACE = "BedrockRFT"
 # EMF accepts at most 100 values per metric per document.
 MAX_VALUES_PER_FLUSH = 100
+# Per-item judge token counts (``input_tokens``, or ``judge.input_tokens`` in the composite) -> batch sums.
+TOKEN_TOTALS = {"input_tokens": "JudgeInputTokens", "output_tokens": "JudgeOutputTokens"}
 
 
 def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Callable[[Any, Any], list[dict]]:
@@ -50,6 +54,43 @@ def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Cal
     return handler
 
 
+BatchGradeFn = Callable[[list, Deadline], list[dict]]
+
+
+def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], BatchGradeFn]) -> Callable[[Any, Any], list[dict]]:
+    """Like :func:`make_handler` for graders that grade a whole batch at once (the judge runs its
+    items concurrently). ``grade_items(items, deadline)`` must return one result per item, in order;
+    if it raises anyway, every item scores 0 with the reason rather than failing the batch. A factory
+    that fails (bad configuration) does fail the batch, so a misconfigured job stops visibly."""
+    logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
+    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
+                      service=f"rft-grader-{grader}")
+    resolved: list[BatchGradeFn] = []
+
+    def handler(event: Any, context: Any = None) -> list[dict]:
+        deadline = Deadline(context)
+        try:
+            items = batch_items(event)
+        except BatchError as exc:
+            logger.error("rejected batch", extra={"reason": str(exc)})
+            raise
+        if not resolved:
+            resolved.append(grade_items() if _is_factory(grade_items) else grade_items)
+        try:
+            results = resolved[0](items, deadline)
+        except Exception as exc:  # a bug while grading must not fail the whole batch
+            logger.exception("batch grader raised", extra={"grader": grader})
+            results = [result(item_id(raw), zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0))
+                       for raw in items]
+        _report(metrics, grader, results)
+        logger.info("graded batch", extra={"grader": grader, "items": len(results),
+                                           "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
+        return results
+
+    handler.grader = grader  # type: ignore[attr-defined]
+    return handler
+
+
 def _is_factory(fn: Callable) -> bool:
     return getattr(fn, "is_grader_factory", False)
 
@@ -69,6 +110,7 @@ def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
     metrics.add_dimension(name="grader", value=grader)
     check_values: dict[str, list[float]] = defaultdict(list)
     counts = {"ItemsTimedOut": 0, "ItemsMalformed": 0}
+    token_totals: dict[str, float] = {}
     for index, res in enumerate(results):
         if index and index % MAX_VALUES_PER_FLUSH == 0:
             metrics.flush_metrics()
@@ -80,11 +122,16 @@ def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
                 counts["ItemsTimedOut"] += 1
             elif entry["name"] == "malformed":
                 counts["ItemsMalformed"] += 1
+            token_metric = TOKEN_TOTALS.get(entry["name"].rsplit(".", 1)[-1])
+            if token_metric:
+                token_totals[token_metric] = token_totals.get(token_metric, 0.0) + entry["value"]
     metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=len(results))
     metrics.add_metric(name="ItemsGraded", unit=MetricUnit.Count,
                        value=len(results) - counts["ItemsTimedOut"])
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for name, total in token_totals.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=total)
     for name, values in list(check_values.items())[:50]:  # keep the EMF document bounded
         metrics.add_metric(name=f"Check.{name}", unit=MetricUnit.NoUnit, value=_mean(values))
     metrics.flush_metrics()

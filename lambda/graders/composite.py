@@ -1,0 +1,240 @@
+"""The composite grader: a weighted sum of the math, format and judge graders, run in-process.
+
+Bedrock takes one grader per job, so this is how one job gets a multi-dimensional reward. Each row
+may name the graders that apply to it (``"graders": ["math", "judge"]`` in its metadata); rows
+without that field get the configured default set. The weights of the graders that apply are
+normalised to sum to 1, so the aggregate stays in [0, 1]. Each component's score is reported as a
+``Reward`` entry named after it; its own metrics follow as ``Metric`` entries prefixed ``<name>.``.
+
+Components are built on first use (lazy imports keep the cold start small) and run differently:
+math and format item by item on the main thread (the math grader's time limit needs it), the judge
+as one concurrent batch on a background thread meanwhile. A component that fails, cannot be built
+or runs out of time scores 0 for that component with a reason; the item is still graded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+from graders.contract import (Deadline, Grade, ItemError, Sample, item_id, parse_sample, result, zero)
+
+LOGGER = logging.getLogger("graders")
+
+COMPONENTS = ("math", "format", "judge")
+BATCH_COMPONENT = "judge"  # graded as one concurrent batch; the others item by item
+SELECTION_FIELD = "graders"
+DEFAULT_WEIGHTS = {"math": 0.5, "format": 0.3, "judge": 0.2}
+DEFAULT_GRADERS = ("math", "format")
+
+# What the builders return: ``(sample) -> Grade`` for math and format, ``(samples, deadline) -> [Grade]``
+# for the judge.
+ItemGradeFn = Callable[[Sample], Grade]
+BatchJudgeFn = Callable[[Sequence[Sample], Deadline], list[Grade]]
+
+
+@dataclass(frozen=True)
+class CompositeSettings:
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    default_graders: tuple[str, ...] = DEFAULT_GRADERS
+
+    def __post_init__(self) -> None:
+        for name, weight in self.weights.items():
+            if name not in COMPONENTS:
+                raise ValueError(f"COMPOSITE_WEIGHTS names unknown grader {name!r}; known: {', '.join(COMPONENTS)}")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+                raise ValueError(f"COMPOSITE_WEIGHTS[{name!r}] must be a non-negative number, got {weight!r}")
+        if not self.default_graders:
+            raise ValueError("COMPOSITE_DEFAULT_GRADERS must name at least one grader")
+        unknown = [name for name in self.default_graders if name not in COMPONENTS]
+        if unknown:
+            raise ValueError(f"COMPOSITE_DEFAULT_GRADERS names unknown graders {unknown}")
+
+
+def settings_from_env(env: Mapping[str, str]) -> CompositeSettings:
+    weights = _json_env(env, "COMPOSITE_WEIGHTS")
+    defaults = _json_env(env, "COMPOSITE_DEFAULT_GRADERS")
+    if weights is not None and not isinstance(weights, dict):
+        raise ValueError("COMPOSITE_WEIGHTS must be a JSON object like {\"math\": 0.5, \"judge\": 0.5}")
+    if defaults is not None and not (isinstance(defaults, list) and all(isinstance(n, str) for n in defaults)):
+        raise ValueError("COMPOSITE_DEFAULT_GRADERS must be a JSON list of grader names")
+    return CompositeSettings(
+        weights=DEFAULT_WEIGHTS if weights is None else weights,
+        default_graders=DEFAULT_GRADERS if defaults is None else tuple(dict.fromkeys(n.strip() for n in defaults)),
+    )
+
+
+def _json_env(env: Mapping[str, str], name: str) -> Any:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise ValueError(f"{name} is not valid JSON: {raw!r}") from None
+
+
+class _LazyComponent:
+    """Builds a component on first use and remembers a failure to build it."""
+
+    def __init__(self, name: str, build: Callable[[], Any]) -> None:
+        self.name, self._build = name, build
+        self._fn: Any = None
+        self.error: str | None = None
+
+    def get(self) -> Any:
+        if self._fn is None and self.error is None:
+            try:
+                self._fn = self._build()
+            except Exception as exc:  # missing module, bad settings: this component scores 0
+                LOGGER.exception("composite could not build component %s", self.name)
+                self.error = f"{self.name} grader unavailable: {type(exc).__name__}: {exc}"
+        return self._fn
+
+
+class CompositeGrader:
+    """``builders`` map a component name to a zero-argument function returning its grade function."""
+
+    def __init__(self, *, settings: CompositeSettings,
+                 builders: Mapping[str, Callable[[], ItemGradeFn | BatchJudgeFn]]) -> None:
+        self._settings = settings
+        self._components = {name: _LazyComponent(name, build) for name, build in builders.items()}
+
+    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[dict]:
+        rows: list[tuple[Sample | None, tuple[str, ...], Grade | None, list[str]]] = []
+        for raw in items:
+            try:
+                sample = parse_sample(raw)
+                selected, notes = self.selection(sample)
+                rows.append((sample, selected, None, notes))
+            except ItemError as exc:
+                rows.append((None, (), zero(f"malformed item: {exc}", malformed=1.0), []))
+        judged = [index for index, row in enumerate(rows) if row[0] is not None and BATCH_COMPONENT in row[1]]
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="composite-judge")
+        try:
+            judge_future = pool.submit(self._run_judge, [rows[i][0] for i in judged], deadline) if judged else None
+            outcomes = [self._run_item_components(sample, selected, deadline) if sample is not None else {}
+                        for sample, selected, _, _ in rows]
+            for index, grade in zip(judged, self._await_judge(judge_future, len(judged), deadline)):
+                outcomes[index][BATCH_COMPONENT] = grade
+        finally:
+            pool.shutdown(wait=False)  # never wait past the deadline for a judge that overran it
+        results = []
+        for raw, (sample, selected, early, notes), parts in zip(items, rows, outcomes):
+            grade = early or self.combine({name: parts[name] for name in selected}, notes)
+            if grade.reason:
+                LOGGER.info("item %s scored %.3f: %s", item_id(raw), grade.score, grade.reason)
+            results.append(result(item_id(raw), grade))
+        return results
+
+    def selection(self, sample: Sample) -> tuple[tuple[str, ...], list[str]]:
+        """The graders that apply to a row, and notes about names it gave that are not graders."""
+        value = sample.field(SELECTION_FIELD)
+        if value is None:
+            return self._weighted(self._settings.default_graders), []
+        if isinstance(value, str):
+            names = [part for part in value.replace(";", ",").split(",")]
+        elif isinstance(value, (list, tuple)):
+            names = [str(part) for part in value]
+        else:
+            raise ItemError(f"'{SELECTION_FIELD}' must be a list of grader names, got {type(value).__name__}")
+        names = [name.strip().lower() for name in names if name.strip()]
+        known = tuple(dict.fromkeys(name for name in names if name in COMPONENTS))
+        unknown = [name for name in names if name not in COMPONENTS]
+        if not known:
+            raise ItemError(f"'{SELECTION_FIELD}' names no known grader ({names}); known: {', '.join(COMPONENTS)}")
+        return self._weighted(known), [f"ignored unknown graders {unknown}"] if unknown else []
+
+    def _weighted(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        """Drop graders whose weight is 0 (they cannot change the aggregate), unless all have 0."""
+        weighted = tuple(name for name in names if self._settings.weights.get(name, 0.0) > 0)
+        return weighted or names
+
+    def combine(self, parts: Mapping[str, Grade], notes: Sequence[str] = ()) -> Grade:
+        """Weighted mean of the component scores, with weights normalised over the graders that apply."""
+        weights = {name: float(self._settings.weights.get(name, 0.0)) for name in parts}
+        total = sum(weights.values())
+        if total <= 0:  # none of the applicable graders has weight: count them equally
+            weights, total = {name: 1.0 for name in parts}, float(len(parts))
+        score = 0.0
+        rewards: dict[str, float] = {}
+        metrics: dict[str, float] = {}
+        reasons = list(notes)
+        for name, grade in parts.items():
+            component_score = _unit(grade.score)
+            share = weights[name] / total
+            score += share * component_score
+            rewards[name] = component_score
+            metrics[f"{name}.weight"] = share
+            for key, value in {**grade.rewards, **grade.metrics}.items():
+                metrics[f"{name}.{key}"] = value
+            if grade.reason:
+                reasons.append(f"{name}: {grade.reason}")
+        return Grade(score=_unit(score), metrics=metrics, rewards=rewards,
+                     reason="; ".join(reasons) if reasons else None)
+
+    def _run_item_components(self, sample: Sample, selected: Sequence[str], deadline: Deadline) -> dict[str, Grade]:
+        parts: dict[str, Grade] = {}
+        for name in selected:
+            if name == BATCH_COMPONENT:
+                continue
+            component = self._component(name)
+            if deadline.expired():
+                parts[name] = zero("not graded: the Lambda's remaining time ran out", timed_out=1.0)
+                continue
+            grade_one = component.get() if component else None
+            if grade_one is None:
+                parts[name] = zero(_unavailable(name, component), error=1.0)
+                continue
+            try:
+                parts[name] = grade_one(sample)
+            except ItemError as exc:
+                parts[name] = zero(f"cannot grade this item: {exc}", error=1.0)
+            except Exception as exc:  # one component failing must not cost the others
+                LOGGER.exception("composite component %s raised on item %s", name, sample.id)
+                parts[name] = zero(f"{type(exc).__name__}: {exc}", error=1.0)
+        return parts
+
+    def _run_judge(self, samples: Sequence[Sample], deadline: Deadline) -> list[Grade]:
+        component = self._component(BATCH_COMPONENT)
+        judge = component.get() if component else None
+        if judge is None:
+            return [zero(_unavailable(BATCH_COMPONENT, component), error=1.0) for _ in samples]
+        grades = judge(samples, deadline)
+        if len(grades) != len(samples):
+            raise RuntimeError(f"judge returned {len(grades)} grades for {len(samples)} samples")
+        return grades
+
+    def _await_judge(self, future: Any, count: int, deadline: Deadline) -> list[Grade]:
+        if future is None:
+            return []
+        remaining = deadline.remaining()
+        try:
+            # The judge returns by the deadline itself; the extra second is slack, not a second budget.
+            return future.result(timeout=None if remaining == float("inf") else max(0.0, remaining) + 1.0)
+        except FutureTimeout:
+            return [zero("not judged: the Lambda's remaining time ran out", timed_out=1.0)] * count
+        except Exception as exc:
+            LOGGER.exception("composite judge component raised")
+            return [zero(f"{type(exc).__name__}: {exc}", error=1.0)] * count
+
+    def _component(self, name: str) -> _LazyComponent | None:
+        return self._components.get(name)
+
+
+def _unavailable(name: str, component: _LazyComponent | None) -> str:
+    if component is None:
+        return f"{name} grader is not configured in this composite"
+    return component.error or f"{name} grader unavailable"
+
+
+def _unit(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return min(1.0, max(0.0, number)) if math.isfinite(number) else 0.0

@@ -1,0 +1,67 @@
+"""Lambda entry point of the composite grader (``graders.composite_handler.handler``).
+
+Configuration (environment): ``COMPOSITE_WEIGHTS``, ``COMPOSITE_DEFAULT_GRADERS``, plus the format
+(``FORMAT_*``) and judge (``JUDGE_*``) variables for those components. Nothing heavy is imported at
+module load. On the first invocation the settings of the components the configuration uses (in the
+default set or with a positive weight) are checked, so a configuration mistake fails the batch
+visibly, as it does in the stand-alone graders; the judge's boto3 client and any component only a
+row can ask for are built when first needed.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import partial
+from typing import Any, Mapping
+
+from graders.observability import BatchGradeFn, grader_factory, make_batch_handler
+
+
+def build_math() -> Any:
+    from graders.math_answer.grader import grade
+
+    return grade
+
+
+def build_format(env: Mapping[str, str]) -> Any:
+    from graders.format_rules import grader as format_grader
+
+    # The grader object validates the FORMAT_* settings when built.
+    return format_grader.FormatGrader.from_settings(format_grader.settings_from_env(env))
+
+
+def judge_settings(env: Mapping[str, str]) -> Any:
+    from graders.judge.rubric import load_rubric
+    from graders.judge.settings import settings_from_env
+
+    settings = settings_from_env(env)
+    load_rubric(settings.rubric, settings.custom_rubric)  # an unknown rubric is a configuration error
+    return settings
+
+
+def build_judge(settings: Any) -> Any:
+    from graders.judge.client import make_runtime_client
+    from graders.judge.grader import JudgeGrader
+
+    return JudgeGrader(client=make_runtime_client(settings), settings=settings).grade_samples
+
+
+@grader_factory
+def build_composite() -> BatchGradeFn:
+    from graders.composite import CompositeGrader, settings_from_env
+
+    env = dict(os.environ)
+    settings = settings_from_env(env)
+    used = set(settings.default_graders) | {name for name, weight in settings.weights.items() if weight > 0}
+    builders: dict[str, Any] = {"math": build_math, "format": partial(build_format, env),
+                                "judge": lambda: build_judge(judge_settings(env))}
+    if "format" in used:
+        format_grader = build_format(env)
+        builders["format"] = lambda: format_grader
+    if "judge" in used:
+        checked = judge_settings(env)
+        builders["judge"] = lambda: build_judge(checked)
+    return CompositeGrader(settings=settings, builders=builders).grade_batch
+
+
+handler = make_batch_handler("composite", build_composite)

@@ -1,0 +1,254 @@
+"""A local stand-in for the Bedrock runtime Converse API, for tests and benchmarks.
+
+It listens on 127.0.0.1 (port chosen by the OS) and answers ``POST /model/{modelId}/converse`` the way
+the real service does: a Converse JSON body (``output.message.content[].text``, ``stopReason``,
+``usage``, ``metrics``), or an error with the ``x-amzn-ErrorType`` header and a ``{"message": ...}``
+body that botocore turns into a ``ClientError``. It can add latency and inject throttling (HTTP 429),
+server errors and unparseable verdicts, and it counts what it served so tests can check retries.
+
+    with BedrockRuntimeStandin(Behaviour(latency_seconds=0.3, throttle_rate=0.3)) as standin:
+        client = standin_client(standin.endpoint_url)
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Callable
+from urllib.parse import unquote
+
+_PATH = re.compile(r"^/model/(?P<model>[^/]+)/converse$")
+_ANSWER_BLOCK = re.compile(r"<(?P<tag>answer-[0-9a-f]+)>\n(?P<answer>.*)\n</(?P=tag)>", re.DOTALL)
+
+FAULTS = {
+    # name: (HTTP status, x-amzn-ErrorType, message)
+    "throttle": (429, "ThrottlingException", "Too many requests, please wait before trying again."),
+    "unavailable": (503, "ServiceUnavailableException", "The service is temporarily unavailable."),
+    "internal": (500, "InternalServerException", "An internal server error occurred."),
+    "validation": (400, "ValidationException", "The provided model identifier is invalid."),
+    "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
+}
+UNPARSEABLE_VERDICT = "This answer is thoughtful and mostly addresses the request."
+
+
+@dataclass(frozen=True)
+class ConverseCall:
+    """One request the stand-in received."""
+
+    model_id: str
+    body: dict
+    headers: dict
+
+    @property
+    def system_text(self) -> str:
+        return "".join(block.get("text", "") for block in self.body.get("system") or [])
+
+    @property
+    def user_text(self) -> str:
+        parts = []
+        for message in self.body.get("messages") or []:
+            parts += [block.get("text", "") for block in message.get("content") or []]
+        return "".join(parts)
+
+    @property
+    def answer(self) -> str | None:
+        """The text inside the nonce-tagged answer block, as the judge would see it."""
+        match = _ANSWER_BLOCK.search(self.user_text)
+        return match.group("answer") if match else None
+
+    @property
+    def answer_tag(self) -> str | None:
+        match = _ANSWER_BLOCK.search(self.user_text)
+        return match.group("tag") if match else None
+
+
+Responder = Callable[[ConverseCall], str]
+
+
+def fixed_verdict(score: float, reason: str = "stand-in verdict") -> Responder:
+    return lambda call: json.dumps({"score": score, "reason": reason})
+
+
+def score_by_answer(score_of: Callable[[str], float]) -> Responder:
+    """A judge whose score is a function of the answer it finds in the delimited block."""
+    return lambda call: json.dumps({"score": score_of(call.answer or ""), "reason": "scored by the stand-in"})
+
+
+@dataclass
+class Behaviour:
+    latency_seconds: float = 0.0  # added before every successful reply
+    throttle_rate: float = 0.0  # share of requests answered with HTTP 429
+    unparseable_rate: float = 0.0  # share of successful replies whose text holds no score
+    scripted: list[str] = field(default_factory=list)  # faults served, in order, to the first requests
+    responder: Responder = field(default_factory=lambda: fixed_verdict(7))
+    reasoning_block: bool = False  # add a gpt-oss style reasoningContent block before the text
+    seed: int = 0
+
+
+@dataclass
+class Stats:
+    requests: int = 0
+    replies: int = 0
+    unparseable_served: int = 0
+    faults_served: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def throttles_served(self) -> int:
+        return self.faults_served.get("throttle", 0)
+
+
+class BedrockRuntimeStandin:
+    def __init__(self, behaviour: Behaviour | None = None) -> None:
+        self.behaviour = behaviour or Behaviour()
+        self.stats = Stats()
+        self.calls: list[ConverseCall] = []
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.behaviour.seed)
+        self._scripted_index = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self._server is not None, "stand-in not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> "BedrockRuntimeStandin":
+        self._server = _Server(("127.0.0.1", 0), _handler_for(self))
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="bedrock-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> "BedrockRuntimeStandin":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
+
+    def reset(self, behaviour: Behaviour | None = None) -> None:
+        with self._lock:
+            if behaviour is not None:
+                self.behaviour = behaviour
+                self._rng = random.Random(behaviour.seed)
+            self.stats = Stats()
+            self.calls = []
+            self._scripted_index = 0
+
+    # -- request handling (runs in the server's worker threads) --
+
+    def _plan(self, call: ConverseCall) -> str:
+        """Decide, under the lock, what this request gets: a fault name, "unparseable" or "reply"."""
+        with self._lock:
+            self.stats.requests += 1
+            self.calls.append(call)
+            behaviour = self.behaviour
+            if self._scripted_index < len(behaviour.scripted):
+                plan = behaviour.scripted[self._scripted_index]
+                self._scripted_index += 1
+            elif self._rng.random() < behaviour.throttle_rate:
+                plan = "throttle"
+            elif self._rng.random() < behaviour.unparseable_rate:
+                plan = "unparseable"
+            else:
+                plan = "reply"
+            if plan in FAULTS:
+                self.stats.faults_served[plan] = self.stats.faults_served.get(plan, 0) + 1
+            elif plan == "unparseable":
+                self.stats.unparseable_served += 1
+                self.stats.replies += 1
+            else:
+                self.stats.replies += 1
+            return plan
+
+    def _reply_body(self, call: ConverseCall, plan: str, elapsed_ms: int) -> dict:
+        text = UNPARSEABLE_VERDICT if plan == "unparseable" else self.behaviour.responder(call)
+        content: list[dict] = []
+        if self.behaviour.reasoning_block:
+            content.append({"reasoningContent": {"reasoningText": {"text": "The user wants a grade. I check the rubric."}}})
+        content.append({"text": text})
+        input_tokens = len((call.system_text + " " + call.user_text).split())
+        output_tokens = len(text.split())
+        return {
+            "output": {"message": {"role": "assistant", "content": content}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens,
+                      "totalTokens": input_tokens + output_tokens},
+            "metrics": {"latencyMs": elapsed_ms},
+        }
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 256  # a batch opens many connections at once; the default backlog is 5
+
+
+def _handler_for(standin: BedrockRuntimeStandin) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
+
+        def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
+            pass
+
+        def do_POST(self) -> None:
+            started = time.monotonic()
+            body_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            match = _PATH.match(self.path)
+            if not match:
+                self._send_json(404, {"message": f"no route for {self.path}"}, "UnknownOperationException")
+                return
+            try:
+                body = json.loads(body_bytes or b"{}")
+            except ValueError:
+                self._send_json(400, {"message": "body is not JSON"}, "ValidationException")
+                return
+            if not self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256"):
+                self._send_json(403, {"message": "request is not SigV4-signed"}, "AccessDeniedException")
+                return
+            call = ConverseCall(model_id=unquote(match.group("model")), body=body, headers=dict(self.headers))
+            plan = standin._plan(call)
+            if plan in FAULTS:
+                status, error_type, message = FAULTS[plan]
+                self._send_json(status, {"message": message}, error_type)
+                return
+            if standin.behaviour.latency_seconds:
+                time.sleep(standin.behaviour.latency_seconds)
+            elapsed_ms = int((time.monotonic() - started) * 1000)
+            self._send_json(200, standin._reply_body(call, plan, elapsed_ms))
+
+        def _send_json(self, status: int, payload: dict, error_type: str | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-amzn-RequestId", "standin-request")
+            if error_type:
+                self.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
+            self.end_headers()
+            self.wfile.write(data)
+
+    return Handler
+
+
+def standin_session() -> Any:
+    """A boto3 session with dummy credentials, so nothing reads the real AWS configuration."""
+    import boto3
+
+    return boto3.session.Session(aws_access_key_id="AKIDSTANDIN", aws_secret_access_key="standin-secret",
+                                 region_name="us-east-1")
