@@ -99,6 +99,7 @@ class JudgeConfig:
     model_id: str
     rubric: str
     custom_rubric: str | None = None
+    max_concurrency: int = 32  # items judged at once per batch; bounded by the judge model's quota
 
 
 @dataclass(frozen=True)
@@ -189,8 +190,8 @@ class _Reader:
         for key in sorted(set(self.raw) - known):
             self.problems.append(f"{self.path}.{key}: unknown setting (known: {', '.join(sorted(known))})")
 
-    def integer(self, key: str, low: int, high: int | None = None) -> int:
-        value = self.raw.get(key)
+    def integer(self, key: str, low: int, high: int | None = None, default: int | None = None) -> int:
+        value = self.raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
             self.fail(key, value, f"an integer from {low} to {high}" if high else f"an integer >= {low}")
             return low
@@ -303,7 +304,7 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         r.fail("region", region, "Bedrock reinforcement fine-tuning (Nova 2 Lite) is offered only in "
                + ", ".join(RFT_REGIONS))
     judge = r.child("judge")
-    judge.unknown({"modelId", "rubric", "customRubric"})
+    judge.unknown({"modelId", "rubric", "customRubric", "maxConcurrency"})
     rubric = judge.choice("rubric", JUDGE_RUBRICS)
     custom = judge.text("customRubric", optional=True)
     if rubric == "custom" and not custom:
@@ -331,7 +332,8 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         dataset=_dataset(r.child("dataset")),
         grader=r.choice("grader", GRADERS),
         judge=JudgeConfig(model_id=judge.text("modelId", _MODEL_ID, "a Bedrock model id, inference profile "
-                                              "id or ARN") or "", rubric=rubric, custom_rubric=custom),
+                                              "id or ARN") or "", rubric=rubric, custom_rubric=custom,
+                          max_concurrency=judge.integer("maxConcurrency", 1, 64, default=32)),
         format=FormatConfig(scoring=fmt.choice("scoring", ("fraction", "all_or_nothing"), "fraction"),
                             loose=fmt.boolean("loose"), default_constraints=default_constraints),
         composite=_composite(r.child("composite")),

@@ -27,7 +27,8 @@ def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:
     fmt = {"FORMAT_SCORING": config.format.scoring, "FORMAT_LOOSE": str(config.format.loose).lower()}
     if config.format.default_constraints:
         fmt["FORMAT_DEFAULT_CONSTRAINTS"] = json.dumps(config.format.default_constraints, sort_keys=True)
-    judge = {"JUDGE_MODEL_ID": config.judge.model_id, "JUDGE_RUBRIC": config.judge.rubric}
+    judge = {"JUDGE_MODEL_ID": config.judge.model_id, "JUDGE_RUBRIC": config.judge.rubric,
+             "JUDGE_MAX_CONCURRENCY": str(config.judge.max_concurrency)}
     if config.judge.custom_rubric:
         judge["JUDGE_CUSTOM_RUBRIC"] = config.judge.custom_rubric
     composite = {"COMPOSITE_WEIGHTS": json.dumps(dict(config.composite.weights), sort_keys=True),

@@ -114,3 +114,11 @@ def test_environment_names_cannot_make_one_job_prefix_match_another():
     document = copy.deepcopy(BASE)
     document["environments"]["dev-x"] = {"account": "caller"}
     assert any(p.startswith("environments.dev-x: environment names") for p in problems(document))
+
+
+def test_judge_concurrency_defaults_and_is_bounded():
+    document = copy.deepcopy(BASE)
+    del document["defaults"]["judge"]["maxConcurrency"]
+    assert parse_config(document)["dev"].judge.max_concurrency == 32
+    assert any("judge.maxConcurrency: 0 is not allowed: an integer from 1 to 64" in p
+               for p in problems(with_dev(judge={"maxConcurrency": 0})))
