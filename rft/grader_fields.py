@@ -9,6 +9,8 @@ import json
 import math
 from typing import Any, Mapping, Sequence
 
+from graders.format_rules.constraints import decoded_field
+
 from .ifeval_registry import IFEVAL_KWARGS
 
 GRADERS = ("math", "format", "judge", "composite")
@@ -79,7 +81,7 @@ def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: 
     problems: list[Problem] = []
     found = False
     for prefix, raw in sources:
-        source = {name: _decoded(raw[name]) for name in SPEC_FIELDS if raw.get(name) is not None}
+        source = {name: decoded_field(raw[name]) for name in SPEC_FIELDS if raw.get(name) is not None}
         if "instruction_id_list" in source or "kwargs" in source:
             found = True
             problems += _ifeval_problems(prefix, source)
@@ -92,14 +94,6 @@ def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: 
                          "default constraints in the configuration"))
     return problems
 
-
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 def _structured_problems(prefix: str, constraints: Any) -> list[Problem]:

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Mapping, Sequence
 
+from graders.format_rules.constraints import decoded_field
+
 from .format_synthesis import compliant_response
 from .format_violation import violating_response
 from .rows import Row
@@ -140,9 +142,9 @@ def ifeval_constraints(data: Mapping[str, Any]) -> tuple[list[str] | None, list[
     rehearsed."""
     reference = data.get("reference_answer")
     for source in (data, reference if isinstance(reference, Mapping) else {}):
-        ids = _decoded(source.get("instruction_id_list"))
-        kwargs = _decoded(source.get("kwargs"))
-        entries = _decoded(source.get("constraints"))
+        ids = decoded_field(source.get("instruction_id_list"))
+        kwargs = decoded_field(source.get("kwargs"))
+        entries = decoded_field(source.get("constraints"))
         found_ids: list[str] = []
         found_kwargs: list[Any] = []
         if isinstance(ids, list) and ids and all(isinstance(i, str) for i in ids):
@@ -160,14 +162,6 @@ def ifeval_constraints(data: Mapping[str, Any]) -> tuple[list[str] | None, list[
             return found_ids, found_kwargs
     return None, None
 
-
-def _decoded(value: Any) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
 
 
 # -- judge -----------------------------------------------------------------------------------------

@@ -26,29 +26,51 @@ MAX_VALUES_PER_FLUSH = 100
 TOKEN_TOTALS = {"input_tokens": "JudgeInputTokens", "output_tokens": "JudgeOutputTokens"}
 
 
+class _Instruments:
+    """One grader's logger and metrics, and what every batch reports when it is graded."""
+
+    def __init__(self, grader: str) -> None:
+        self.grader = grader
+        self.logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
+        self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
+                               service=f"rft-grader-{grader}")
+
+    def rejected(self, exc: BatchError) -> None:
+        self.logger.error("rejected batch", extra={"reason": str(exc)})
+
+    def graded(self, results: list[dict]) -> list[dict]:
+        _report(self.metrics, self.grader, results)
+        self.logger.info("graded batch", extra={"grader": self.grader, "items": len(results),
+                                                "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
+        return results
+
+
+def _lazy(fn_or_factory: Callable) -> Callable[[], Callable]:
+    """The grading function, built by its factory on first use (heavy set-up stays off the import)."""
+    resolved: list[Callable] = []
+
+    def get() -> Callable:
+        if not resolved:
+            resolved.append(fn_or_factory() if _is_factory(fn_or_factory) else fn_or_factory)
+        return resolved[0]
+    return get
+
+
 def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Callable[[Any, Any], list[dict]]:
     """A Lambda handler that grades a batch with ``grade_one`` and reports metrics.
 
-    ``grade_one`` may be a factory (zero-argument callable) so heavy set-up happens on the
-    first invocation, not at import.
+    ``grade_one`` may be a factory (marked with :func:`grader_factory`) so heavy set-up happens
+    on the first invocation, not at import.
     """
-    logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
-    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
-                      service=f"rft-grader-{grader}")
-    resolved: list[GradeFn] = []
+    instruments, grade_fn = _Instruments(grader), _lazy(grade_one)
 
     def handler(event: Any, context: Any = None) -> list[dict]:
-        if not resolved:
-            resolved.append(grade_one() if _is_factory(grade_one) else grade_one)
         try:
-            results = grade_batch(event, resolved[0], grader=grader, deadline=Deadline(context))
+            results = grade_batch(event, grade_fn(), grader=grader, deadline=Deadline(context))
         except BatchError as exc:
-            logger.error("rejected batch", extra={"reason": str(exc)})
+            instruments.rejected(exc)
             raise
-        _report(metrics, grader, results)
-        logger.info("graded batch", extra={"grader": grader, "items": len(results),
-                                           "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
-        return results
+        return instruments.graded(results)
 
     handler.grader = grader  # type: ignore[attr-defined]
     return handler
@@ -62,30 +84,23 @@ def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], Bat
     items concurrently). ``grade_items(items, deadline)`` must return one result per item, in order;
     if it raises anyway, every item scores 0 with the reason rather than failing the batch. A factory
     that fails (bad configuration) does fail the batch, so a misconfigured job stops visibly."""
-    logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
-    metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
-                      service=f"rft-grader-{grader}")
-    resolved: list[BatchGradeFn] = []
+    instruments, grade_fn = _Instruments(grader), _lazy(grade_items)
 
     def handler(event: Any, context: Any = None) -> list[dict]:
         deadline = Deadline(context)
         try:
             items = batch_items(event)
         except BatchError as exc:
-            logger.error("rejected batch", extra={"reason": str(exc)})
+            instruments.rejected(exc)
             raise
-        if not resolved:
-            resolved.append(grade_items() if _is_factory(grade_items) else grade_items)
+        grade_all = grade_fn()
         try:
-            results = resolved[0](items, deadline)
+            results = grade_all(items, deadline)
         except Exception as exc:  # a bug while grading must not fail the whole batch
-            logger.exception("batch grader raised", extra={"grader": grader})
+            instruments.logger.exception("batch grader raised", extra={"grader": grader})
             results = [result(item_id(raw), zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0))
                        for raw in items]
-        _report(metrics, grader, results)
-        logger.info("graded batch", extra={"grader": grader, "items": len(results),
-                                           "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
-        return results
+        return instruments.graded(results)
 
     handler.grader = grader  # type: ignore[attr-defined]
     return handler

@@ -10,7 +10,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_managed_policy, accept_wildcard_actions, \
+from ..nag import accept, accept_managed_policy, accept_wildcard_actions, \
     accept_wildcard_resources
 
 TRAINING_PREFIX = "training/"

@@ -7,10 +7,10 @@ from typing import Mapping
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept
+from .lambda_support import role_with_own_logs
 from .local_bundling import LAMBDA_RUNTIME
 
 GRADER_TAG = "rft:grader"
@@ -45,13 +45,8 @@ class GraderFunction(Construct):
                  handler: str, memory_mb: int, timeout: cdk.Duration,
                  environment: Mapping[str, str] | None = None) -> None:
         super().__init__(scope, id_)
-        self.log_group = logs.LogGroup(self, "Logs", retention=logs.RetentionDays.ONE_MONTH,
-                                       removal_policy=cdk.RemovalPolicy.DESTROY)
-        self.role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                             description=f"Runs the {kind} RFT grader: writes its own logs, nothing else")
-        self.role.add_to_policy(iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[self.log_group.log_group_arn]))
+        self.role, self.log_group = role_with_own_logs(
+            self, "", description=f"Runs the {kind} RFT grader: writes its own logs, nothing else")
         self.function = lambda_.Function(
             self, "Function", function_name=function_name, runtime=LAMBDA_RUNTIME, code=code, handler=handler,
             architecture=lambda_.Architecture.X86_64, memory_size=memory_mb, timeout=timeout, role=self.role,

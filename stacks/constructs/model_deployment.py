@@ -18,12 +18,11 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
+from .lambda_support import role_with_own_logs, scoped_provider
 from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
 
 CLEANUP_RESOURCE_TYPE = "Custom::ModelDeploymentCleanup"
@@ -48,10 +47,8 @@ class ModelDeployment(Construct):
         code = bundled_code(JOB_EVENTS_SOURCE)
 
         # On a job-state event: deploy (Completed) or explain (Failed, Stopped), and notify.
-        self.handler_logs = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                          removal_policy=cdk.RemovalPolicy.DESTROY)
-        handler_role = iam.Role(self, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                                description="Deploys this pipeline's trained model and notifies the outcome")
+        handler_role, self.handler_logs = role_with_own_logs(
+            self, "Handler", description="Deploys this pipeline's trained model and notifies the outcome")
         handler_role.add_to_policy(iam.PolicyStatement(
             sid="ReadTrainedModel", actions=["bedrock:GetCustomModel"], resources=[models_arn]))
         handler_role.add_to_policy(iam.PolicyStatement(
@@ -62,9 +59,6 @@ class ModelDeployment(Construct):
             resources=[deployments_arn]))
         handler_role.add_to_policy(iam.PolicyStatement(
             sid="RecordDeployment", actions=["ssm:GetParameter", "ssm:PutParameter"], resources=[parameter_arn]))
-        handler_role.add_to_policy(iam.PolicyStatement(
-            sid="WriteLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[self.handler_logs.log_group_arn]))
         topic.grant_publish(handler_role)
         self.handler = lambda_.Function(
             self, "Handler", runtime=LAMBDA_RUNTIME, handler="job_events.index.on_job_event", code=code,
@@ -80,31 +74,19 @@ class ModelDeployment(Construct):
                                                max_event_age=cdk.Duration.hours(2)))
 
         # On stack delete: remove the recorded deployment (unless retained).
-        cleanup_logs = logs.LogGroup(self, "CleanupLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                     removal_policy=cdk.RemovalPolicy.DESTROY)
-        cleanup_role = iam.Role(self, "CleanupRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                                description="Deletes the recorded model deployment when the stack is deleted")
+        cleanup_role, cleanup_logs = role_with_own_logs(
+            self, "Cleanup", description="Deletes the recorded model deployment when the stack is deleted")
         cleanup_role.add_to_policy(iam.PolicyStatement(
             sid="DeleteDeployment", actions=["bedrock:DeleteCustomModelDeployment"], resources=[deployments_arn]))
         cleanup_role.add_to_policy(iam.PolicyStatement(
             sid="ReadAndRemoveRecord", actions=["ssm:GetParameter", "ssm:DeleteParameter"],
             resources=[parameter_arn]))
-        cleanup_role.add_to_policy(iam.PolicyStatement(
-            sid="WriteLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[cleanup_logs.log_group_arn]))
         cleanup_handler = lambda_.Function(
             self, "CleanupHandler", runtime=LAMBDA_RUNTIME, handler="job_events.index.on_cleanup_event",
             code=code, role=cleanup_role, log_group=cleanup_logs, logging_format=lambda_.LoggingFormat.JSON,
             timeout=cdk.Duration.minutes(5), memory_size=256,
             description="Custom resource: deletes the recorded model deployment with the stack")
-        framework_logs = logs.LogGroup(self, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                       removal_policy=cdk.RemovalPolicy.DESTROY)
-        framework_role = iam.Role(self, "ProviderRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                                  description="CDK custom-resource provider framework for the deployment clean-up")
-        framework_role.add_to_policy(iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[framework_logs.log_group_arn]))
-        provider = cr.Provider(self, "Provider", on_event_handler=cleanup_handler, log_group=framework_logs,
-                               framework_on_event_role=framework_role)
+        provider = scoped_provider(self, on_event_handler=cleanup_handler, purpose="the deployment clean-up")
         self.cleanup = cdk.CustomResource(
             self, "Cleanup", service_token=provider.service_token, resource_type=CLEANUP_RESOURCE_TYPE,
             properties={"ParameterName": parameter_name, "RetainOnDelete": str(retain_on_delete).lower()},
@@ -116,7 +98,5 @@ class ModelDeployment(Construct):
         accept_wildcard_resources(cleanup_role, [deployments_arn], generated_ids)
         accept_wildcard_actions(handler_role, ["kms:GenerateDataKey*"], (
             "CDK's grant to publish to the KMS-encrypted topic: GenerateDataKey* on that one topic key only"))
-        accept_wildcard_resources(framework_role, [f"{cleanup_handler.function_arn}:*"],
-                                  "CDK's provider framework may invoke qualified versions of this one handler")
         for function in (self.handler, cleanup_handler):
             accept(function, "AwsSolutions-L1", LATEST_PYTHON_RUNTIME_REASON)

@@ -13,11 +13,10 @@ from typing import Mapping
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
+from .lambda_support import role_with_own_logs, scoped_provider
 from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
 
 RESOURCE_TYPE = "Custom::RftTrainingJob"
@@ -31,10 +30,8 @@ class RftTrainingJob(Construct):
                  tags: Mapping[str, str]) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
-        log_group = logs.LogGroup(self, "HandlerLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                  removal_policy=cdk.RemovalPolicy.DESTROY)
-        role = iam.Role(self, "HandlerRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description="Starts, reads and stops this pipeline's Bedrock RFT jobs")
+        role, log_group = role_with_own_logs(self, "Handler",
+                                             description="Starts, reads and stops this pipeline's Bedrock RFT jobs")
         jobs_arn = stack.format_arn(service="bedrock", resource="model-customization-job", resource_name="*")
         base_model_arn = base_model_id if base_model_id.startswith("arn:") else stack.format_arn(
             service="bedrock", account="", resource="foundation-model", resource_name=base_model_id)
@@ -49,26 +46,14 @@ class RftTrainingJob(Construct):
         role.add_to_policy(iam.PolicyStatement(
             sid="PassServiceRoleToBedrock", actions=["iam:PassRole"], resources=[service_role.role_arn],
             conditions={"StringEquals": {"iam:PassedToService": "bedrock.amazonaws.com"}}))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="WriteLogs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[log_group.log_group_arn]))
         self.handler = lambda_.Function(
             self, "Handler", runtime=LAMBDA_RUNTIME, handler="rft_job.index.on_event",
             code=bundled_code(REPO_ROOT / "lambda" / "rft_job"), role=role, log_group=log_group,
             timeout=cdk.Duration.minutes(5), memory_size=256, logging_format=lambda_.LoggingFormat.JSON,
             description="Custom resource: lifecycle of the Bedrock RFT job")
-        framework_logs = logs.LogGroup(self, "ProviderLogs", retention=logs.RetentionDays.ONE_MONTH,
-                                       removal_policy=cdk.RemovalPolicy.DESTROY)
-        framework_role = iam.Role(self, "ProviderRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                                  description="CDK custom-resource provider framework for the RFT job")
-        framework_role.add_to_policy(iam.PolicyStatement(
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[framework_logs.log_group_arn]))
-        provider = cr.Provider(self, "Provider", on_event_handler=self.handler, log_group=framework_logs,
-                               framework_on_event_role=framework_role)
+        provider = scoped_provider(self, on_event_handler=self.handler, purpose="the RFT job")
         accept_wildcard_resources(role, [jobs_arn, models_arn], (
             "Job and model ARNs carry ids Bedrock assigns at creation; scoped to this account and region"))
-        accept_wildcard_resources(framework_role, [f"{self.handler.function_arn}:*"],
-                                  "CDK's provider framework may invoke qualified versions of this one handler")
         accept(self.handler, "AwsSolutions-L1", LATEST_PYTHON_RUNTIME_REASON)
         properties: dict[str, object] = {
             "JobNamePrefix": job_name_prefix,

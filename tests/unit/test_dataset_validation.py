@@ -305,3 +305,10 @@ def test_the_sample_datasets_are_valid(name, grader):
     report = validate_dataset(ROOT / "datasets" / name, grader=grader, max_prompt_length=1024)
     assert report.ok and report.warnings == [], report.messages()[:5]
     assert 100 <= report.rows <= 20_000
+
+
+def test_validator_knows_exactly_the_instruction_ids_the_format_grader_checks():
+    from graders.format_rules.registry import INSTRUCTIONS
+    from rft.ifeval_registry import IFEVAL_KWARGS
+
+    assert set(IFEVAL_KWARGS) == set(INSTRUCTIONS)

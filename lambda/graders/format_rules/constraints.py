@@ -35,7 +35,8 @@ class Constraint:
     ifeval: bool = False  # IFEval instructions get its empty-response rule and loose mode
 
 
-def _decoded(value: Any) -> Any:
+def decoded_field(value: Any) -> Any:
+    """A row field that may arrive JSON-encoded as a string (CSV-born datasets), decoded."""
     if isinstance(value, str):
         try:
             return json.loads(value)
@@ -46,7 +47,7 @@ def _decoded(value: Any) -> Any:
 
 def spec_from_fields(fields: Mapping[str, Any]) -> dict[str, Any] | None:
     """The constraint fields present in ``fields``, or None if it has none."""
-    spec = {name: _decoded(fields[name]) for name in SPEC_FIELDS if fields.get(name) is not None}
+    spec = {name: decoded_field(fields[name]) for name in SPEC_FIELDS if fields.get(name) is not None}
     return spec if ("instruction_id_list" in spec or "constraints" in spec) else None
 
 
