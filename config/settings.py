@@ -1,27 +1,21 @@
-"""The typed pipeline configuration: one validated ``EnvironmentConfig`` per environment.
+"""Load and validate ``config/environments.json`` into the typed configuration of ``config/model.py``.
 
-``config/environments.json`` holds ``defaults`` and per-environment overrides (deep-merged).
-Every problem is reported at once, each naming the field and what is allowed, so a bad
-configuration fails ``cdk synth`` with a message instead of a half-built stack.
+The file holds ``defaults`` and per-environment overrides (deep-merged). Every problem is
+reported at once, each naming the field and what is allowed, so a bad configuration fails
+``cdk synth`` with a message instead of a half-built stack.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG_FILE = REPO_ROOT / "config" / "environments.json"
-
-RFT_REGIONS = ("us-east-1",)
-GRADERS = ("math", "format", "judge", "composite")
-JUDGE_RUBRICS = ("instruction_following", "summarization", "reasoning", "rag_faithfulness", "custom")
-REASONING_EFFORTS = ("low", "medium", "high")
-CALLER_ACCOUNT = "caller"  # use the deploying credentials' account (never for production)
-PRODUCTION_NAMES = ("prod", "production")
+from .model import (CALLER_ACCOUNT, DEFAULT_CONFIG_FILE, GRADERS, JUDGE_RUBRICS, PRODUCTION_NAMES,  # noqa: F401
+                    REASONING_EFFORTS, REPO_ROOT, RFT_REGIONS, CompositeConfig, DatasetConfig, DeliveryConfig,
+                    EnvironmentConfig, FormatConfig, Hyperparameters, InvocationLogs, JudgeConfig,
+                    ModelDeploymentConfig)
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -39,125 +33,6 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid pipeline configuration:\n  - " + "\n  - ".join(problems))
-
-
-@dataclass(frozen=True)
-class Hyperparameters:
-    epoch_count: int
-    batch_size: int
-    learning_rate: float
-    training_sample_per_prompt: int
-    max_prompt_length: int
-    inference_max_tokens: int
-    reasoning_effort: str
-    eval_interval: int
-
-    def to_api(self) -> dict[str, Any]:
-        """``rftConfig.hyperParameters`` exactly as CreateModelCustomizationJob spells it."""
-        return {
-            "epochCount": self.epoch_count,
-            "batchSize": self.batch_size,
-            "learningRate": self.learning_rate,
-            "trainingSamplePerPrompt": self.training_sample_per_prompt,
-            "maxPromptLength": self.max_prompt_length,
-            "inferenceMaxTokens": self.inference_max_tokens,
-            "reasoningEffort": self.reasoning_effort,
-            "evalInterval": self.eval_interval,
-        }
-
-
-@dataclass(frozen=True)
-class InvocationLogs:
-    s3_uri: str
-    use_prompt_response: bool = False
-    request_metadata_filters: Mapping[str, Any] | None = None
-
-    @property
-    def bucket_name(self) -> str:
-        return self.s3_uri[len("s3://"):].split("/", 1)[0]
-
-    def to_api(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"usePromptResponse": self.use_prompt_response,
-                                  "invocationLogSource": {"s3Uri": self.s3_uri}}
-        if self.request_metadata_filters:
-            config["requestMetadataFilters"] = dict(self.request_metadata_filters)
-        return config
-
-
-@dataclass(frozen=True)
-class DatasetConfig:
-    training: str | None  # repository-relative JSONL path, uploaded to the data bucket
-    validation: str | None = None
-    invocation_logs: InvocationLogs | None = None
-
-    def local_files(self) -> list[Path]:
-        return [REPO_ROOT / p for p in (self.training, self.validation) if p]
-
-
-@dataclass(frozen=True)
-class JudgeConfig:
-    model_id: str
-    rubric: str
-    custom_rubric: str | None = None
-    max_concurrency: int = 32  # items judged at once per batch; bounded by the judge model's quota
-
-
-@dataclass(frozen=True)
-class FormatConfig:
-    scoring: str = "fraction"
-    loose: bool = False
-    default_constraints: Mapping[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class CompositeConfig:
-    weights: Mapping[str, float]
-    default_graders: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ModelDeploymentConfig:
-    enabled: bool = False
-    retain_on_delete: bool = False
-
-
-@dataclass(frozen=True)
-class EnvironmentConfig:
-    name: str
-    project: str
-    account: str | None  # None: the deploying credentials' account (CDK_DEFAULT_ACCOUNT)
-    region: str
-    base_model_id: str
-    dataset: DatasetConfig
-    grader: str
-    judge: JudgeConfig
-    format: FormatConfig
-    composite: CompositeConfig
-    hyperparameters: Hyperparameters
-    start_training: bool
-    data_kms_key: bool
-    notification_emails: tuple[str, ...] = field(default_factory=tuple)
-    model_deployment: ModelDeploymentConfig = field(default_factory=ModelDeploymentConfig)
-
-    @property
-    def stack_prefix(self) -> str:
-        """``Rft`` + environment, e.g. stacks ``RftData-dev``, ``RftTraining-dev``."""
-        return self.project.capitalize()
-
-    def stack_name(self, part: str) -> str:
-        return f"{self.stack_prefix}{part}-{self.name}"
-
-
-@dataclass(frozen=True)
-class DeliveryConfig:
-    """Where the CDK Pipelines stack runs and what it rolls out, in order."""
-
-    account: str
-    region: str
-    repository: str  # owner/name on GitHub
-    branch: str
-    connection_arn: str  # CodeConnections (CodeStar) connection to the repository
-    stages: tuple[str, ...]
 
 
 def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
