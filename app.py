@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Entry point: read the configuration, validate it, build one environment's stacks, run cdk-nag.
 
-Context (``-c key=value`` or cdk.json): ``env`` (default ``dev``, or ``all``) picks the environment,
-``config`` the configuration file (default ``config/environments.json``).
+Context (``-c key=value`` or cdk.json): ``env`` (default ``dev``, ``all``, or ``delivery``) picks what to
+build; the configuration is the ``rftConfig`` object of the context when there is one, else the file
+named by ``config`` (default ``config/environments.json``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import (DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_config, load_delivery,
-                             select_environment)
+from config.settings import (DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_document, parse_config,
+                             parse_delivery, select_environment)
 from graders.format_rules.grader import FormatGrader, FormatSettings
 from rft.dataset_validation import DatasetError, ensure_valid
 from stacks.delivery_pipeline_stack import DeliveryPipelineStack
@@ -42,16 +43,22 @@ def check_grader_settings(config: EnvironmentConfig) -> None:
 
 def main() -> None:
     app = cdk.App()
-    config_file = app.node.try_get_context("config") or DEFAULT_CONFIG_FILE
     wanted = app.node.try_get_context("env") or "dev"
     try:
-        configs = load_config(config_file)
-        delivery = load_delivery(config_file, configs) if wanted in (ALL_ENVIRONMENTS, DELIVERY) else None
+        document = app.node.try_get_context("rftConfig") or load_document(
+            app.node.try_get_context("config") or DEFAULT_CONFIG_FILE)
+        configs = parse_config(document)
+        delivery = parse_delivery(document, configs) if wanted in (ALL_ENVIRONMENTS, DELIVERY) else None
         if wanted == DELIVERY and delivery is None:
             raise ConfigError(["delivery: the configuration has no 'delivery' section"])
-        selected = {ALL_ENVIRONMENTS: list(configs.values()), DELIVERY: []}.get(wanted) \
-            or [select_environment(configs, wanted)]
-        for config in selected:
+        if wanted == ALL_ENVIRONMENTS:
+            selected = list(configs.values())
+        elif wanted == DELIVERY:
+            selected = []
+        else:
+            selected = [select_environment(configs, wanted)]
+        staged = [configs[name] for name in delivery.stages] if delivery else []
+        for config in {c.name: c for c in [*selected, *staged]}.values():
             check_grader_settings(config)
             check_datasets(config)
     except (ConfigError, DatasetError) as exc:

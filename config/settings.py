@@ -138,11 +138,13 @@ def _dataset(r: _Reader) -> DatasetConfig:
     validation = r.text("validation", optional=True)
     if (training is None) == (logs is None):
         r.problems.append(f"{r.path}: set exactly one of 'training' (a JSONL file) or 'invocationLogs'")
+    # Only datasets/*.jsonl is uploaded (to training/<file name>), so the file must live there.
     for key, rel in (("training", training), ("validation", validation)):
-        if rel and not (REPO_ROOT / rel).is_file():
-            r.fail(key, rel, "a JSONL file that exists, relative to the repository root")
-        elif rel and not rel.endswith(".jsonl"):
-            r.fail(key, rel, "a .jsonl file")
+        if rel and (Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl")
+                    or not (REPO_ROOT / rel).is_file()):
+            r.fail(key, rel, "an existing .jsonl file directly in datasets/ (e.g. datasets/my_prompts.jsonl)")
+    if training and training == validation:
+        r.fail("validation", validation, "a file other than the training file")
     return DatasetConfig(training=training, validation=validation, invocation_logs=logs)
 
 
@@ -190,6 +192,17 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
     if default_constraints is not None and not isinstance(default_constraints, Mapping):
         fmt.fail("defaultConstraints", default_constraints, "an object with instruction_id_list/kwargs "
                  "and/or constraints")
+    grader = r.raw.get("grader")
+    if "invocationLogs" in r.raw.get("dataset", {}):
+        composite_parts = r.raw.get("composite", {}).get("defaultGraders", [])
+        needs_reference = grader == "math" or (grader == "composite" and "math" in composite_parts)
+        if needs_reference:
+            r.fail("grader", grader, "not the math grader (alone or in the composite's defaultGraders) with "
+                   "invocationLogs: logged prompts carry no reference_answer, so every answer would score 0")
+        needs_constraints = grader == "format" or (grader == "composite" and "format" in composite_parts)
+        if needs_constraints and not r.raw.get("format", {}).get("defaultConstraints"):
+            r.fail("grader", grader, "the format grader with invocationLogs only with format.defaultConstraints: "
+                   "logged prompts carry no constraints")
     notifications = r.child("notifications")
     notifications.unknown({"emails"})
     emails = notifications.raw.get("emails", [])
@@ -246,7 +259,8 @@ def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
     return configs
 
 
-def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, EnvironmentConfig]:
+def load_document(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, Any]:
+    """The raw configuration document of a JSON file (not yet validated)."""
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -256,11 +270,11 @@ def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, Environment
         raise ConfigError([f"{path}: not valid JSON: {exc}"]) from None
     if not isinstance(document, Mapping):
         raise ConfigError([f"{path}: the configuration must be a JSON object"])
-    return parse_config(document)
+    return document
 
 
-def load_delivery(path: Path | str, environments: Mapping[str, EnvironmentConfig]) -> DeliveryConfig | None:
-    return parse_delivery(json.loads(Path(path).read_text(encoding="utf-8")), environments)
+def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, EnvironmentConfig]:
+    return parse_config(load_document(path))
 
 
 def select_environment(configs: Mapping[str, EnvironmentConfig], name: str) -> EnvironmentConfig:

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Call out the risky parts of an infrastructure change for a pull-request review.
 
+Run from the repository root: ``python -m scripts.review_changes --environment dev ...``.
 Compares the deployed templates of one environment with the synthesized ones and reports,
 above the full ``cdk diff``:
 - a change that starts a new paid training job (a new or changed ``Custom::RftTrainingJob``;
@@ -16,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
+
+from config.settings import DEFAULT_CONFIG_FILE, load_config, select_environment
 
 JOB_TYPE = "Custom::RftTrainingJob"
 JOB_NON_TRAINING_PROPERTIES = frozenset({"ServiceToken", "Tags"})
@@ -82,10 +85,15 @@ def _load(path: Path) -> dict:
         return {}
 
 
-def review(environment: str, deployed_dir: Path, synthesized_dir: Path) -> list[Risk]:
+def stack_names(environment: str, config_file: Path | None = None) -> list[str]:
+    """The environment's stack names, as the configuration makes them (``RftData-dev`` ...)."""
+    config = select_environment(load_config(config_file or DEFAULT_CONFIG_FILE), environment)
+    return [config.stack_name(part) for part in STACK_PARTS]
+
+
+def review(environment: str, deployed_dir: Path, synthesized_dir: Path, config_file: Path | None = None) -> list[Risk]:
     found = []
-    for part in STACK_PARTS:
-        name = f"Rft{part}-{environment}"
+    for name in stack_names(environment, config_file):
         synthesized = _load(synthesized_dir / f"{name}.template.json")
         if not synthesized:
             raise FileNotFoundError(f"{synthesized_dir}/{name}.template.json: synthesize the app first")
@@ -109,13 +117,20 @@ def markdown(environment: str, found: list[Risk], cdk_diff: str | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--environment", required=True)
-    parser.add_argument("--deployed", type=Path, required=True, help="folder of deployed <stack>.template.json")
+    parser.add_argument("--config", type=Path, help="configuration file (default config/environments.json)")
+    parser.add_argument("--list-stacks", action="store_true", help="print the environment's stack names and stop")
+    parser.add_argument("--deployed", type=Path, help="folder of deployed <stack>.template.json")
     parser.add_argument("--synthesized", type=Path, default=Path("cdk.out"))
     parser.add_argument("--cdk-diff", type=Path, help="the text of `cdk diff` to attach")
     args = parser.parse_args(argv)
     try:
-        found = review(args.environment, args.deployed, args.synthesized)
-    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        if args.list_stacks:
+            print("\n".join(stack_names(args.environment, args.config)))
+            return 0
+        if args.deployed is None:
+            parser.error("--deployed is required")
+        found = review(args.environment, args.deployed, args.synthesized, args.config)
+    except (FileNotFoundError, json.JSONDecodeError, ValueError) as exc:
         print(f"review_changes: {exc}", file=sys.stderr)
         return 2
     diff_text = args.cdk_diff.read_text() if args.cdk_diff else None

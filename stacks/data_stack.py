@@ -17,12 +17,18 @@ def data_bucket_name(config: EnvironmentConfig, account: str) -> str:
     return f"{config.project}-{config.name}-data-{account}-{config.region}"
 
 
+def data_key_alias(config: EnvironmentConfig) -> str:
+    """The data key's alias: the training stack's role is scoped to it rather than importing the key."""
+    return f"alias/{config.project}-{config.name}-rft-data"
+
+
 class DataStack(cdk.Stack):
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path,
                  **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)
         self.data = DataBucket(self, "Data", bucket_name=data_bucket_name(config, self.account),
-                               datasets_dir=datasets_dir, customer_managed_key=config.data_kms_key)
+                               datasets_dir=datasets_dir,
+                               key_alias=data_key_alias(config) if config.data_kms_key else None)
         training = config.dataset.training
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
         cdk.CfnOutput(self, "DatasetUri", value=self.data.training_uri(Path(training).name) if training

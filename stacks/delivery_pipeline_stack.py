@@ -57,9 +57,7 @@ class DeliveryPipelineStack(cdk.Stack):
         self._accept_generated_findings()
 
     def _accept_generated_findings(self) -> None:
-        accept_generated_wildcards(self.pipeline, (
-            "Role and grant written by CDK Pipelines: scoped by CDK to this pipeline's artifact bucket and key, "
-            "its CodeBuild projects and report groups, and the CDK bootstrap roles of the target accounts"))
+        accept_generated_wildcards(self.pipeline, "Role and grant written by CDK Pipelines")
         accept(self.pipeline.pipeline.artifact_bucket, "AwsSolutions-S1", (
             "Pipeline artifact bucket made by CDK Pipelines: transient build artifacts encrypted with the "
             "pipeline's KMS key and reached only through the pipeline's roles"))

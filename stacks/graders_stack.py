@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -20,6 +21,21 @@ GRADER_SPECS = {
     "judge": ("graders.judge_handler.handler", 512, cdk.Duration.minutes(10)),
     "composite": ("graders.composite_handler.handler", 1024, cdk.Duration.minutes(10)),
 }
+
+
+# What each grader's code is: shared modules plus its own. A job is fingerprinted by the code of the
+# grader it uses, so editing the judge does not restart a job graded by the math grader.
+SHARED_GRADER_CODE = ("__init__.py", "contract.py", "observability.py", "requirements.txt")
+GRADER_CODE = {
+    "math": ("math_answer", "math_handler.py"),
+    "format": ("format_rules", "format_handler.py"),
+    "judge": ("judge", "judge_handler.py"),
+    "composite": ("math_answer", "format_rules", "judge", "composite.py", "composite_handler.py"),
+}
+
+
+def grader_code_paths(kind: str) -> list[Path]:
+    return [GRADER_SOURCE / name for name in (*SHARED_GRADER_CODE, *GRADER_CODE[kind])]
 
 
 def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:

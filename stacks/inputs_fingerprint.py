@@ -23,13 +23,18 @@ def files_digest(paths: Iterable[Path], *, root: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def tree_files(folder: Path) -> list[Path]:
-    return [p for p in folder.rglob("*")
-            if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"]
+def source_files(paths: Iterable[Path]) -> list[Path]:
+    """The files of these files and folders, without caches and tests."""
+    found: list[Path] = []
+    for path in paths:
+        candidates = path.rglob("*") if path.is_dir() else [path]
+        found += [p for p in candidates
+                  if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"]
+    return found
 
 
-def inputs_fingerprint(*, dataset_files: Iterable[Path], grader_dir: Path, grader_settings: Mapping[str, Any],
-                       root: Path) -> str:
+def inputs_fingerprint(*, dataset_files: Iterable[Path], grader_code: Iterable[Path],
+                       grader_settings: Mapping[str, Any], root: Path) -> str:
     settings = hashlib.sha256(json.dumps(grader_settings, sort_keys=True).encode()).hexdigest()[:16]
     return (f"dataset={files_digest(dataset_files, root=root)};"
-            f"grader-code={files_digest(tree_files(grader_dir), root=root)};grader-settings={settings}")
+            f"grader-code={files_digest(source_files(grader_code), root=root)};grader-settings={settings}")

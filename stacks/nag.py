@@ -61,22 +61,43 @@ def _render(node: Any) -> str:
     raise ValueError(f"cannot render {node!r} as cdk-nag does")
 
 
-def accept_generated_wildcards(construct: IConstruct, reason: str) -> None:
+def accept_generated_wildcards(construct: IConstruct, owner: str) -> None:
     """Acknowledge the wildcard grants in IAM policies that a CDK L3 construct (not us) generated.
 
-    Used only for constructs whose roles and grants CDK writes (CDK Pipelines): each wildcard
-    action and resource found in their policies is acknowledged on that policy with ``reason``.
+    Used only for constructs whose roles and grants CDK writes (``owner``, e.g. CDK Pipelines). Each
+    wildcard action and resource of their policies is acknowledged on its policy, with a reason
+    naming what the grant is for.
     """
     stack = cdk.Stack.of(construct)
     for child in construct.node.find_all():
         if not isinstance(child, cdk.aws_iam.CfnPolicy):
             continue
         for statement in stack.resolve(child.policy_document).get("Statement", []):
-            actions = statement.get("Action", [])
-            accept_wildcard_actions(child, [a for a in _as_list(actions) if "*" in a], reason)
-            resources = [r for r in _as_list(statement.get("Resource", [])) if "*" in _render(r)]
-            for resource in resources:
-                accept(child, f"AwsSolutions-IAM5[Resource::{_render(resource)}]", reason)
+            actions = _as_list(statement.get("Action", []))
+            for action in (a for a in actions if "*" in a):
+                accept(child, f"AwsSolutions-IAM5[Action::{action}]", f"{owner}: {_grant_purpose(action)}")
+            for resource in (_render(r) for r in _as_list(statement.get("Resource", []))):
+                if "*" in resource:
+                    accept(child, f"AwsSolutions-IAM5[Resource::{resource}]",
+                           f"{owner}: {_grant_purpose(resource, actions)}")
+
+
+def _grant_purpose(wildcard: str, actions: list[str] | None = None) -> str:
+    if wildcard.startswith("kms:"):
+        return "use of the pipeline's own artifact key, the only key in the statement"
+    if wildcard.startswith("s3:") or "ArtifactsBucket" in wildcard:
+        return "reads and writes of build artifacts in the pipeline's own artifact bucket"
+    if ":report-group/" in wildcard:
+        return "CodeBuild test-report groups of this one build project, named by CodeBuild at run time"
+    if ":log-group:/aws/codebuild/" in wildcard:
+        return "log groups CodeBuild creates for the pipeline's build projects"
+    if ":iam::" in wildcard and wildcard.endswith(":role/*"):
+        return ("sts:AssumeRole only on roles tagged aws-cdk:bootstrap-role (condition in the statement): the CDK "
+                "bootstrap roles that publish assets and deploy in the pipeline account")
+    if wildcard == "*" and actions:
+        return (f"{', '.join(sorted(actions))}: read-only or build-control calls on resources (stacks, "
+                "buckets, builds) that exist only once the pipeline runs")
+    raise ValueError(f"no reviewed reason for the generated grant {wildcard!r}; review it before accepting it")
 
 
 def _as_list(value: Any) -> list:

@@ -38,7 +38,7 @@ def build_pipeline(scope: Construct, config: EnvironmentConfig) -> PipelineStack
                            config=config, env=env, tags=tags,
                            description=f"Bedrock RFT pipeline ({config.name}): reward-function Lambdas")
     training = TrainingStack(scope, config.stack_name("Training"), stack_name=config.stack_name("Training"),
-                             config=config, data=data, env=env, tags=tags,
+                             config=config, env=env, tags=tags,
                              description=f"Bedrock RFT pipeline ({config.name}): service role and training job")
     # Training refers to the bucket and grader by name, so the order is declared, not inferred.
     training.add_stack_dependency(data)

@@ -18,8 +18,9 @@ from .constructs.job_notifications import JobNotifications
 from .constructs.model_deployment import ModelDeployment, deployment_parameter_name
 from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
 from .constructs.rft_training_job import RftTrainingJob
-from .data_stack import DataStack, data_bucket_name
-from .graders_stack import GRADER_SOURCE, GRADER_SPECS, composite_uses_judge, grader_environment, grader_function_name
+from .data_stack import data_bucket_name, data_key_alias
+from .graders_stack import (GRADER_SPECS, composite_uses_judge, grader_code_paths, grader_environment,
+                            grader_function_name)
 from .inputs_fingerprint import inputs_fingerprint
 
 
@@ -28,8 +29,7 @@ def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:
 
 
 class TrainingStack(cdk.Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, data: DataStack,
-                 **kwargs: object) -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)
         # By name, not by export: the stateful data stack never gets pinned by this stack's references.
         bucket_name = data_bucket_name(config, self.account)
@@ -38,7 +38,8 @@ class TrainingStack(cdk.Stack):
         logs = config.dataset.invocation_logs
         self.service_role = BedrockServiceRole(
             self, "BedrockServiceRole", bucket=bucket, training_prefix=TRAINING_PREFIX,
-            output_prefix=OUTPUT_PREFIX, grader=grader, data_key=data.data.key,
+            output_prefix=OUTPUT_PREFIX, grader=grader,
+            data_key_alias=data_key_alias(config) if config.data_kms_key else None,
             invocation_logs_bucket=logs.bucket_name if logs else None)
         cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role.role_arn)
         cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
@@ -56,7 +57,7 @@ class TrainingStack(cdk.Stack):
             output_data_uri=f"s3://{bucket_name}/{OUTPUT_PREFIX}",
             hyperparameters=config.hyperparameters.to_api(),
             inputs_fingerprint=inputs_fingerprint(
-                dataset_files=config.dataset.local_files(), grader_dir=GRADER_SOURCE,
+                dataset_files=config.dataset.local_files(), grader_code=grader_code_paths(config.grader),
                 grader_settings={"grader": config.grader, **grader_environment(config, config.grader)},
                 root=REPO_ROOT),
             tags={"rft:environment": config.name, "rft:grader": config.grader})

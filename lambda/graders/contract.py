@@ -29,7 +29,7 @@ class BatchError(ValueError):
 class Sample:
     """One prompt/answer pair to grade, normalised from the shapes Bedrock and AWS samples use."""
 
-    id: str
+    id: Any
     messages: tuple[Mapping[str, Any], ...]
     response: str
     reference_answer: Any
@@ -95,9 +95,10 @@ def batch_items(event: Any) -> list[Any]:
     return event
 
 
-def item_id(raw: Any) -> str:
+def item_id(raw: Any) -> Any:
+    """The item's ``id`` exactly as sent (Bedrock sends strings; other JSON values are echoed as they are)."""
     if isinstance(raw, Mapping) and raw.get("id") is not None:
-        return str(raw["id"])
+        return raw["id"]
     return ""
 
 
@@ -143,7 +144,7 @@ def _finite(value: Any) -> float:
     return number if math.isfinite(number) else 0.0
 
 
-def result(sample_id: str, grade: Grade) -> dict[str, Any]:
+def result(sample_id: Any, grade: Grade) -> dict[str, Any]:
     """The response object for one sample, in the exact shape Bedrock documents."""
     metrics = [{"name": n, "value": _finite(v), "type": "Reward"} for n, v in grade.rewards.items()]
     metrics += [{"name": n, "value": _finite(v), "type": "Metric"} for n, v in grade.metrics.items()]

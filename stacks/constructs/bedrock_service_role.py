@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -14,7 +13,7 @@ from ..nag import accept_wildcard_resources
 
 class BedrockServiceRole(Construct):
     def __init__(self, scope: Construct, id_: str, *, bucket: s3.IBucket, training_prefix: str,
-                 output_prefix: str, grader: lambda_.IFunction, data_key: kms.IKey | None = None,
+                 output_prefix: str, grader: lambda_.IFunction, data_key_alias: str | None = None,
                  invocation_logs_bucket: str | None = None) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
@@ -36,10 +35,13 @@ class BedrockServiceRole(Construct):
             iam.PolicyStatement(sid="InvokeGrader", actions=["lambda:InvokeFunction"],
                                 resources=[grader.function_arn, f"{grader.function_arn}:*"]),
         ]
-        if data_key is not None:
+        keys_arn = stack.format_arn(service="kms", resource="key", resource_name="*")
+        if data_key_alias:
+            # By alias, not by key ARN: no cross-stack import pins the stateful data stack.
             statements.append(iam.PolicyStatement(
                 sid="UseDataKey", actions=["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[data_key.key_arn]))
+                resources=[keys_arn],
+                conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": data_key_alias}}))
         if invocation_logs_bucket:
             logs_bucket = s3.Bucket.from_bucket_name(self, "InvocationLogs", invocation_logs_bucket)
             statements += [
@@ -56,6 +58,10 @@ class BedrockServiceRole(Construct):
                                   "Bedrock writes job results under the output prefix with keys it chooses")
         accept_wildcard_resources(self.policy, [f"{grader.function_arn}:*"],
                                   "Qualified ARNs (version or alias) of the one grader function of this job")
+        if data_key_alias:
+            accept_wildcard_resources(self.policy, [keys_arn], (
+                f"Only the key carrying the alias {data_key_alias} (kms:ResourceAliases condition): the data key "
+                "is named by alias so this stack imports nothing from the stateful data stack"))
         if invocation_logs_bucket:
             accept_wildcard_resources(self.policy, [logs_bucket.arn_for_objects("*")],
                                       "Bedrock reads model-invocation log objects, whose keys it discovers")

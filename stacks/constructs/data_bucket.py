@@ -21,12 +21,13 @@ class DataBucket(Construct):
     """S3 bucket (private, SSL-only, versioned, logged, encrypted) with the datasets uploaded."""
 
     def __init__(self, scope: Construct, id_: str, *, bucket_name: str, datasets_dir: Path,
-                 customer_managed_key: bool) -> None:
+                 key_alias: str | None) -> None:
+        """``key_alias``: encrypt with a customer-managed key under this alias (None: SSE-S3)."""
         super().__init__(scope, id_)
         self.key: kms.Key | None = None
-        if customer_managed_key:
+        if key_alias:
             self.key = kms.Key(self, "Key", enable_key_rotation=True, removal_policy=cdk.RemovalPolicy.RETAIN,
-                               description="Encrypts the Bedrock RFT training data and job output")
+                               alias=key_alias, description="Encrypts the Bedrock RFT training data and job output")
         # Server access log delivery supports SSE-S3 only, so the log bucket never uses the customer key.
         self.access_logs = s3.Bucket(
             self, "AccessLogs", encryption=s3.BucketEncryption.S3_MANAGED,

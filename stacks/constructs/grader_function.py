@@ -25,7 +25,12 @@ PROFILE_DESTINATION_REGIONS = {
 def judge_model_arns(model_id: str, *, region: str, account: str, partition: str = "aws") -> list[str]:
     """The exact ARNs ``bedrock:InvokeModel`` must allow for a judge model or inference profile."""
     if model_id.startswith("arn:"):
-        return [model_id]
+        resource = model_id.split(":", 5)[5]  # foundation-model/<id> or inference-profile/<id>
+        kind, _, identifier = resource.partition("/")
+        if kind == "foundation-model":
+            return [model_id]
+        # A profile ARN also needs the foundation models it routes to, as the profile id does.
+        return [model_id, *judge_model_arns(identifier, region=region, account=account, partition=partition)[1:]]
     prefix, _, base_model = model_id.partition(".")
     if prefix in PROFILE_DESTINATION_REGIONS:
         profile = f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}"

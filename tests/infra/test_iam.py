@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Iterator
 
 
@@ -55,6 +56,8 @@ def test_service_role_reads_training_data_writes_output_and_invokes_only_the_gra
     assert statements["InvokeGrader"] == {"Action": "lambda:InvokeFunction", "Effect": "Allow",
                                           "Resource": [grader, f"{grader}:*"], "Sid": "InvokeGrader"}
     assert statements["UseDataKey"]["Action"] == ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
+    assert statements["UseDataKey"]["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/rft-prod-rft-data"}}
 
 
 def test_no_policy_allows_a_wildcard_or_service_wide_action(dev, prod):
@@ -98,6 +101,9 @@ def test_inference_profile_judge_gets_the_profile_and_its_destination_models():
                     "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-premier-v1:0",
                     "arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-premier-v1:0",
                     "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-premier-v1:0"]
+    assert judge_model_arns(arns[0], region="us-east-1", account="123456789012") == arns
+    model_arn = "arn:aws:bedrock:us-east-1::foundation-model/openai.gpt-oss-120b-1:0"
+    assert judge_model_arns(model_arn, region="us-east-1", account="123456789012") == [model_arn]
 
 
 def test_no_lambda_role_uses_an_aws_managed_policy(dev):
@@ -105,3 +111,9 @@ def test_no_lambda_role_uses_an_aws_managed_policy(dev):
         for role in template.find_resources("AWS::IAM::Role").values():
             if name != "data":  # the data stack's only Lambda is CDK's BucketDeployment (acknowledged)
                 assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_training_stack_imports_nothing_from_the_stateful_data_stack(prod):
+    assert "Fn::ImportValue" not in json.dumps(prod.raw["training"])
+    aliases = prod["data"].find_resources("AWS::KMS::Alias")
+    assert [a["Properties"]["AliasName"] for a in aliases.values()] == ["alias/rft-prod-rft-data"]

@@ -82,6 +82,7 @@ def test_dataset_must_exist_and_exactly_one_source_is_set():
 
 def test_invocation_logs_are_typed_and_their_filters_checked():
     document = copy.deepcopy(BASE)
+    document["defaults"]["grader"] = "judge"
     document["defaults"]["dataset"] = {"invocationLogs": {
         "s3Uri": "s3://my-logs/bedrock/", "usePromptResponse": True,
         "requestMetadataFilters": {"equals": {"task": "math"}}}}
@@ -122,3 +123,27 @@ def test_judge_concurrency_defaults_and_is_bounded():
     assert parse_config(document)["dev"].judge.max_concurrency == 32
     assert any("judge.maxConcurrency: 0 is not allowed: an integer from 1 to 64" in p
                for p in problems(with_dev(judge={"maxConcurrency": 0})))
+
+
+def test_datasets_must_live_in_the_uploaded_folder_and_differ():
+    outside = with_dev(dataset={"training": "tests/unit/__init__.py"})
+    assert any("directly in datasets/" in p for p in problems(outside))
+    same = with_dev(dataset={"training": "datasets/math_word_problems.jsonl",
+                             "validation": "datasets/math_word_problems.jsonl"})
+    assert any("dataset.validation" in p and "other than the training file" in p for p in problems(same))
+
+
+@pytest.mark.parametrize("grader,extra,fragment", [
+    ("math", {}, "logged prompts carry no reference_answer"),
+    ("format", {}, "only with format.defaultConstraints"),
+    ("composite", {"composite": {"weights": {"math": 1}, "defaultGraders": ["math"]}}, "no reference_answer"),
+])
+def test_invocation_logs_refuse_graders_that_would_score_zero(grader, extra, fragment):
+    document = copy.deepcopy(BASE)
+    # One environment switches to invocation logs; null clears the default training file.
+    document["environments"]["dev"].update(grader=grader, **extra, dataset={
+        "training": None, "invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}})
+    assert any(p.startswith("environments.dev.grader") and fragment in p for p in problems(document))
+    document["environments"]["dev"].update(grader="judge")
+    document["environments"]["dev"].pop("composite", None)
+    parse_config(document)  # the judge needs neither a reference nor constraints
