@@ -1,7 +1,7 @@
 """Prints how long the RFT dataset validator takes on 20,000 rows (Bedrock's maximum).
 
 Builds two temporary files from the sample datasets (each row made unique) and reports the best of three runs.
-    python benchmarks/dataset_validation.py
+    python benchmarks/bench_dataset_validation.py
 """
 
 from __future__ import annotations

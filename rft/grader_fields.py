@@ -1,24 +1,29 @@
 """What each grader needs from a training row: the math reference, the format constraints, the
 composite's choice of graders. Each check returns ``(level, field, message)`` problems, level being
 ``"error"`` or ``"warning"``; the dataset validator adds the file and line.
+
+The math and format checks run the graders' own code (``graders.math_answer.reference`` and
+``graders.format_rules.constraints``) on the row, so a row passes exactly when the grader can use
+it: anything the grader would score 0 whatever the response is an error here, with its reason.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from graders.format_rules.constraints import decoded_field
-
-from .ifeval_registry import IFEVAL_KWARGS
+from graders.contract import ItemError, message_text
+from graders.format_rules.arguments import RowContext
+from graders.format_rules.constraints import (SPEC_FIELDS, Constraint, ifeval_constraint, spec_from_fields,
+                                              structured_constraint)
+from graders.math_answer.reference import ANSWER_KEYS, reference_answers
 
 GRADERS = ("math", "format", "judge", "composite")
 COMPONENTS = ("math", "format", "judge")  # what a composite row may name
 COMPOSITE_GRADERS_FIELD = "graders"  # the row field naming the graders a composite row uses (graders.composite)
-SPEC_FIELDS = ("instruction_id_list", "kwargs", "constraints")
-# The format grader's structured checks (graders/format_rules/structured.py).
-STRUCTURED_TYPES = ("json", "json_schema", "tags_in_order", "regex", "length")
+MAX_REFERENCE_ALTERNATIVES = 20  # the math grader reads the first 20 items of a list reference
+REFERENCE = "reference_answer"
 
 Problem = tuple[str, str, str]
 
@@ -32,7 +37,7 @@ def graders_for_row(row: Mapping[str, Any], grader: str,
     """
     if grader != "composite":
         return (grader,), []
-    reference = row.get("reference_answer")
+    reference = row.get(REFERENCE)
     named = row.get(COMPOSITE_GRADERS_FIELD)
     if named is None and isinstance(reference, dict):
         named = reference.get(COMPOSITE_GRADERS_FIELD)
@@ -42,7 +47,7 @@ def graders_for_row(row: Mapping[str, Any], grader: str,
         # The composite's default set is unknown here: check what the row evidently aims at.
         if has_constraint_fields(row):
             return ("format",), []
-        return (("math",) if _is_scalar_answer(reference) else ()), []
+        return (("math",) if _looks_like_math_reference(reference) else ()), []
     if isinstance(named, str):
         named = named.replace(";", ",").split(",")
     if not isinstance(named, list) or not all(isinstance(g, str) for g in named):
@@ -56,111 +61,172 @@ def graders_for_row(row: Mapping[str, Any], grader: str,
     return tuple(dict.fromkeys(g for g in names if g in COMPONENTS)), problems
 
 
+# -- math ----------------------------------------------------------------------------------------
+
 def math_reference_problems(row: Mapping[str, Any]) -> list[Problem]:
-    if "reference_answer" not in row:
-        return [("error", "reference_answer", "missing: the math grader compares the answer with it")]
-    reference = row["reference_answer"]
-    if isinstance(reference, bool) or not isinstance(reference, (str, int, float)):
-        return [("error", "reference_answer", f"must be a number or a string for the math grader, "
-                 f"got {describe(reference)}")]
-    if isinstance(reference, str) and not reference.strip():
-        return [("error", "reference_answer", "empty: the math grader compares the answer with it")]
-    if isinstance(reference, float) and not math.isfinite(reference):
-        return [("error", "reference_answer", f"{reference!r} is not a finite number")]
+    """Whatever ``graders.math_answer.reference.reference_answers`` accepts: a number, a text answer
+    or worked solution, an object holding one under an answer key, or a list of alternatives."""
+    if REFERENCE not in row:
+        return [("error", REFERENCE, "missing: the math grader compares the answer with it")]
+    reference = row[REFERENCE]
+    try:
+        reference_answers(reference)
+    except ItemError as exc:
+        where, value = _failing_part(reference, REFERENCE)
+        return [("error", where, f"the math grader cannot use it: {exc} (got {describe(value)})")]
+    if isinstance(reference, list) and len(reference) > MAX_REFERENCE_ALTERNATIVES:
+        return [("warning", REFERENCE, f"{len(reference)} alternatives: the math grader reads only the first "
+                 f"{MAX_REFERENCE_ALTERNATIVES}")]
     return []
 
 
+def _failing_part(raw: Any, where: str) -> tuple[str, Any]:
+    """The innermost part of a reference that the math grader rejects, following its own walk."""
+    if isinstance(raw, dict):
+        for key in ANSWER_KEYS:
+            if raw.get(key) is not None:
+                return _failing_part(raw[key], f"{where}.{key}")
+    elif isinstance(raw, list):
+        for index, item in enumerate(raw[:MAX_REFERENCE_ALTERNATIVES]):
+            try:
+                reference_answers(item)
+            except ItemError:
+                return _failing_part(item, f"{where}[{index}]")
+    return where, raw
+
+
+def _looks_like_math_reference(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(value.get(key) is not None for key in ANSWER_KEYS)
+    if isinstance(value, list):
+        return bool(value)
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool) and str(value).strip() != ""
+
+
+# -- format --------------------------------------------------------------------------------------
+
 def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: bool) -> list[Problem]:
-    """IFEval ``instruction_id_list`` + ``kwargs`` or structured ``constraints``, in the row (which
-    reaches the grader as metadata) or in an object ``reference_answer``. As in the format grader,
-    each field may also be written as a JSON string."""
-    reference = row.get("reference_answer")
-    sources: list[tuple[str, Mapping[str, Any]]] = [("", row)]
-    if isinstance(reference, dict):
-        sources.append(("reference_answer.", reference))
+    """Builds the row's constraints with the format grader's code and reports each one it could not
+    build (unknown instruction id, bad kwargs, bad structured check): the grader scores those 0."""
+    fields, origins = grader_spec_fields(row)
+    spec = spec_from_fields(fields)
+    if spec is None:
+        if has_default_constraints:
+            return []
+        return [("error", "instruction_id_list", "missing: the format grader needs 'instruction_id_list' "
+                 "and 'kwargs' (or 'constraints') in the row or in an object reference_answer, or "
+                 "default constraints in the configuration")]
+    context = RowContext(last_user_prompt=_last_user_prompt(row.get("messages")))
     problems: list[Problem] = []
-    found = False
-    for prefix, raw in sources:
-        source = {name: decoded_field(raw[name]) for name in SPEC_FIELDS if raw.get(name) is not None}
-        if "instruction_id_list" in source or "kwargs" in source:
-            found = True
-            problems += _ifeval_problems(prefix, source)
-        if "constraints" in source:
-            found = True
-            problems += _structured_problems(prefix, source["constraints"])
-    if not found and not has_default_constraints:
-        problems.append(("error", "instruction_id_list", "missing: the format grader needs 'instruction_id_list' "
-                         "and 'kwargs' (or 'constraints') in the row or in an object reference_answer, or "
-                         "default constraints in the configuration"))
+    if "instruction_id_list" in spec:
+        problems += _ifeval_problems(origins, spec, context)
+    if "constraints" in spec:
+        problems += _structured_problems(origins["constraints"] + "constraints", spec["constraints"], context)
+    if not problems and not _constraint_count(spec):
+        name = "instruction_id_list" if "instruction_id_list" in spec else "constraints"
+        problems.append(("error", origins[name] + name, "empty: the format grader scores a row without "
+                         "constraints 0"))
     return problems
 
 
-
-def _structured_problems(prefix: str, constraints: Any) -> list[Problem]:
-    if isinstance(constraints, dict):
-        constraints = [constraints]
-    if not isinstance(constraints, list) or not constraints:
-        return [("error", f"{prefix}constraints", f"must be a non-empty list of objects, got {describe(constraints)}")]
-    problems: list[Problem] = []
-    for index, entry in enumerate(constraints):
-        where = f"{prefix}constraints[{index}]"
-        if not isinstance(entry, dict):
-            problems.append(("error", where, f"must be an object, got {describe(entry)}"))
-        elif "instruction_id" in entry:
-            problems += _ifeval_problems(where + ".", {"instruction_id_list": [entry["instruction_id"]],
-                                                       "kwargs": [entry.get("kwargs")]})
-        elif entry.get("type") not in STRUCTURED_TYPES:
-            problems.append(("warning", f"{where}.type", f"{entry.get('type')!r} is not a check the format grader "
-                             f"lists ({', '.join(STRUCTURED_TYPES)})"))
-    return problems
+def _constraint_count(spec: Mapping[str, Any]) -> int:
+    """How many constraints ``build_constraints`` makes of a spec whose lists are well formed."""
+    entries = spec.get("constraints")
+    return len(spec.get("instruction_id_list") or ()) + (1 if isinstance(entries, dict) else len(entries or ()))
 
 
-def _ifeval_problems(prefix: str, source: Mapping[str, Any]) -> list[Problem]:
-    ids = source.get("instruction_id_list")
-    kwargs = source.get("kwargs", None)
-    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
-        return [("error", f"{prefix}instruction_id_list", f"must be a non-empty list of instruction ids, "
-                 f"got {describe(ids)}")]
+def grader_spec_fields(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The constraint fields as the format grader finds them, and where each came from.
+
+    The row reaches the grader as ``metadata``: each field is read there first, then from an object
+    reference_answer (``Sample.field``); a row with none of them may hold them in a reference_answer
+    that is a JSON object written as text (``graders.format_rules.grader``).
+    """
+    reference = row.get(REFERENCE)
+    fields: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    reference_fields = reference if isinstance(reference, dict) else {}  # rows are parsed JSON: dicts
+    for name in SPEC_FIELDS:
+        if name in row:
+            fields[name], origins[name] = row[name], ""
+        elif name in reference_fields:
+            fields[name], origins[name] = reference_fields[name], f"{REFERENCE}."
+    if all(value is None for value in fields.values()) and isinstance(reference, str) \
+            and reference.strip().startswith("{"):
+        try:
+            decoded = json.loads(reference)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, dict):
+            fields = {name: decoded.get(name) for name in SPEC_FIELDS}
+            origins = dict.fromkeys(SPEC_FIELDS, f"{REFERENCE}(JSON text).")
+    return fields, origins
+
+
+def _ifeval_problems(origins: Mapping[str, str], spec: Mapping[str, Any], context: RowContext) -> list[Problem]:
+    ids_field = origins["instruction_id_list"] + "instruction_id_list"
+    kwargs_field = origins.get("kwargs", origins["instruction_id_list"]) + "kwargs"
+    ids, kwargs = spec["instruction_id_list"], spec.get("kwargs")
+    if not isinstance(ids, list):
+        return [("error", ids_field, f"must be a list of instruction ids, got {describe(ids)}")]
     if kwargs is None:
-        kwargs = [{}] * len(ids)
+        kwargs = [None] * len(ids)
     elif not isinstance(kwargs, list):
-        return [("error", f"{prefix}kwargs", f"must be a list of objects aligned with instruction_id_list, "
+        return [("error", kwargs_field, f"must be a list of objects aligned with instruction_id_list, "
                  f"got {describe(kwargs)}")]
-    elif len(kwargs) != len(ids):
-        return [("error", f"{prefix}kwargs", f"has {len(kwargs)} entries for {len(ids)} instruction ids; "
+    elif len(kwargs) != len(ids):  # the grader would pair the ids with the wrong kwargs, or none
+        return [("error", kwargs_field, f"has {len(kwargs)} entries for {len(ids)} instruction ids; "
                  "they must be aligned")]
     problems: list[Problem] = []
-    for index, (instruction, arguments) in enumerate(zip(ids, kwargs)):
-        where = f"{prefix}kwargs[{index}]"
-        arguments = {} if arguments is None else arguments
-        if not isinstance(arguments, dict):
-            problems.append(("error", where, f"must be an object, got {describe(arguments)}"))
-            continue
-        expected = IFEVAL_KWARGS.get(instruction)
-        if expected is None:
-            problems.append(("warning", f"{prefix}instruction_id_list[{index}]",
-                             f"{instruction!r} is not an IFEval instruction id"))
-            continue
-        given = {k for k, v in arguments.items() if v is not None}  # IFEval data pads with nulls
-        if given == expected:
-            continue
-        unknown, missing = given - expected, expected - given
-        if unknown:
-            problems.append(("warning", where, f"{instruction}: unexpected kwarg(s) {', '.join(sorted(unknown))}"))
-        if missing:
-            problems.append(("warning", where, f"{instruction}: missing kwarg(s) {', '.join(sorted(missing))}"))
+    for index, (instruction_id, arguments) in enumerate(zip(ids, kwargs)):
+        constraint = ifeval_constraint(instruction_id, arguments, context)
+        if constraint.error is not None:
+            bad_id = not isinstance(instruction_id, str) or constraint.error.startswith("unknown instruction id")
+            where = f"{ids_field}[{index}]" if bad_id else f"{kwargs_field}[{index}]"
+            problems.append(_constraint_error(where, constraint))
     return problems
+
+
+def _structured_problems(where: str, entries: Any, context: RowContext) -> list[Problem]:
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list):
+        return [("error", where, f"must be a list of objects, got {describe(entries)}")]
+    problems: list[Problem] = []
+    for index, entry in enumerate(entries):
+        constraint = structured_constraint(entry, context)
+        if constraint.error is None:
+            continue
+        entry_field = f"{where}[{index}]"
+        if isinstance(entry, dict) and "instruction_id" in entry:
+            unknown = constraint.error.startswith(("unknown instruction id", "instruction id must be"))
+            entry_field += ".instruction_id" if unknown else ".kwargs"
+        elif isinstance(entry, dict) and constraint.error.startswith("unknown constraint type"):
+            entry_field += ".type"
+        problems.append(_constraint_error(entry_field, constraint))
+    return problems
+
+
+def _constraint_error(where: str, constraint: Constraint) -> Problem:
+    return ("error", where, f"{constraint.name}: {constraint.error} (the format grader scores it 0)")
+
+
+def _last_user_prompt(messages: Any) -> str:
+    """As ``Sample.last_user_prompt``: the text of the last user turn of the prompt."""
+    if isinstance(messages, list):
+        for message in reversed(messages):
+            if isinstance(message, dict) and message.get("role") == "user":
+                return message_text(message)
+    return ""
 
 
 def has_constraint_fields(row: Mapping[str, Any]) -> bool:
-    reference = row.get("reference_answer")
+    reference = row.get(REFERENCE)
     sources = [row] + ([reference] if isinstance(reference, dict) else [])
     return any("instruction_id_list" in s or "constraints" in s for s in sources)
 
 
-def _is_scalar_answer(value: Any) -> bool:
-    return isinstance(value, (int, float, str)) and not isinstance(value, bool) and str(value).strip() != ""
-
+# -- messages ------------------------------------------------------------------------------------
 
 def json_type(value: Any) -> str:
     if value is None:
@@ -178,6 +244,8 @@ def json_type(value: Any) -> str:
 
 def describe(value: Any) -> str:
     """A value as a short JSON excerpt with its type, for messages."""
+    if value is None:
+        return "null"
     shown = json.dumps(value, ensure_ascii=False)
     if len(shown) > 40:
         shown = shown[:37] + "..."

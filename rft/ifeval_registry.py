@@ -1,7 +1,8 @@
 """The 25 IFEval instruction ids and the kwargs each one reads (google-research ``instruction_following_eval``).
 
-The dataset validator uses this to warn about ids or kwargs the format grader will not recognise; the
-rehearsal uses it to know which constraints it can satisfy or break on purpose.
+A written-down copy of IFEval's interface, kept as the specification the sample-dataset generator's
+tests check their rows against (tests/unit/test_dataset_generator.py). The dataset validator does not
+use it: it builds each row's constraints with the format grader's own code instead.
 """
 
 from __future__ import annotations

@@ -9,30 +9,39 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
+from config.settings import ConfigError, load_config, select_environment
+
 from . import clients
 from .errors import CliError
 
 TERMINAL_STATES = ("Completed", "Failed", "Stopped")
-STACK_NAME_TEMPLATE = "RftTraining-{env}"
+TRAINING_STACK_PART = "Training"  # EnvironmentConfig.stack_name("Training") -> RftTraining-dev
 JOB_ARN_OUTPUT = "JobArn"
+NOT_STARTED = "not started"  # how the training stack's JobArn output reads when startTraining is false
+CONFIG_HELP_PATH = "config/environments.json"
 
 
 def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--job-arn", metavar="ARN", help="the model customization job's ARN")
-    where.add_argument("--env", metavar="ENV", help=f"read the ARN from stack {STACK_NAME_TEMPLATE.format(env='<ENV>')}"
-                       f" (output {JOB_ARN_OUTPUT})")
-    where.add_argument("--stack", metavar="NAME", help=f"read the ARN from this stack's {JOB_ARN_OUTPUT} output")
+    where.add_argument("--env", metavar="ENV", help=f"read the ARN from the {JOB_ARN_OUTPUT} output of the "
+                       "environment's training stack (its name comes from --config, e.g. RftTraining-dev)")
+    parser.add_argument("--stack", metavar="NAME", help=f"read the ARN from this stack's {JOB_ARN_OUTPUT} output "
+                        "(overrides the stack name --env would give)")
+    parser.add_argument("--config", metavar="PATH", help=f"the pipeline configuration (default {CONFIG_HELP_PATH} "
+                        "of the checkout)")
     parser.add_argument("--region", default=clients.DEFAULT_REGION,
                         help=f"AWS region (default {clients.DEFAULT_REGION}, where Bedrock RFT runs)")
 
 
 def resolve_job_arn(args: argparse.Namespace) -> str:
     if args.job_arn:
+        if args.stack:
+            raise CliError("--job-arn names the job: drop --stack", exit_code=2)
         return args.job_arn
     if not (args.env or args.stack):
         raise CliError("say which job: --job-arn ARN, --env ENV or --stack NAME", exit_code=2)
-    stack = args.stack or STACK_NAME_TEMPLATE.format(env=args.env)
+    stack = args.stack or training_stack_name(args.env, config_path=args.config)
     cloudformation = clients.make_client("cloudformation", region=args.region)
     try:
         described = cloudformation.describe_stacks(StackName=stack)
@@ -42,8 +51,26 @@ def resolve_job_arn(args: argparse.Namespace) -> str:
         raise
     for output in (described.get("Stacks") or [{}])[0].get("Outputs") or []:
         if output.get("OutputKey") == JOB_ARN_OUTPUT and output.get("OutputValue"):
-            return str(output["OutputValue"])
+            return _job_arn_from_output(str(output["OutputValue"]), stack=stack, env=args.env)
     raise CliError(f"stack {stack} has no {JOB_ARN_OUTPUT} output (has the job been created?)")
+
+
+def training_stack_name(env: str, *, config_path: str | None = None) -> str:
+    """The training stack of ``env`` as the CDK app names it, from the pipeline configuration."""
+    try:
+        configs = load_config(config_path) if config_path else load_config()
+        return select_environment(configs, env).stack_name(TRAINING_STACK_PART)
+    except ConfigError as exc:
+        raise CliError(f"{exc}\n  (pass --config PATH for another configuration, or --stack NAME)") from None
+
+
+def _job_arn_from_output(value: str, *, stack: str, env: str | None) -> str:
+    if value.strip().lower().startswith(NOT_STARTED):
+        where = f"for {env}" if env else f"by stack {stack}"
+        raise CliError(f"no training job was started {where} (startTraining is false)")
+    if not value.startswith("arn:"):
+        raise CliError(f"stack {stack}: the {JOB_ARN_OUTPUT} output {value!r} is not a job ARN")
+    return value
 
 
 def get_job(bedrock: Any, job_arn: str) -> dict[str, Any]:

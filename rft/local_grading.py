@@ -12,8 +12,6 @@ import contextlib
 import importlib
 import io
 import logging
-import sys
-from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .errors import CliError
@@ -33,11 +31,10 @@ Handler = Callable[[Any, Any], list[dict]]
 
 
 def load_handler(grader: str) -> Handler:
-    """The ``handler`` of a grader's Lambda module, importable from an install or a checkout."""
+    """The ``handler`` of a grader's Lambda module (package ``graders``, installed with ``rft``)."""
     module_name = HANDLER_MODULES.get(grader)
     if module_name is None:
         raise CliError(f"unknown grader {grader!r}; choose one of {', '.join(HANDLER_MODULES)}", exit_code=2)
-    _ensure_graders_importable()
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
@@ -46,15 +43,6 @@ def load_handler(grader: str) -> Handler:
     if not callable(handler):
         raise CliError(f"{module_name} has no handler function")
     return handler
-
-
-def _ensure_graders_importable() -> None:
-    try:
-        importlib.import_module("graders")
-    except ImportError:
-        checkout_lambda = Path(__file__).resolve().parent.parent / "lambda"
-        if (checkout_lambda / "graders").is_dir():
-            sys.path.append(str(checkout_lambda))
 
 
 @contextlib.contextmanager

@@ -138,15 +138,66 @@ def test_missing_and_empty_files(tmp_path):
     assert errors(validate_dataset(empty, grader="math")) == [f"{empty}: the file is empty"]
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"reference_answer": None}, "reference_answer: must be a number or a string for the math grader, got null"),
-    ({"reference_answer": {"value": 4}}, "reference_answer: must be a number or a string for the math grader"),
-    ({"reference_answer": "  "}, "reference_answer: empty"),
-    ({"reference_answer": True}, "reference_answer: must be a number or a string"),
-])
-def test_math_needs_a_usable_reference(tmp_path, changes, expected):
-    path = dataset(tmp_path, {8: math_row(8, **changes)})
+MATH_ANSWER = "The total is 4.\n#### 4"
+
+
+def math_grade(row: dict, response: str = MATH_ANSWER):
+    """The real math grader on ``row`` answered with ``response``, the row's fields in metadata as Bedrock sends
+    them; raises ``ItemError`` when the grader cannot use the row (it then scores 0 with that reason)."""
+    from graders.contract import parse_sample
+    from graders.math_answer import MathGrader
+
+    metadata = {k: v for k, v in row.items() if k not in ("messages", "id")}
+    item = {"id": "s", "messages": row["messages"] + [{"role": "assistant", "content": response}], "metadata": metadata}
+    return MathGrader()(parse_sample(item))
+
+
+USABLE_MATH_REFERENCES = [
+    "4", 4, 4.0, "#### 4", "Two and two make four.\n#### 4", "\\boxed{4}",
+    {"value": 4}, {"answer": "4", "note": "any other key is ignored"}, {"final_answer": {"expected": "4"}},
+    ["4", "four"], [4, "4.0"], {"answer": ["4", "IV"]},
+]
+
+
+@pytest.mark.parametrize("reference", USABLE_MATH_REFERENCES, ids=repr)
+def test_math_accepts_every_reference_shape_the_math_grader_uses(tmp_path, reference):
+    row = math_row(8, reference_answer=reference)
+    report = validate_dataset(dataset(tmp_path, {8: row}), grader="math")
+    assert report.ok and report.warnings == [], report.messages()
+    assert math_grade(row).score == 1.0  # the grader really can use it: the right answer gets full marks
+
+
+@pytest.mark.parametrize("reference, expected", [
+    (None, "reference_answer: the math grader cannot use it: no reference_answer (got null)"),
+    ("  ", 'reference_answer: the math grader cannot use it: reference_answer is empty (got string "  ")'),
+    (True, "reference_answer: the math grader cannot use it: reference_answer is a boolean, not an answer"),
+    ({"note": "4"}, "reference_answer: the math grader cannot use it: reference_answer object has none of the "
+                    "keys answer, final_answer"),
+    ([], "reference_answer: the math grader cannot use it: reference_answer is an empty list (got array [])"),
+    (["4", " "], 'reference_answer[1]: the math grader cannot use it: reference_answer is empty (got string " ")'),
+    ({"answer": ["4", False]}, "reference_answer.answer[1]: the math grader cannot use it: reference_answer is a "
+                               "boolean"),
+    ({"solution": {"text": "4"}}, "reference_answer.solution: the math grader cannot use it: reference_answer "
+                                  "object has none of the keys"),
+    ("x" * 1001, "reference_answer: the math grader cannot use it: reference_answer is 1001 characters with no "
+                 "marked final answer"),
+    (float("nan"), "reference_answer: the math grader cannot use it: reference_answer is nan"),
+], ids=lambda value: repr(value)[:30])
+def test_math_rejects_what_the_math_grader_cannot_use(tmp_path, reference, expected):
+    from graders.contract import ItemError
+
+    row = math_row(8, reference_answer=reference)
+    path = dataset(tmp_path, {8: row})
     assert errors(validate_dataset(path, grader="math"))[0].startswith(f"{path}:8: {expected}")
+    with pytest.raises(ItemError):  # the grader agrees: it would score every answer 0
+        math_grade(row)
+
+
+def test_a_list_longer_than_the_math_grader_reads_is_a_warning(tmp_path):
+    path = dataset(tmp_path, {8: math_row(8, reference_answer=[str(n) for n in range(4, 26)])})
+    report = validate_dataset(path, grader="math")
+    assert report.ok
+    assert warnings(report) == [f"{path}:8: reference_answer: 22 alternatives: the math grader reads only the first 20"]
 
 
 def test_math_reference_missing_but_optional_for_judge(tmp_path):
@@ -190,49 +241,135 @@ def test_format_constraints_may_sit_in_an_object_reference_answer(tmp_path):
 
 @pytest.mark.parametrize("changes, expected", [
     ({"kwargs": [{}]}, "kwargs: has 1 entries for 2 instruction ids; they must be aligned"),
-    ({"instruction_id_list": "punctuation:no_comma"}, "instruction_id_list: must be a non-empty list"),
+    ({"instruction_id_list": "punctuation:no_comma"}, "instruction_id_list: must be a list of instruction ids"),
+    ({"instruction_id_list": [], "kwargs": []}, "instruction_id_list: empty: the format grader scores a row "
+                                                "without constraints 0"),
     ({"kwargs": {"num_words": 3}}, "kwargs: must be a list of objects aligned"),
-    ({"kwargs": [{}, "x"]}, "kwargs[1]: must be an object"),
-    ({"constraints": []}, "constraints: must be a non-empty list of objects"),
-    ({"constraints": [{"type": "json"}, 7]}, "constraints[1]: must be an object"),
+    ({"kwargs": [{}, "x"]}, "kwargs[1]: length_constraints:number_words: bad kwargs: kwargs must be an object"),
+    ({"instruction_id_list": None, "constraints": []}, "constraints: empty"),
+    ({"instruction_id_list": None, "constraints": "json"}, "constraints: must be a list of objects"),
+    ({"constraints": [{"type": "json"}, 7]}, "constraints[1]: constraint: a constraint must be an object, got 7"),
 ])
 def test_format_constraint_shape_errors(tmp_path, changes, expected):
     path = format_dataset(tmp_path, {20: format_row(20, **changes)})
-    assert any(e.startswith(f"{path}:20: {expected}") for e in errors(validate_dataset(path, grader="format")))
+    assert any(e.startswith(f"{path}:20: {expected}") for e in errors(validate_dataset(path, grader="format"))), \
+        errors(validate_dataset(path, grader="format"))
 
 
 def test_constraint_fields_may_be_json_strings_as_the_format_grader_accepts(tmp_path):
     row = format_row(7, instruction_id_list='["punctuation:no_comma"]', kwargs="[{}]")
-    path = format_dataset(tmp_path, {7: row})
+    text_reference = {"messages": [{"role": "user", "content": "Say hi."}],
+                      "reference_answer": '{"instruction_id_list": ["startend:quotation"], "kwargs": [{}]}'}
+    path = format_dataset(tmp_path, {7: row, 8: text_reference})
     assert validate_dataset(path, grader="format").ok
 
 
-def test_structured_constraints_are_checked(tmp_path):
+def test_structured_constraints_are_built_as_the_format_grader_builds_them(tmp_path):
     row = {"messages": [{"role": "user", "content": "Answer in tags."}],
            "constraints": [{"type": "tags_in_order", "tags": ["think", "answer"]}, {"type": "xml"},
-                           {"instruction_id": "detectable_format:number_bullet_lists", "kwargs": {"bullets": 3}}]}
+                           {"instruction_id": "detectable_format:number_bullet_lists", "kwargs": {"bullets": 3}},
+                           {"type": "regex", "pattern": "(a)\\1"}, {"instruction_id": "keywords:exist"}]}
     path = format_dataset(tmp_path, {9: row})
-    report = validate_dataset(path, grader="format")
-    assert report.ok
-    assert warnings(report) == [
-        f"{path}:9: constraints[1].type: 'xml' is not a check the format grader lists (json, json_schema, "
-        "tags_in_order, regex, length)",
-        f"{path}:9: constraints[2].kwargs[0]: detectable_format:number_bullet_lists: unexpected kwarg(s) bullets",
-        f"{path}:9: constraints[2].kwargs[0]: detectable_format:number_bullet_lists: missing kwarg(s) num_bullets",
-    ]
+    found = errors(validate_dataset(path, grader="format"))
+    assert found[0].startswith(f"{path}:9: constraints[1].type: xml: unknown constraint type 'xml'; known: [")
+    assert found[1] == (f"{path}:9: constraints[2].kwargs: detectable_format:number_bullet_lists: bad kwargs: "
+                        "missing kwarg 'num_bullets' (the format grader scores it 0)")
+    assert found[2] == (f"{path}:9: constraints[3]: regex: bad constraint: pattern '(a)\\\\1' refused: "
+                        "backreferences are not supported (the format grader scores it 0)")
+    assert found[3] == (f"{path}:9: constraints[4].instruction_id: keywords:exist: unknown instruction id "
+                        "'keywords:exist' (the format grader scores it 0)")
+    assert len(found) == 4
 
 
-def test_unknown_ifeval_ids_and_kwargs_are_warnings(tmp_path):
-    row = format_row(30, instruction_id_list=["punctuation:no_comas", "length_constraints:number_words"],
-                     kwargs=[{}, {"relation": "at least", "num_word": 5, "keywords": None}])
-    path = format_dataset(tmp_path, {30: row})
+def test_unknown_ifeval_ids_and_bad_kwargs_are_errors_with_the_graders_reason(tmp_path):
+    unknown_id = format_row(30, instruction_id_list=["punctuation:no_comas", "length_constraints:number_words"])
+    misspelt_kwarg = format_row(31, kwargs=[{}, {"relation": "at least", "num_word": 5, "keywords": None}])
+    unexpected_kwarg = format_row(32, kwargs=[{"language": "en"}, {"relation": "at least", "num_words": 5}])
+    bad_value = format_row(33, kwargs=[{}, {"relation": "more than", "num_words": 5}])
+    path = format_dataset(tmp_path, {30: unknown_id, 31: misspelt_kwarg, 32: unexpected_kwarg, 33: bad_value})
     report = validate_dataset(path, grader="format")
-    assert report.ok
-    assert warnings(report) == [
-        f"{path}:30: instruction_id_list[0]: 'punctuation:no_comas' is not an IFEval instruction id",
-        f"{path}:30: kwargs[1]: length_constraints:number_words: unexpected kwarg(s) num_word",
-        f"{path}:30: kwargs[1]: length_constraints:number_words: missing kwarg(s) num_words",
+    assert errors(report) == [
+        f"{path}:30: instruction_id_list[0]: punctuation:no_comas: unknown instruction id 'punctuation:no_comas' "
+        "(the format grader scores it 0)",
+        f"{path}:31: kwargs[1]: length_constraints:number_words: bad kwargs: missing kwarg 'num_words' "
+        "(the format grader scores it 0)",
+        f"{path}:32: kwargs[0]: punctuation:no_comma: bad kwargs: unexpected kwargs ['language'] "
+        "(the format grader scores it 0)",
+        f"{path}:33: kwargs[1]: length_constraints:number_words: bad kwargs: kwarg 'relation' must be one of "
+        "['at least', 'less than'], got 'more than' (the format grader scores it 0)",
     ]
+    assert report.warnings == []
+
+
+def test_null_padded_kwargs_are_fine_and_null_kwargs_mean_none(tmp_path):
+    padded = {"num_words": 5, "relation": "at least", "keywords": None, "language": None, "num_bullets": None}
+    path = format_dataset(tmp_path, {5: format_row(5, kwargs=[{"keywords": None}, padded]),
+                                     6: format_row(6, kwargs=None)})
+    report = validate_dataset(path, grader="format")
+    assert errors(report) == [f"{path}:6: kwargs[1]: length_constraints:number_words: bad kwargs: missing kwarg "
+                              "'num_words' (the format grader scores it 0)"]
+
+
+def test_fields_are_looked_up_where_the_format_grader_looks(tmp_path):
+    """Each field from the row first, else from an object reference_answer, as ``Sample.field`` does."""
+    split = {"messages": [{"role": "user", "content": "Hi"}], "instruction_id_list": ["keywords:existence"],
+             "reference_answer": {"kwargs": [{"keywords": ["tea"]}]}}
+    shadowed = {"messages": [{"role": "user", "content": "Hi"}], "instruction_id_list": ["punctuation:no_comma"],
+                "reference_answer": {"instruction_id_list": ["not:an_id"]}}
+    in_reference = {"messages": [{"role": "user", "content": "Hi"}],
+                    "reference_answer": {"instruction_id_list": ["keywords:existence"], "kwargs": [{}]}}
+    path = format_dataset(tmp_path, {3: split, 4: shadowed, 5: in_reference})
+    assert errors(validate_dataset(path, grader="format")) == [
+        f"{path}:5: reference_answer.kwargs[0]: keywords:existence: bad kwargs: missing kwarg 'keywords' "
+        "(the format grader scores it 0)"]
+
+
+def test_repeat_prompt_without_its_kwarg_uses_the_rows_last_user_turn(tmp_path):
+    def repeat_row(*messages: dict) -> dict:
+        return {"messages": list(messages), "instruction_id_list": ["combination:repeat_prompt"], "kwargs": [{}]}
+
+    system = {"role": "system", "content": "Be brief."}
+    path = format_dataset(tmp_path, {3: repeat_row(system, {"role": "user", "content": "Name a tea."}),
+                                     4: repeat_row(system, {"role": "user", "content": " "})})
+    found = errors(validate_dataset(path, grader="format"))
+    assert found == [f"{path}:4: kwargs[0]: combination:repeat_prompt: bad kwargs: no 'prompt_to_repeat' given and "
+                     "the row has no user prompt to repeat (the format grader scores it 0)"]
+
+
+def format_grade_reason(row: dict) -> str:
+    """The real format grader's reason for ``row`` answered with a short text, fields in metadata as Bedrock sends."""
+    from graders.contract import parse_sample
+    from graders.format_rules import FormatGrader
+
+    metadata = {k: v for k, v in row.items() if k not in ("messages", "id")}
+    item = {"id": "s", "messages": row["messages"] + [{"role": "assistant", "content": "A reply."}],
+            "metadata": metadata}
+    return FormatGrader()(parse_sample(item)).reason or ""
+
+
+@pytest.mark.parametrize("changes", [
+    {"instruction_id_list": ["punctuation:no_comas"], "kwargs": [{}]},
+    {"kwargs": [{"x": 1}, {"relation": "at least", "num_words": 5}]},
+    {"kwargs": [{}, {"relation": "at least", "num_words": -1}]},
+    {"constraints": [{"type": "length", "unit": "lines", "min": 1}]},
+    {"constraints": [{"type": "json_schema", "schema": {"type": "blob"}}]},
+    {"constraints": {"instruction_id": "keywords:frequency", "kwargs": {"keyword": "tea", "frequency": 2}}},
+    {"instruction_id_list": ["startend:end_checker"], "kwargs": [{"end_phrase": "  "}]},
+], ids=repr)
+def test_every_error_is_one_the_format_grader_gives_as_its_reason(tmp_path, changes):
+    row = format_row(40, **changes)
+    found = errors(validate_dataset(format_dataset(tmp_path, {40: row}), grader="format"))
+    assert found, "the validator accepted a row the grader cannot fully check"
+    reason = format_grade_reason(row)
+    for error in found:
+        grader_words = error.split(": ", 2)[2].removesuffix(" (the format grader scores it 0)")
+        assert grader_words in reason, (grader_words, reason)
+
+
+def test_rows_the_validator_accepts_build_every_constraint_in_the_format_grader():
+    rows = [json.loads(line) for line in (ROOT / "datasets" / "instruction_following.jsonl").read_text().splitlines()]
+    reasons = [format_grade_reason(row) for row in rows]
+    assert not [r for r in reasons if "unknown" in r or "bad kwargs" in r or "bad constraint" in r]
 
 
 def test_duplicate_prompts_and_ids_are_warnings(tmp_path):
@@ -262,6 +399,18 @@ def test_composite_rows_are_checked_for_the_graders_they_name(tmp_path):
     found = errors(validate_dataset(path, grader="composite"))
     assert found == [f"{path}:5: reference_answer: missing: the math grader compares the answer with it",
                      f"{path}:6: graders: unknown grader(s) 'vibes'; use 'math', 'format' or 'judge'"]
+
+
+def test_composite_rows_without_graders_field_are_checked_for_their_evident_aim(tmp_path):
+    """Without COMPOSITE_DEFAULT_GRADERS: constraints mean format, an answer-shaped reference means math."""
+    alternatives = {"messages": [{"role": "user", "content": "2+2?"}], "reference_answer": ["4", ""]}
+    answer_object = {"messages": [{"role": "user", "content": "3+3?"}], "reference_answer": {"answer": True}}
+    judged = {"messages": [{"role": "user", "content": "Write a haiku."}], "reference_answer": {"rubric": "vivid"}}
+    path = dataset(tmp_path, {5: alternatives, 6: answer_object, 7: judged})
+    assert errors(validate_dataset(path, grader="composite")) == [
+        f'{path}:5: reference_answer[1]: the math grader cannot use it: reference_answer is empty (got string "")',
+        f"{path}:6: reference_answer.answer: the math grader cannot use it: reference_answer is a boolean, not an "
+        "answer (got boolean true)"]
 
 
 def test_composite_graders_field_forms_follow_the_composite_grader(tmp_path):
@@ -307,7 +456,8 @@ def test_the_sample_datasets_are_valid(name, grader):
     assert 100 <= report.rows <= 20_000
 
 
-def test_validator_knows_exactly_the_instruction_ids_the_format_grader_checks():
+def test_the_written_copy_of_ifevals_interface_lists_exactly_the_graders_instructions():
+    """rft.ifeval_registry is what the sample-dataset generator's tests check rows against."""
     from graders.format_rules.registry import INSTRUCTIONS
     from rft.ifeval_registry import IFEVAL_KWARGS
 

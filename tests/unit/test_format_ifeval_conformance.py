@@ -63,10 +63,25 @@ def test_every_registered_instruction_appears_in_the_gpt4_data():
     assert seen == set(INSTRUCTIONS)
 
 
+def below_required(agreed: Counter, total: Counter) -> dict[str, str]:
+    """Instruction ids whose agreement is under the requirement, with their rate."""
+    rates = {instruction_id: agreed[instruction_id] / count for instruction_id, count in total.items()}
+    return {instruction_id: f"{agreed[instruction_id]}/{total[instruction_id]} = {rate:.1%}"
+            for instruction_id, rate in sorted(rates.items()) if rate < REQUIRED_AGREEMENT}
+
+
 def test_strict_verdicts_agree_with_the_reference():
     agreed, total, disagreements = agreement(loose=False)
     print(report("strict", agreed, total))
     assert sum(agreed.values()) / sum(total.values()) >= REQUIRED_AGREEMENT, disagreements
+
+
+def test_strict_verdicts_agree_with_the_reference_for_each_instruction():
+    agreed, total, disagreements = agreement(loose=False)
+    assert set(total) == set(INSTRUCTIONS)  # every instruction has verdicts to compare
+    failing = below_required(agreed, total)
+    assert not failing, (f"strict agreement under {REQUIRED_AGREEMENT:.0%} for {len(failing)} instruction(s): "
+                         f"{failing}; disagreements: {disagreements}")
 
 
 def test_loose_verdicts_agree_with_the_reference():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import boto3
 import pytest
@@ -12,6 +14,7 @@ from botocore.stub import Stubber
 from rft import clients, cmd_jobs
 from rft.cli import main
 
+ROOT = Path(__file__).resolve().parents[2]
 JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
 CREATED = datetime(2026, 11, 25, 8, 0, 0, tzinfo=timezone.utc)
 
@@ -71,14 +74,70 @@ def test_status_by_job_arn_shows_state_and_elapsed_time(aws, capsys):
     assert aws["regions"] == ["us-east-1"]
 
 
-def test_status_finds_the_job_from_the_training_stack(aws, capsys):
+def stack_outputs(aws, stack: str, outputs: dict[str, str]) -> None:
     aws["cloudformation"].add_response("describe_stacks", {"Stacks": [{
-        "StackName": "RftTraining-dev", "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE",
-        "Outputs": [{"OutputKey": "GraderArn", "OutputValue": "arn:x"},
-                    {"OutputKey": "JobArn", "OutputValue": JOB_ARN}]}]}, {"StackName": "RftTraining-dev"})
+        "StackName": stack, "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE",
+        "Outputs": [{"OutputKey": key, "OutputValue": value} for key, value in outputs.items()]}]},
+        {"StackName": stack})
+
+
+@pytest.fixture
+def acme_config(tmp_path) -> Path:
+    """The repository's configuration with another project name and a ``qa`` environment."""
+    document = json.loads((ROOT / "config" / "environments.json").read_text(encoding="utf-8"))
+    document["project"] = "acme"
+    document["environments"]["qa"] = {"account": "caller"}
+    path = tmp_path / "environments.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def test_status_finds_the_job_from_the_training_stack(aws, capsys):
+    stack_outputs(aws, "RftTraining-dev", {"GraderArn": "arn:x", "JobArn": JOB_ARN})
     expect_job(aws, "InProgress")
     assert main(["status", "--env", "dev"]) == 0
     assert "InProgress" in capsys.readouterr().out
+
+
+def test_the_stack_name_comes_from_the_configuration(aws, capsys, acme_config):
+    stack_outputs(aws, "AcmeTraining-qa", {"JobArn": JOB_ARN})
+    expect_job(aws, "InProgress")
+    assert main(["status", "--env", "qa", "--config", str(acme_config)]) == 0
+    assert "InProgress" in capsys.readouterr().out
+
+
+def test_stack_overrides_the_name_the_environment_gives(aws, capsys):
+    stack_outputs(aws, "MyTraining", {"JobArn": JOB_ARN})
+    expect_job(aws, "Completed")
+    assert main(["status", "--env", "dev", "--stack", "MyTraining"]) == 0
+    assert "Completed" in capsys.readouterr().out
+
+
+def test_an_environment_missing_from_the_configuration_is_a_clear_message(aws, capsys, acme_config):
+    assert main(["status", "--env", "qa"]) == 1  # the repository's configuration has no qa
+    err = capsys.readouterr().err
+    assert "env: 'qa' is not a configured environment (have: dev, staging, prod" in err
+    assert "or --stack NAME" in err and "Traceback" not in err
+    assert main(["status", "--env", "dev", "--config", str(acme_config.parent / "absent.json")]) == 1
+    assert "absent.json: configuration file not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["status", "watch", "report"])
+def test_a_stack_that_started_no_job_is_reported_without_asking_bedrock(aws, capsys, command):
+    stack_outputs(aws, "RftTraining-dev", {"JobArn": "not started (set startTraining to true to train on deploy)"})
+    assert main([command, "--env", "dev"]) == 1  # no bedrock response is stubbed: a call would fail differently
+    assert capsys.readouterr().err == "error: no training job was started for dev (startTraining is false)\n"
+
+
+def test_an_output_that_is_not_an_arn_is_not_sent_to_bedrock(aws, capsys):
+    stack_outputs(aws, "Custom", {"JobArn": "pending"})
+    assert main(["status", "--stack", "Custom"]) == 1
+    assert "error: stack Custom: the JobArn output 'pending' is not a job ARN" in capsys.readouterr().err
+
+
+def test_job_arn_and_stack_together_are_a_usage_error(aws, capsys):
+    assert main(["status", "--job-arn", JOB_ARN, "--stack", "Custom"]) == 2
+    assert "--job-arn names the job: drop --stack" in capsys.readouterr().err
 
 
 def test_a_failed_job_shows_its_failure_message(aws, capsys):
@@ -89,11 +148,12 @@ def test_a_failed_job_shows_its_failure_message(aws, capsys):
     assert "Failed" in out and message in out and "12m 00s" in out
 
 
-def test_a_missing_stack_is_a_clear_message(aws, capsys):
+def test_a_missing_stack_is_a_clear_message(aws, capsys, acme_config):
     aws["cloudformation"].add_client_error("describe_stacks", "ValidationError",
-                                           "Stack with id RftTraining-qa does not exist")
-    assert main(["status", "--env", "qa"]) == 1
-    assert "error: stack RftTraining-qa not found in us-east-1 (deploy it, or pass --job-arn)" in capsys.readouterr().err
+                                           "Stack with id AcmeTraining-qa does not exist",
+                                           expected_params={"StackName": "AcmeTraining-qa"})
+    assert main(["status", "--env", "qa", "--config", str(acme_config)]) == 1
+    assert "error: stack AcmeTraining-qa not found in us-east-1 (deploy it, or pass --job-arn)" in capsys.readouterr().err
 
 
 def test_a_stack_without_the_output_is_a_clear_message(aws, capsys):

@@ -74,6 +74,33 @@ def test_default_format_constraints_from_the_environment(tmp_path, capsys, monke
     assert main(["validate", "--grader", "format", str(path)]) == 0
 
 
+def test_object_and_list_math_references_pass_as_the_math_grader_reads_them(tmp_path, capsys):
+    rows = math_rows()
+    rows[0]["reference_answer"] = {"answer": "1"}
+    rows[1]["reference_answer"] = ["2", "two"]
+    rows[2]["reference_answer"] = {"note": "3"}
+    path = write_rows(tmp_path / "shapes.jsonl", rows)
+    assert main(["validate", "--grader", "math", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"error: {path}:3: reference_answer: the math grader cannot use it: reference_answer object has none " \
+           "of the keys" in out
+    assert f"{path}:1:" not in out and f"{path}:2:" not in out
+
+
+def test_constraints_the_format_grader_would_score_zero_fail_the_command(tmp_path, capsys):
+    rows = [{"messages": r["messages"], "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
+            for r in math_rows()]
+    path = write_rows(tmp_path / "format.jsonl", rows)
+    assert main(["validate", "--grader", "format", str(path)]) == 0
+    rows[4]["instruction_id_list"] = ["punctuation:no_commas"]
+    rows[5]["kwargs"] = [{"num_words": 3}]
+    write_rows(path, rows)
+    assert main(["validate", "--grader", "format", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"error: {path}:5: instruction_id_list[0]: punctuation:no_commas: unknown instruction id" in out
+    assert f"error: {path}:6: kwargs[0]: punctuation:no_comma: bad kwargs: unexpected kwargs ['num_words']" in out
+
+
 def test_the_number_of_messages_printed_is_capped(tmp_path, capsys):
     path = write_rows(tmp_path / "bad.jsonl", [{"messages": r["messages"]} for r in math_rows()])
     assert main(["validate", "--grader", "math", "--max-messages", "3", str(path)]) == 1
