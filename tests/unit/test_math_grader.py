@@ -302,6 +302,9 @@ HOSTILE = [
     ("It is either 4 or 5.", "5"),
     ("#### 3\n#### 4", "4"),
     ("<answer>" * 20_000, "42"),
+    ("\\boxed{3 \\text{(or 4)}}", "3"),
+    ("\\boxed{3 \\text{ (maybe 4)}}", "3"),
+    ("The answer is 3 (or 4).", "4"),
 ]
 
 
@@ -372,3 +375,62 @@ def test_an_answer_too_large_to_check_is_reported_unverifiable():
     result = grade("\\boxed{9^{9^{9^{9}}}}", "42")
     assert checks(result)["unverifiable"] == 1.0
     assert checks(result)["format_ok"] == 0.0
+
+
+# ---------------------------------------------------------------- hedges hidden in asides
+@pytest.mark.parametrize("response, reference", [
+    ("\\boxed{3 \\text{(or 4)}}", "3"),
+    ("\\boxed{3 \\text{(or 4)}}", "4"),
+    ("\\boxed{3 \\text{ (maybe 4)}}", "3"),
+    ("The answer is 3 (or 4).", "4"),
+    ("The answer is 3 (or 4).", "3"),
+    ("\\boxed{3 \\text{ (perhaps 4)}}", "3"),
+    ("\\boxed{3 \\text{ (possibly 4)}}", "3"),
+    ("\\boxed{3 \\text{ (alternatively 4)}}", "3"),
+    ("\\boxed{\\text{either } 3}", "3"),
+    ("\\boxed{3 \\text{ / } 4}", "3"),
+    ("\\boxed{3 \\; (4)}", "3"),
+    ("\\boxed{3 \\text{ 4}}", "3"),
+    ("\\boxed{3 \\text{ (four)}}", "3"),
+    ("\\boxed{x = 3 \\text{ (or } x = 4)}", "3"),
+    ("\\boxed{\\frac{1}{2} \\text{ (or } \\frac{1}{3})}", "\\frac{1}{2}"),
+    ("The answer is 3 [or 4].", "3"),
+    ("The answer is 3 (4 if we count zero).", "3"),
+    ("The answer is 3, but it could be 4.", "3"),
+    ("The answer is 3 (maybe).", "3"),
+    ("#### 3 (or 4)", "3"),
+    ("<answer>3 (four)</answer>", "3"),
+    ("The final answer is \\boxed{3} (or maybe 4).", "3"),
+    ("So she has 3 (maybe 4) apples.", "4"),
+])
+def test_an_alternative_in_an_aside_is_a_hedge(response, reference):
+    result = grade(response, reference)
+    assert result["aggregate_reward_score"] == 0.0, result
+    assert checks(result)["correct"] == 0.0
+    assert checks(result)["hedged"] == 1.0
+
+
+@pytest.mark.parametrize("response, reference", [
+    ("\\boxed{5 \\text{ cm}}", "5"),
+    ("\\boxed{12\\text{ apples}}", "12"),
+    ("\\boxed{\\text{(A)}}", "A"),
+    ("\\boxed{(2, 3]}", "(2,3]"),
+    ("\\boxed{x \\in (2, 3]}", "(2,3]"),
+    ("\\boxed{(1, 2)}", "(1,2)"),
+    ("\\boxed{\\{1, 2\\}}", "\\{1,2\\}"),
+    ("The answer is 3 (three).", "3"),
+    ("The answer is 42 (that is, forty-two).", "42"),
+    ("\\boxed{42 \\text{ (that is, forty-two)}}", "42"),
+    ("The answer is 0.5 (1/2).", "0.5"),
+    ("\\boxed{\\frac{1}{2} \\text{ (or equivalently } 0.5)}", "0.5"),
+    ("\\boxed{\\frac{\\pi}{2} \\text{ (about 1.57)}}", "\\pi/2"),
+    ("\\boxed{25\\% \\text{ (0.25)}}", "25%"),
+    ("\\boxed{2 (x+1)}", "2x+2"),
+    ("\\boxed{x = 1 \\text{ or } x = 2}", "1, 2"),
+    ("The answer is 6, since either way we get 6.", "6"),
+    ("\\boxed{\\text{maybe}}", "maybe"),
+])
+def test_asides_that_restate_or_qualify_the_answer_are_not_hedges(response, reference):
+    result = grade(response, reference)
+    assert_correct(result)
+    assert checks(result)["hedged"] == 0.0

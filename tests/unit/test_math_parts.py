@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from graders.contract import parse_sample
-from graders.math_answer import MathGraderSettings, grade
+from graders.math_answer import MathGraderSettings, equivalence, grade, grade_within
 from graders.math_answer.extract import extract_final_answer
 from graders.math_answer.guards import screen
+from graders.math_answer.hedging import number_words, read_answer
 from graders.math_answer.numeric import numbers_equal, parse_number
 from graders.math_answer.probe import probe_equal
 from graders.math_answer.timelimit import Budget, SymbolicTimeout, time_limit
@@ -43,6 +44,12 @@ def busy(seconds: float) -> None:
     ("So x = 3.", "final_equation", ("3",)),
     ("She has 8 apples left.", "last_number", ("8",)),
     ("It is either 4 or 5.", "last_number", ("4 or 5",)),
+    ("So she has 3 (maybe 4) apples.", "last_number", ("3 (maybe 4",)),
+    ("The answer is 3 (4 if we count zero). Done.", "answer_phrase", ("3 (4 if we count zero)",)),
+    ("The answer is 3, but it could be 4.", "answer_phrase", ("3, but it could be 4.",)),
+    ("The answer is 3, which is odd.", "answer_phrase", ("3",)),
+    ("So \\boxed{3} (or maybe 4).", "boxed", ("3 (or maybe 4)",)),
+    ("So \\boxed{3} (see step 2).", "boxed", ("3",)),
     ("No numbers at all.", "none", ()),
 ])
 def test_extraction_sources(text, source, answers):
@@ -63,6 +70,43 @@ def test_an_unbalanced_box_is_kept_whole_rather_than_skipped():
 
 def test_explicit_only_extraction_ignores_unmarked_numbers():
     assert not extract_final_answer("She has 8 apples.", implicit=False).found
+
+
+# ---------------------------------------------------------------- asides
+@pytest.mark.parametrize("answer, judged", [
+    ("3 (three)", "3"),
+    ("42 \\text{ (that is, forty-two)}", "42"),
+    ("\\frac{1}{3} (0.33)", "\\frac{1}{3}"),
+    ("42 (6 \\times 7)", "42"),
+    ("105 (one hundred and five)", "105"),
+    ("3 (three) (3.0)", "3"),
+    ("(1, 2)", "(1, 2)"),
+    ("2 (x+1)", "2 (x+1)"),
+    ("\\frac{1}{2} (\\sqrt{3}+1)", "\\frac{1}{2} (\\sqrt{3}+1)"),
+    ("84 (7 cans each)", "84 (7 cans each)"),
+    ("12 (one dozen)", "12 (one dozen)"),
+])
+def test_asides_that_restate_the_value_are_dropped_and_others_kept(answer, judged):
+    assert read_answer(answer, ("1",)) == (judged, None)
+
+
+@pytest.mark.parametrize("answer", ["3 (4)", "3 (four)", "3 (or so)", "x = 3 (x = 4)", "3 cm (4 cm)", "50\\% (0.25)",
+                                    "3 (or \\sqrt{2})", "3 \\text{and/or} 4"])
+def test_asides_offering_another_value_are_hedges(answer):
+    assert read_answer(answer, ("3",)).hedge
+
+
+def test_a_doubting_word_the_reference_uses_is_not_a_hedge():
+    assert read_answer("\\text{maybe}", ("maybe",)).hedge is None
+    assert read_answer("\\text{maybe}", ("yes",)).hedge
+
+
+@pytest.mark.parametrize("text, value", [("three", (3, 1)), ("forty-two", (42, 2)), ("minus five", (-5, 2)),
+                                         ("one hundred and five", (105, 4)), ("twelve thousand three", (12003, 3)),
+                                         ("four apples", (4, 1)), ("one dozen", None), ("three four", (3, 1)),
+                                         ("apples", None), ("3", None)])
+def test_spelled_numbers(text, value):
+    assert number_words(text) == value
 
 
 # ---------------------------------------------------------------- numeric fast path
@@ -240,6 +284,39 @@ def test_module_level_grade_for_other_graders():
                            "metadata": {"reference_answer": "0.75"}})
     result = grade(sample)
     assert result.score == 1.0 and result.rewards == {"correct": 1.0}
+
+
+def sample(response: str, reference: str):
+    return parse_sample({"id": "w", "messages": [{"role": "assistant", "content": response}],
+                         "metadata": {"reference_answer": reference}})
+
+
+@pytest.mark.parametrize("seconds_left", [0.0, -1.0, float("nan")])
+def test_grade_within_no_time_scores_zero_with_a_reason(seconds_left):
+    result = grade_within(sample("#### 84", "84"), seconds_left)
+    assert result.score == 0.0 and result.rewards == {"correct": 0.0}
+    assert result.metrics["timed_out"] == 1.0
+    assert "no time left" in result.reason
+
+
+def test_grade_within_grades_normally_when_there_is_time():
+    result = grade_within(sample("\\boxed{\\frac{6}{8}}", "0.75"), 30.0)
+    assert result.score == 1.0 and result.reason is None
+
+
+def test_grade_within_caps_the_symbolic_time_to_what_is_left():
+    equivalence.math_verify()  # loaded: the cap, not the loading guard, is what is tested
+    result = grade_within(sample("\\boxed{(x+1)^{200}(x-1)^{200}}", "(x^2-1)^{199}"), 0.05)
+    assert result.score == 0.0 and result.metrics["unverifiable"] == 1.0
+    assert result.reason == "symbolic check exceeded 0.05s"
+
+
+def test_grade_within_does_not_start_loading_math_verify_without_time_for_it(monkeypatch):
+    monkeypatch.setattr(equivalence, "_ENGINE", [])  # as in a fresh Lambda
+    result = grade_within(sample("\\boxed{(x+1)^2}", "x^2+2x+1"), 1.0)
+    assert result.score == 0.0 and result.reason == "no time left for a symbolic check"
+    assert equivalence._ENGINE == []
+    assert grade_within(sample("\\boxed{2\\sqrt{2}}", "\\sqrt{8}"), 1.0).score == 1.0  # the fast paths still decide
 
 
 def test_importing_the_handler_loads_neither_sympy_nor_math_verify():

@@ -3,6 +3,6 @@
 Importing this package is cheap: sympy and Math-Verify load on the first answer that needs them.
 """
 
-from .grader import MathGrader, MathGraderSettings, grade
+from .grader import MathGrader, MathGraderSettings, grade, grade_within
 
-__all__ = ["MathGrader", "MathGraderSettings", "grade"]
+__all__ = ["MathGrader", "MathGraderSettings", "grade", "grade_within"]

@@ -122,6 +122,12 @@ def _parse(engine: ModuleType, text: str) -> list:
 
 
 _ENGINE: list[ModuleType] = []
+# What a first symbolic check may cost before it starts: importing and warming up Math-Verify.
+ENGINE_LOAD_SECONDS = 3.0
+
+
+def engine_loaded() -> bool:
+    return bool(_ENGINE)
 
 
 # One of each kind of answer: sympy loads much of itself lazily on first use (the first

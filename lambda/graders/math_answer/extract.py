@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from .hedging import DOUBT, OR
 from .normalize import clean_answer, compact
 
 MAX_ANSWER_CHARS = 1_000
@@ -28,9 +29,11 @@ _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
 _PHRASE = re.compile(r"answers?(?:\s*\*\*)?\s*(?:is\b|are\b|was\b|would be\b|will be\b|:|=)\s*:?(?:\s*\*\*)?")
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?=\s|$)|\.(?=\s+[A-Z])|\n")
 _TRAILING_CLAUSE = re.compile(
-    r"(?:,\s*|\s+)(?:which|so|because|since|as|but|meaning|where|given|when|if|therefore|thus|i\.e\.)\b.*$",
-    re.IGNORECASE | re.DOTALL,
+    r"(?:,\s*|\s+)(?:which|so|because|since|as|but|meaning|where|given|when|if|therefore|thus|i\.e\.)\b",
+    re.IGNORECASE,
 )
+# A remark in parentheses right after a box, e.g. "\boxed{3} (or maybe 4)".
+_BOX_REMARK = re.compile(r"[ \t$]*(?:\\[\])][ \t$]*)?\(([^()\n]{1,80})\)")
 _HASH_ANSWER_START = re.compile(r"[\d\-+$\\(\[{.\u2212]")
 # Simpler than a full number pattern, and three times faster; parse_number checks the grouping.
 _NUMBER_RUN = re.compile(r"\d[\d,]*(?:\.\d+)?(?:/\d+)?%?")
@@ -126,6 +129,9 @@ def _boxes(text: str, lowered: str = "") -> tuple[list[str], bool]:
             token = re.match(r"[^\s$]{1,100}", text[index:index + 100])
             content, position = (token.group(0), index + token.end()) if token else ("", index)
         content = _strip_inner_boxes(content)
+        remark = _BOX_REMARK.match(text, position)
+        if remark and (OR.search(remark.group(1)) or DOUBT.search(remark.group(1))):
+            content = f"{content} ({remark.group(1)})"  # an alternative offered beside the box
         if content.strip():
             answers.append(content.strip())
 
@@ -205,8 +211,24 @@ def _answer_phrase(text: str, lowered: str) -> str:
         window = window.lstrip()
     end = _SENTENCE_END.search(window)
     sentence = window[:end.start()] if end else window
-    sentence = _TRAILING_CLAUSE.sub("", sentence)
+    sentence = _without_trailing_clause(sentence)
     return sentence.strip() if clean_answer(sentence) else ""
+
+
+def _without_trailing_clause(sentence: str) -> str:
+    """"42, which is even" -> "42". A clause inside parentheses ("3 (4 if we count zero)")
+    or one that doubts the answer ("3, but it could be 4") stays: the hedge check reads it."""
+    depth = 0
+    counted = 0
+    for match in _TRAILING_CLAUSE.finditer(sentence):
+        for char in sentence[counted:match.start()]:
+            depth += char in "([{"
+            depth -= char in ")]}"
+        counted = match.start()
+        if depth <= 0:
+            clause = sentence[match.start():]
+            return sentence if DOUBT.search(clause) else sentence[:match.start()]
+    return sentence
 
 
 def _final_equation(tail: str) -> str:
@@ -219,7 +241,8 @@ def _final_equation(tail: str) -> str:
 
 
 def _last_number(tail: str) -> str:
-    """The last number; when the last sentence offers several joined by "or", all of them."""
+    """The last number; when the last sentence offers several joined by "or" (or "maybe", ...),
+    all of them."""
     window = tail[-LAST_NUMBER_CHARS:]
     numbers = list(_NUMBER_RUN.finditer(window))
     if not numbers:
@@ -227,7 +250,8 @@ def _last_number(tail: str) -> str:
     last = numbers[-1]
     sentence_start = max(window.rfind(". ", 0, last.start()), window.rfind("\n", 0, last.start())) + 1
     in_sentence = [m for m in numbers if m.start() >= sentence_start]
-    if len(in_sentence) > 1 and " or " in window[in_sentence[0].end():last.start()].lower():
+    between = window[in_sentence[0].end():last.start()] if len(in_sentence) > 1 else ""
+    if between and (OR.search(between) or DOUBT.search(between)):
         return window[_number_start(window, in_sentence[0].start()):last.end()]
     return window[_number_start(window, last.start()):last.end()].rstrip(",")
 

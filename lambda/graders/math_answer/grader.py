@@ -5,7 +5,11 @@ must be, or all of them together as one list (``\\boxed{5}``, ``\\boxed{-5}`` fo
 An unmarked answer (found only as a final equation or the last number) earns
 ``unmarked_answer_credit``. A wrong answer earns ``format_credit`` (< 0.5) when the response
 gave exactly one explicit, checkable final answer, else 0. Hedging (boxes that disagree, a
-list of candidates) and answers too large or slow to check earn 0.
+list of candidates, an alternative in an aside such as ``3 \\text{ (or 4)}``) and answers too
+large or slow to check earn 0.
+
+:func:`grade` grades with default settings; :func:`grade_within` also keeps within the time a
+caller (the composite grader) has left.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..contract import Grade, Sample
-from .equivalence import Verdict, equivalent
-from .extract import MAX_FINAL_ANSWERS, Extraction, extract_final_answer
+from .equivalence import ENGINE_LOAD_SECONDS, Verdict, engine_loaded, equivalent
+from .extract import MAX_FINAL_ANSWERS, extract_final_answer
+from .hedging import read_answer
 from .normalize import clean_answer, split_items
 from .reference import reference_answers
 from .timelimit import Budget
@@ -61,6 +66,11 @@ class MathGrader:
         self.budget = budget or Budget()
 
     def __call__(self, sample: Sample) -> Grade:
+        return self.grade(sample)
+
+    def grade(self, sample: Sample, *, seconds_left: float | None = None) -> Grade:
+        """Grade one sample; ``seconds_left`` (the caller's remaining time) also caps the
+        symbolic checking time."""
         references = reference_answers(sample.reference_answer)
         response = sample.response
         if len(response) > self.settings.max_response_chars:
@@ -72,19 +82,35 @@ class MathGrader:
         if extraction.too_many:
             outcome.hedged = True
             return self._grade(outcome, f"more than {MAX_FINAL_ANSWERS} final answers")
-        if _lists_candidates(extraction, references):
+        readings = [read_answer(answer, references) for answer in extraction.answers]
+        hedge = next((reading.hedge for reading in readings if reading.hedge), None)
+        if hedge:
+            outcome.hedged = True
+            return self._grade(outcome, f"hedged: {hedge}")
+        answers = tuple(reading.answer for reading in readings)
+        if _lists_candidates(answers, references):
             outcome.hedged = True
             return self._grade(outcome, "hedged: a list of candidate answers")
-        deadline = time.monotonic() + self.budget.item_limit(self.settings.seconds_per_item)
-        verdicts = _judge(extraction.answers, references, deadline)
+        deadline = time.monotonic() + self._item_seconds(seconds_left)
+        verdicts = _judge(answers, references, deadline)
         outcome.correct = all(v.equivalent for v in verdicts)
         outcome.symbolic = any(v.engine in ("symbolic", "refused") for v in verdicts)
-        if len(extraction.answers) > 1 and not outcome.correct:
+        if len(answers) > 1 and not outcome.correct:
             outcome.hedged = True
-            return self._grade(outcome, f"hedged: {len(extraction.answers)} different final answers")
+            return self._grade(outcome, f"hedged: {len(answers)} different final answers")
         refused = [v for v in verdicts if v.unverifiable]
         outcome.unverifiable = bool(refused) and not outcome.correct
         return self._grade(outcome, refused[0].reason if outcome.unverifiable else None)
+
+    def _item_seconds(self, seconds_left: float | None) -> float:
+        """Symbolic time for this item: its own limit, cut to what the batch and the caller
+        have left; none when Math-Verify would first have to load (1-2 s) in too little time."""
+        time_left = self.budget.remaining()
+        if seconds_left is not None:
+            time_left = min(time_left, seconds_left)
+        if time_left < ENGINE_LOAD_SECONDS and not engine_loaded():
+            return 0.0  # the fast paths still decide; a symbolic check is refused, not overrun
+        return max(0.0, min(self.settings.seconds_per_item, time_left))
 
     def _grade(self, outcome: _Outcome, reason: str | None) -> Grade:
         settings = self.settings
@@ -136,14 +162,14 @@ def _best_verdict(answer: str, references: tuple[str, ...], deadline: float) -> 
     return next((v for v in verdicts if v.unverifiable), verdicts[0])
 
 
-def _lists_candidates(extraction: Extraction, references: tuple[str, ...]) -> bool:
+def _lists_candidates(answers: tuple[str, ...], references: tuple[str, ...]) -> bool:
     """An answer listing more items than the reference has, e.g. ``1, 2, 3, 4 or 5`` for ``3``.
 
     (Several boxes are judged by :func:`_judge`.) ``x = 3, y = 4`` names distinct unknowns:
     that is one answer, not a list of candidates.
     """
     expected = max(map(_item_count, references))
-    for answer in extraction.answers:
+    for answer in answers:
         items = split_items(clean_answer(answer))
         if len(items) <= max(1, expected):
             continue
@@ -169,8 +195,22 @@ def _item_count(reference: str) -> int:
 _DEFAULT: list[MathGrader] = []
 
 
-def grade(sample: Sample) -> Grade:
-    """Grade with default settings (for the composite grader and the ``rft`` CLI)."""
+def _default_grader() -> MathGrader:
     if not _DEFAULT:
         _DEFAULT.append(MathGrader())
-    return _DEFAULT[0](sample)
+    return _DEFAULT[0]
+
+
+def grade(sample: Sample) -> Grade:
+    """Grade with default settings (for the composite grader and the ``rft`` CLI)."""
+    return _default_grader()(sample)
+
+
+def grade_within(sample: Sample, seconds_left: float) -> Grade:
+    """Grade with default settings in the ``seconds_left`` a caller has (e.g. the composite
+    grader, from the Lambda's remaining time): symbolic checking gets at most
+    min(``seconds_per_item``, ``seconds_left``); with no time left the sample scores 0."""
+    if not seconds_left > 0:  # also NaN
+        return Grade(score=0.0, rewards={"correct": 0.0}, metrics={"timed_out": 1.0},
+                     reason=f"no time left to grade the answer ({seconds_left:.3f} s left)")
+    return _default_grader().grade(sample, seconds_left=seconds_left)
