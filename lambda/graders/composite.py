@@ -8,8 +8,10 @@ normalised to sum to 1, so the aggregate stays in [0, 1]. Each component's score
 
 Components are built on first use (lazy imports keep the cold start small) and run differently:
 math and format item by item on the main thread (the math grader's time limit needs it), the judge
-as one concurrent batch on a background thread meanwhile. A component that fails, cannot be built
-or runs out of time scores 0 for that component with a reason; the item is still graded.
+as one concurrent batch on a background thread meanwhile. The judge gets a deadline a little earlier
+than the batch's, so its grades are collected before the batch's own deadline, and the wait for it
+never goes past that deadline. A component that fails, cannot be built or runs out of time scores 0
+for that component with a reason; the item is still graded.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ BATCH_COMPONENT = "judge"  # graded as one concurrent batch; the others item by 
 SELECTION_FIELD = "graders"
 DEFAULT_WEIGHTS = {"math": 0.5, "format": 0.3, "judge": 0.2}
 DEFAULT_GRADERS = ("math", "format")
+# The judge's deadline comes this much before the batch's, so that the grades it has when its own
+# deadline passes reach the batch before the batch stops waiting for them.
+JUDGE_LEAD_SECONDS = 0.25
 
 # What the builders return: ``(sample) -> Grade`` for math and format, ``(samples, deadline) -> [Grade]``
 # for the judge.
@@ -78,6 +83,17 @@ def _json_env(env: Mapping[str, str], name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON: {raw!r}") from None
 
 
+class EarlierDeadline(Deadline):
+    """A deadline ``lead_seconds`` before another one."""
+
+    def __init__(self, deadline: Deadline, *, lead_seconds: float) -> None:
+        # No Deadline.__init__: the end time is the outer deadline's, read at every call.
+        self._outer, self._lead = deadline, lead_seconds
+
+    def remaining(self) -> float:
+        return self._outer.remaining() - self._lead
+
+
 class _LazyComponent:
     """Builds a component on first use and remembers a failure to build it."""
 
@@ -116,7 +132,10 @@ class CompositeGrader:
         judged = [index for index, row in enumerate(rows) if row[0] is not None and BATCH_COMPONENT in row[1]]
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="composite-judge")
         try:
-            judge_future = pool.submit(self._run_judge, [rows[i][0] for i in judged], deadline) if judged else None
+            judge_future = None
+            if judged:
+                judge_deadline = EarlierDeadline(deadline, lead_seconds=JUDGE_LEAD_SECONDS)
+                judge_future = pool.submit(self._run_judge, [rows[i][0] for i in judged], judge_deadline)
             outcomes = [self._run_item_components(sample, selected, deadline) if sample is not None else {}
                         for sample, selected, _, _ in rows]
             for index, grade in zip(judged, self._await_judge(judge_future, len(judged), deadline)):
@@ -214,8 +233,8 @@ class CompositeGrader:
             return []
         remaining = deadline.remaining()
         try:
-            # The judge returns by the deadline itself; the extra second is slack, not a second budget.
-            return future.result(timeout=None if remaining == float("inf") else max(0.0, remaining) + 1.0)
+            # The judge returns by its own, earlier deadline; never wait into the response reserve.
+            return future.result(timeout=None if remaining == float("inf") else max(0.0, remaining))
         except FutureTimeout:
             return [zero("not judged: the Lambda's remaining time ran out", timed_out=1.0)] * count
         except Exception as exc:

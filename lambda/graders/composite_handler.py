@@ -5,22 +5,38 @@ Configuration (environment): ``COMPOSITE_WEIGHTS``, ``COMPOSITE_DEFAULT_GRADERS`
 module load. On the first invocation the settings of the components the configuration uses (in the
 default set or with a positive weight) are checked, so a configuration mistake fails the batch
 visibly, as it does in the stand-alone graders; the judge's boto3 client and any component only a
-row can ask for are built when first needed.
+row can ask for are built when first needed. The math component grades each item within the time
+the batch has left, so an item started just before the deadline stops at it.
 """
 
 from __future__ import annotations
 
 import os
 from functools import partial
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
+from graders.contract import Deadline
 from graders.observability import BatchGradeFn, grader_factory, make_batch_handler
 
 
-def build_math() -> Any:
-    from graders.math_answer.grader import grade
+class MathComponent:
+    """The math grader, kept within each batch's deadline: every item is graded with the time the
+    batch has left (``grade_within``), so one started just before the deadline stops at it."""
 
-    return grade
+    def __init__(self) -> None:
+        self._deadline: Deadline | None = None
+
+    def start_batch(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+
+    def build(self) -> Any:
+        from graders.math_answer.grader import grade_within
+
+        def grade(sample: Any) -> Any:
+            # The Deadline already keeps the response reserve back.
+            return grade_within(sample, self._deadline.remaining() if self._deadline is not None else float("inf"))
+
+        return grade
 
 
 def build_format(env: Mapping[str, str]) -> Any:
@@ -53,7 +69,8 @@ def build_composite() -> BatchGradeFn:
     env = dict(os.environ)
     settings = settings_from_env(env)
     used = set(settings.default_graders) | {name for name, weight in settings.weights.items() if weight > 0}
-    builders: dict[str, Any] = {"math": build_math, "format": partial(build_format, env),
+    math = MathComponent()
+    builders: dict[str, Any] = {"math": math.build, "format": partial(build_format, env),
                                 "judge": lambda: build_judge(judge_settings(env))}
     if "format" in used:
         format_grader = build_format(env)
@@ -61,7 +78,13 @@ def build_composite() -> BatchGradeFn:
     if "judge" in used:
         checked = judge_settings(env)
         builders["judge"] = lambda: build_judge(checked)
-    return CompositeGrader(settings=settings, builders=builders).grade_batch
+    composite = CompositeGrader(settings=settings, builders=builders)
+
+    def grade_batch(items: Sequence[Any], deadline: Deadline) -> list[dict]:
+        math.start_batch(deadline)
+        return composite.grade_batch(items, deadline)
+
+    return grade_batch
 
 
 handler = make_batch_handler("composite", build_composite)

@@ -4,7 +4,9 @@ It listens on 127.0.0.1 (port chosen by the OS) and answers ``POST /model/{model
 the real service does: a Converse JSON body (``output.message.content[].text``, ``stopReason``,
 ``usage``, ``metrics``), or an error with the ``x-amzn-ErrorType`` header and a ``{"message": ...}``
 body that botocore turns into a ``ClientError``. It can add latency and inject throttling (HTTP 429),
-server errors and unparseable verdicts, and it counts what it served so tests can check retries.
+server errors and unparseable verdicts, and it counts what it served so tests can check retries,
+how many requests it held at once (``max_in_flight``) and how many the client gave up on before
+the reply (``abandoned``: during its latency the stand-in notices a closed connection and stops).
 
     with BedrockRuntimeStandin(Behaviour(latency_seconds=0.3, throttle_rate=0.3)) as standin:
         client = standin_client(standin.endpoint_url)
@@ -15,6 +17,8 @@ from __future__ import annotations
 import json
 import random
 import re
+import select
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +38,7 @@ FAULTS = {
     "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
 }
 UNPARSEABLE_VERDICT = "This answer is thoughtful and mostly addresses the request."
+STALL = "stall"  # a scripted plan: hold the request for ``stall_seconds`` (or until the client leaves), then reply
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,7 @@ class Behaviour:
     scripted: list[str] = field(default_factory=list)  # faults served, in order, to the first requests
     responder: Responder = field(default_factory=lambda: fixed_verdict(7))
     reasoning_block: bool = False  # add a gpt-oss style reasoningContent block before the text
+    stall_seconds: float = 5.0  # how long a scripted "stall" holds its request
     seed: int = 0
 
 
@@ -96,6 +102,9 @@ class Stats:
     replies: int = 0
     unparseable_served: int = 0
     faults_served: dict[str, int] = field(default_factory=dict)
+    in_flight: int = 0  # requests received and not yet answered
+    max_in_flight: int = 0
+    abandoned: int = 0  # requests whose client closed the connection before the reply
 
     @property
     def throttles_served(self) -> int:
@@ -152,8 +161,18 @@ class BedrockRuntimeStandin:
 
     # -- request handling (runs in the server's worker threads) --
 
+    def _enter(self) -> None:
+        with self._lock:
+            self.stats.in_flight += 1
+            self.stats.max_in_flight = max(self.stats.max_in_flight, self.stats.in_flight)
+
+    def _leave(self, *, abandoned: bool = False) -> None:
+        with self._lock:
+            self.stats.in_flight -= 1
+            self.stats.abandoned += int(abandoned)
+
     def _plan(self, call: ConverseCall) -> str:
-        """Decide, under the lock, what this request gets: a fault name, "unparseable" or "reply"."""
+        """Decide, under the lock, what this request gets: a fault name, "unparseable", "stall" or "reply"."""
         with self._lock:
             self.stats.requests += 1
             self.calls.append(call)
@@ -207,30 +226,58 @@ def _handler_for(standin: BedrockRuntimeStandin) -> type[BaseHTTPRequestHandler]
             pass
 
         def do_POST(self) -> None:
+            standin._enter()
+            abandoned = False
+            try:
+                abandoned = self._serve()
+            finally:
+                standin._leave(abandoned=abandoned)
+
+        def _serve(self) -> bool:
+            """Answer one request; True when the client hung up before the reply."""
             started = time.monotonic()
             body_bytes = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             match = _PATH.match(self.path)
             if not match:
                 self._send_json(404, {"message": f"no route for {self.path}"}, "UnknownOperationException")
-                return
+                return False
             try:
                 body = json.loads(body_bytes or b"{}")
             except ValueError:
                 self._send_json(400, {"message": "body is not JSON"}, "ValidationException")
-                return
+                return False
             if not self.headers.get("Authorization", "").startswith("AWS4-HMAC-SHA256"):
                 self._send_json(403, {"message": "request is not SigV4-signed"}, "AccessDeniedException")
-                return
+                return False
             call = ConverseCall(model_id=unquote(match.group("model")), body=body, headers=dict(self.headers))
             plan = standin._plan(call)
             if plan in FAULTS:
                 status, error_type, message = FAULTS[plan]
                 self._send_json(status, {"message": message}, error_type)
-                return
-            if standin.behaviour.latency_seconds:
-                time.sleep(standin.behaviour.latency_seconds)
+                return False
+            delay = standin.behaviour.latency_seconds + (standin.behaviour.stall_seconds if plan == STALL else 0.0)
+            if delay and not self._wait_unless_abandoned(delay):
+                self.close_connection = True
+                return True
             elapsed_ms = int((time.monotonic() - started) * 1000)
             self._send_json(200, standin._reply_body(call, plan, elapsed_ms))
+            return False
+
+        def _wait_unless_abandoned(self, seconds: float) -> bool:
+            """Sleep ``seconds``, as a slow model would; False as soon as the client closes the
+            connection (it timed out), so the test sees the request was cut."""
+            end = time.monotonic() + seconds
+            while (left := end - time.monotonic()) > 0:
+                readable, _, _ = select.select([self.connection], [], [], min(left, 0.05))
+                if readable:
+                    try:
+                        if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                            return False
+                    except OSError:
+                        return False
+                    time.sleep(max(0.0, end - time.monotonic()))  # data, not a hang-up: just wait
+                    break
+            return True
 
         def _send_json(self, status: int, payload: dict, error_type: str | None = None) -> None:
             data = json.dumps(payload).encode()

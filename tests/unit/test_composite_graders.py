@@ -72,6 +72,40 @@ def test_rows_pick_components_and_a_judge_outage_costs_only_the_judge(standin, m
     assert standin.stats.faults_served == {"denied": 1}  # AccessDenied is not retried
 
 
+class LambdaContext:
+    def __init__(self, remaining_ms: int) -> None:
+        self.remaining_ms = remaining_ms
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+def test_the_math_check_time_shrinks_to_the_time_left_in_the_batch(standin, monkeypatch):
+    import graders.math_answer.grader as math_grader
+
+    monkeypatch.setenv("COMPOSITE_DEFAULT_GRADERS", '["math"]')
+    allowed: list[float] = []
+    real_equivalent = math_grader.equivalent
+
+    def recording_equivalent(answer, reference, *, seconds):
+        allowed.append(seconds)
+        return real_equivalent(answer, reference, seconds=seconds)
+
+    monkeypatch.setattr(math_grader, "equivalent", recording_equivalent)
+    handler = fresh_handler()
+    [roomy] = handler([row("roomy", "#### 84")], LambdaContext(60_000))
+    assert roomy["aggregate_reward_score"] == 1.0 and 0.9 < allowed[-1] <= 1.0  # the per-item limit
+    # 1.6 s left, 1 s of it kept for the response: the check may use at most the 0.6 s before the deadline.
+    [tight] = handler([row("tight", "#### 84")], LambdaContext(1_600))
+    assert tight["aggregate_reward_score"] == 1.0 and allowed[-1] <= 0.6
+    # With no time left the math component is not run at all.
+    [late] = handler([row("late", "#### 84")], LambdaContext(900))
+    assert late["aggregate_reward_score"] == 0.0 and entries(late, "Metric")["math.timed_out"] == 1.0
+    # The next batch with time to spare gets the full per-item limit again.
+    handler([row("roomy-again", "#### 84")], None)
+    assert 0.9 < allowed[-1] <= 1.0
+
+
 FORMAT_RULES = {"instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
                 "kwargs": [{}, {"relation": "less than", "num_words": 30}]}
 COMPLIANT_RIGHT = "12 boxes of 7 cans make 84 cans.\n#### 84"

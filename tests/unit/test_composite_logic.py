@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -164,6 +166,37 @@ def test_components_past_the_deadline_score_zero(standin):
     assert metrics["math.timed_out"] == 1.0 and metrics["format.timed_out"] == 1.0
     assert metrics.get("judge.timed_out") == 1.0 or metrics.get("judge.judge_error") == 1.0
     assert standin.stats.requests == 0
+
+
+def test_the_wait_for_a_judge_that_overruns_ends_at_the_deadline(standin):
+    released = threading.Event()
+
+    def stuck_judge(samples, deadline):  # ignores its deadline, as a hung call would
+        released.wait(10)
+        return [Grade(1.0) for _ in samples]
+
+    deadline = Deadline(budget_seconds=1.6)  # 0.6 s after the response reserve
+    try:
+        [res] = composite(standin, judge=lambda: stuck_judge).grade_batch([row("84\n#### 84")], deadline)
+        left = deadline.remaining()
+    finally:
+        released.set()
+    assert entries(res, "Reward") == {"math": 1.0, "format": 1.0, "judge": 0.0}
+    assert entries(res, "Metric")["judge.timed_out"] == 1.0
+    # It returned at the deadline, not into the 1 s reserve kept for sending the response.
+    assert left > -0.5
+
+
+def test_grades_the_judge_has_at_its_deadline_reach_the_batch(standin):
+    def judge_using_all_its_time(samples, deadline):  # returns what it has when its deadline passes
+        while not deadline.expired():
+            time.sleep(0.01)
+        return [Grade(1.0) for _ in samples]
+
+    [res] = composite(standin, judge=lambda: judge_using_all_its_time).grade_batch(
+        [row("84\n#### 84")], Deadline(budget_seconds=1.6))
+    # The judge's deadline comes before the batch's, so its grades are collected in time.
+    assert entries(res, "Reward") == {"math": 1.0, "format": 1.0, "judge": 1.0}
 
 
 def test_components_are_built_once_and_only_when_a_row_needs_them(standin):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -57,6 +58,8 @@ def test_every_item_is_judged_concurrently_with_latency(standin):
     assert_well_formed(results, batch)
     assert [r["aggregate_reward_score"] for r in results] == [0.8] * 16  # 8 on the 0-10 scale
     assert standin.stats.requests == 16
+    # Calls overlapped at the stand-in, and never more of them than the configured concurrency.
+    assert 1 < standin.stats.max_in_flight <= 8
     # Each item's token metrics are what the service reported for its call.
     first = metrics_of(results[0])
     assert first["output_tokens"] == len(json.dumps({"score": 8, "reason": "stand-in verdict"}).split())
@@ -163,6 +166,38 @@ def test_items_not_judged_before_the_deadline_score_zero(standin):
     assert all(r["aggregate_reward_score"] == 0.0 and metrics_of(r)["timed_out"] == 1.0 for r in results)
 
 
+def test_a_call_slower_than_the_time_left_is_cut_at_the_deadline(standin, caplog):
+    # The judge would answer after 5 s; the batch has 1.5 s (0.5 s after the response reserve).
+    standin.reset(Behaviour(latency_seconds=5.0))
+    batch = items(4)
+    started = time.monotonic()
+    with caplog.at_level("INFO", logger="graders"):
+        results = make_judge(standin, read_timeout_seconds=60).grade_batch(batch, Deadline(budget_seconds=1.5))
+    elapsed = time.monotonic() - started
+    assert_well_formed(results, batch)
+    for res in results:
+        assert res["aggregate_reward_score"] == 0.0
+        assert metrics_of(res)["timed_out"] == 1.0 and metrics_of(res)["calls"] == 1  # cut, not retried
+    reasons = [r.getMessage() for r in caplog.records if "judge call exceeded the batch deadline" in r.getMessage()]
+    assert sorted(reason.split()[1] for reason in reasons) == [f"item-{i}" for i in range(4)]
+    # Every request was cut by the client, which did not wait for the 5 s answer.
+    assert standin.stats.requests == 4
+    deadline_passes = time.monotonic() + 3
+    while standin.stats.abandoned < 4 and time.monotonic() < deadline_passes:
+        time.sleep(0.02)  # the stand-in notices the hang-ups within 50 ms
+    assert standin.stats.abandoned == 4
+    assert elapsed < 4.0
+
+
+def test_a_read_timeout_not_caused_by_the_deadline_is_retried(standin):
+    # With no deadline in sight the configured read timeout applies; the stalled call is retried.
+    standin.reset(Behaviour(scripted=["stall"], stall_seconds=5.0))
+    [res] = make_judge(standin, read_timeout_seconds=0.5).grade_batch(items(1), Deadline())
+    assert res["aggregate_reward_score"] == 0.7
+    assert metrics_of(res)["calls"] == 2 and metrics_of(res)["server_errors"] == 1
+    assert standin.stats.requests == 2
+
+
 def test_no_call_starts_when_the_deadline_is_too_close(standin):
     results = make_judge(standin, min_call_seconds=0.8).grade_batch(items(3), Deadline(budget_seconds=1.5))
     assert all(metrics_of(r)["judge_error"] == 1.0 for r in results)
@@ -193,8 +228,24 @@ def test_an_empty_answer_scores_zero_without_a_call(standin):
 
 def test_the_client_is_configured_for_our_retry_loop():
     settings = JudgeSettings(max_concurrency=32, read_timeout_seconds=30)
-    client = make_runtime_client(settings, endpoint_url="http://127.0.0.1:9", session=standin_session())
-    config = client.meta.config
+    clients = make_runtime_client(settings, endpoint_url="http://127.0.0.1:9", session=standin_session())
+    config = clients.default.meta.config
     assert config.retries["total_max_attempts"] == 1
     assert config.read_timeout == 30 and config.max_pool_connections == 32
-    assert client.meta.endpoint_url == "http://127.0.0.1:9"
+    assert clients.default.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_each_call_gets_a_read_timeout_that_ends_within_the_time_left():
+    settings = JudgeSettings(read_timeout_seconds=60, connect_timeout_seconds=5)
+    clients = make_runtime_client(settings, endpoint_url="http://127.0.0.1:9", session=standin_session())
+    assert clients.for_budget(float("inf")) == (clients.default, 60)
+    assert clients.for_budget(300)[1] == 60  # the configured timeout when there is time for it
+    for seconds in (59.0, 10.0, 2.0, 0.4):
+        client, timeout = clients.for_budget(seconds)
+        # The longest step that fits: at most a quarter of the time left goes unused.
+        assert 0.75 * seconds <= timeout <= seconds
+        config = client.meta.config
+        assert config.read_timeout == timeout and config.connect_timeout == min(5, timeout)
+        assert config.retries["total_max_attempts"] == 1 and client.meta.endpoint_url == "http://127.0.0.1:9"
+    assert clients.for_budget(10.0)[0] is clients.for_budget(9.9)[0]  # one client per step, reused
+    assert clients.for_budget(0.2) is None  # too little time for any call

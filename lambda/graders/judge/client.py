@@ -1,8 +1,14 @@
-"""The Bedrock runtime client and one Converse call with our own retry loop.
+"""The Bedrock runtime clients and one Converse call with our own retry loop.
 
 botocore's retries are switched off (one attempt per ``converse``) so that this module decides when
 to retry: throttling and server errors back off exponentially with full jitter, and no attempt or
 back-off sleep runs past the batch deadline.
+
+A call must also end by the deadline, but botocore's timeouts are fixed per client. So
+:class:`RuntimeClients` keeps one client per timeout step (the configured read timeout, then steps
+of 3/4 of the one before, created on first use and cached) and each attempt uses the longest step
+that ends before the deadline. A call cut short that way is not retried: the item scores 0 with
+"judge call exceeded the batch deadline".
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ from typing import Any, Callable
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
+from botocore.exceptions import (ClientError, ConnectionError as BotoConnectionError, ConnectTimeoutError,
+                                 HTTPClientError, ReadTimeoutError)
 
 from graders.contract import Deadline
 
@@ -26,24 +33,85 @@ RETRYABLE_CODES = frozenset({
     "ServiceUnavailableException", "InternalServerException", "ModelNotReadyException",
     "ModelTimeoutException", "RequestTimeout", "RequestTimeoutException",
 })
+# Time kept after a call cut by the deadline, to build the item's result.
+CALL_MARGIN_SECONDS = 0.1
+# Timeout steps: each 3/4 of the one above (so at most a quarter of the time left goes unused),
+# down to this shortest one.
+TIMEOUT_STEP_RATIO = 0.75
+SHORTEST_TIMEOUT_SECONDS = 0.25
 
 
 def make_runtime_client(settings: JudgeSettings, *, endpoint_url: str | None = None,
-                        session: boto3.session.Session | None = None) -> Any:
-    """A ``bedrock-runtime`` client sized for the judge's concurrency, with botocore retries off.
+                        session: boto3.session.Session | None = None) -> "RuntimeClients":
+    """The judge's ``bedrock-runtime`` clients, sized for its concurrency, with botocore retries off.
 
-    Create it once per process (module scope in the handler) and share it between threads.
-    ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` also redirects it, as for any boto3 client.
+    Create them once per process (module scope in the handler) and share them between threads.
+    ``AWS_ENDPOINT_URL_BEDROCK_RUNTIME`` also redirects them, as for any boto3 client.
     """
-    config = Config(
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        connect_timeout=settings.connect_timeout_seconds,
-        read_timeout=settings.read_timeout_seconds,
-        max_pool_connections=max(10, settings.max_concurrency),
-    )
-    session = session or boto3.session.Session()
-    return session.client("bedrock-runtime", region_name=settings.region, endpoint_url=endpoint_url,
-                          config=config)
+    return RuntimeClients(settings=settings, endpoint_url=endpoint_url, session=session)
+
+
+class RuntimeClients:
+    """``bedrock-runtime`` clients that differ only in their timeouts; see the module docstring."""
+
+    def __init__(self, *, settings: JudgeSettings, endpoint_url: str | None = None,
+                 session: boto3.session.Session | None = None) -> None:
+        self._settings = settings
+        self._endpoint_url = endpoint_url
+        self._session = session or boto3.session.Session()
+        self._lock = threading.Lock()  # boto3 sessions are not thread-safe when creating clients
+        self._clients: dict[float, Any] = {}
+        self.steps = _timeout_steps(settings.read_timeout_seconds)
+        self.default = self._client(self.steps[0])  # built now, as one client was before
+
+    def for_budget(self, seconds: float) -> tuple[Any, float] | None:
+        """The client whose read timeout is the longest step within ``seconds``, and that timeout;
+        None when even the shortest step does not fit."""
+        for timeout in self.steps:
+            if timeout <= seconds:
+                return self._client(timeout), timeout
+        return None
+
+    def _client(self, read_timeout: float) -> Any:
+        with self._lock:
+            client = self._clients.get(read_timeout)
+            if client is None:
+                settings = self._settings
+                config = Config(
+                    retries={"total_max_attempts": 1, "mode": "standard"},
+                    connect_timeout=min(settings.connect_timeout_seconds, read_timeout),
+                    read_timeout=read_timeout,
+                    max_pool_connections=max(10, settings.max_concurrency),
+                )
+                client = self._session.client("bedrock-runtime", region_name=settings.region,
+                                              endpoint_url=self._endpoint_url, config=config)
+                self._clients[read_timeout] = client
+            return client
+
+
+class FixedClient:
+    """A single client (or a fake with ``converse``) used for every call: its own timeouts apply,
+    and only the batch's wait for its workers bounds a call by the deadline."""
+
+    steps = (float("inf"),)
+
+    def __init__(self, client: Any) -> None:
+        self.default = client
+
+    def for_budget(self, seconds: float) -> tuple[Any, float]:
+        return self.default, float("inf")
+
+
+def as_runtime_clients(client: Any) -> RuntimeClients | FixedClient:
+    return client if hasattr(client, "for_budget") else FixedClient(client)
+
+
+def _timeout_steps(configured: float) -> tuple[float, ...]:
+    steps, timeout = [configured], configured * TIMEOUT_STEP_RATIO
+    while timeout >= SHORTEST_TIMEOUT_SECONDS:
+        steps.append(round(timeout, 3))
+        timeout *= TIMEOUT_STEP_RATIO
+    return tuple(steps)
 
 
 @dataclass(frozen=True)
@@ -84,6 +152,10 @@ class JudgeCallError(Exception):
     """The judge could not be reached in time or refused the request; the item scores 0."""
 
 
+class JudgeDeadlineExceeded(JudgeCallError):
+    """A call was cut short because the batch deadline came before the judge answered."""
+
+
 class _SharedRandom:
     """``random.Random`` behind a lock, so worker threads can draw jitter from one generator."""
 
@@ -95,14 +167,20 @@ class _SharedRandom:
             return self._rng.uniform(low, high)
 
 
-def converse_with_retries(client: Any, request: dict, *, deadline: Deadline, policy: RetryPolicy,
-                          stats: CallStats, sleep: Callable[[float], None] = time.sleep,
+def converse_with_retries(clients: RuntimeClients | FixedClient, request: dict, *, deadline: Deadline,
+                          policy: RetryPolicy, stats: CallStats, sleep: Callable[[float], None] = time.sleep,
                           rng: random.Random | _SharedRandom | None = None) -> ConverseReply:
+    """One Converse call, retried on throttling and server errors; every attempt and back-off sleep
+    ends by the deadline. Raises :class:`JudgeCallError` (or :class:`JudgeDeadlineExceeded`)."""
     rng = rng or random.Random()
     last_problem = "no attempt made"
     for attempt in range(1, policy.max_attempts + 1):
-        if deadline.remaining() < policy.min_call_seconds:
+        remaining = deadline.remaining()
+        chosen = clients.for_budget(remaining - CALL_MARGIN_SECONDS) if remaining >= policy.min_call_seconds else None
+        if chosen is None:
             raise JudgeCallError(f"deadline reached before attempt {attempt} ({last_problem})")
+        client, timeout = chosen
+        cut_by_deadline = timeout < clients.steps[0]  # a shorter step than configured: the deadline binds
         stats.calls += 1
         try:
             response = client.converse(**request)
@@ -114,7 +192,13 @@ def converse_with_retries(client: Any, request: dict, *, deadline: Deadline, pol
                 stats.throttled += 1
             else:
                 stats.server_errors += 1
-        except (BotoConnectionError, HTTPClientError) as exc:  # timeouts, resets, refused connections
+        except (ReadTimeoutError, ConnectTimeoutError) as exc:
+            stats.server_errors += 1
+            last_problem = f"{type(exc).__name__}: {exc}"
+            if cut_by_deadline or deadline.expired():
+                raise JudgeDeadlineExceeded(
+                    f"judge call exceeded the batch deadline (no answer within {timeout:g} s)") from None
+        except (BotoConnectionError, HTTPClientError) as exc:  # resets, refused connections
             stats.server_errors += 1
             last_problem = f"{type(exc).__name__}: {exc}"
         else:

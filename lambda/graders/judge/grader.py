@@ -1,9 +1,11 @@
 """The LLM judge: grade each answer with a Bedrock model through Converse, items of a batch in parallel.
 
-Per item: answers that address the judge are detected (and, at full penalty, scored 0 without a
-call); the request is built from the rubric with the answer in a nonce-tagged block; the call is
-retried on throttling and 5xx; an unusable verdict is asked for once more, then scores 0. Every
-failure becomes a zero with a reason, so a batch always gets one well-formed result per item.
+Per item: answers that address the judge are detected; the judge still scores them (they are
+delimited data to it) and the detection takes ``injection_penalty`` of that score away (at a full
+penalty of 1 the item scores 0 without a call). The request is built from the rubric with the answer
+in a nonce-tagged block; the call is retried on throttling and 5xx and never outlives the batch
+deadline; an unusable verdict is asked for once more, then scores 0. Every failure becomes a zero
+with a reason, so a batch always gets one well-formed result per item.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from typing import Any, Callable, Sequence
 
 from graders.contract import (Deadline, Grade, ItemError, Sample, item_id, parse_sample, result, zero)
 
-from .client import (CallStats, JudgeCallError, RetryPolicy, converse_with_retries, shared_random)
-from .injection import detect_injection, penalised_score
+from .client import (CallStats, JudgeCallError, JudgeDeadlineExceeded, RetryPolicy, as_runtime_clients,
+                     converse_with_retries, shared_random)
+from .injection import applied_penalty, detect_injection, penalised_score
 from .prompt import build_request
 from .rubric import Rubric, load_rubric
 from .settings import JudgeSettings
@@ -24,12 +27,13 @@ from .verdict import UnusableVerdict, parse_verdict
 
 LOGGER = logging.getLogger("graders")
 VERDICT_ASKS = 2  # an unusable verdict is asked for once more
+CALL_CUT_REASON = "judge call exceeded the batch deadline"
 
 
 class JudgeGrader:
     def __init__(self, *, client: Any, settings: JudgeSettings, rubric: Rubric | None = None,
                  sleep: Callable[[float], None] = time.sleep, seed: int | None = None) -> None:
-        self._client = client
+        self._clients = as_runtime_clients(client)  # make_runtime_client's clients, or any one client
         self._settings = settings
         self._rubric = rubric or load_rubric(settings.rubric, settings.custom_rubric)
         self._policy = RetryPolicy.from_settings(settings)
@@ -67,18 +71,27 @@ class JudgeGrader:
             return []
         pool = ThreadPoolExecutor(max_workers=min(self._settings.max_concurrency, len(samples)),
                                   thread_name_prefix="judge")
+        started = [False] * len(samples)
+
+        def run(index: int) -> Grade:
+            started[index] = True
+            return self.grade_sample(samples[index], deadline)
+
         try:
-            futures = [pool.submit(self.grade_sample, sample, deadline) for sample in samples]
+            futures = [pool.submit(run, index) for index in range(len(samples))]
             remaining = deadline.remaining()
             wait(futures, timeout=None if remaining == float("inf") else max(0.0, remaining))
-            return [self._collect(future, sample) for future, sample in zip(futures, samples)]
+            return [self._collect(future, sample, begun) for future, sample, begun in zip(futures, samples, started)]
         finally:
-            # Do not wait for calls still in flight past the deadline; they stop at their next check.
+            # Calls end by the deadline through their timeouts; this wait is the backstop for one that
+            # does not (a fake client, a slow trickle): its thread is left to finish on its own.
             pool.shutdown(wait=False, cancel_futures=True)
 
-    def _collect(self, future: Future, sample: Sample) -> Grade:
+    def _collect(self, future: Future, sample: Sample, started: bool) -> Grade:
         if not future.done():
             future.cancel()
+            if started:
+                return zero(CALL_CUT_REASON, timed_out=1.0)
             return zero("not judged: the Lambda's remaining time ran out", timed_out=1.0)
         try:
             return future.result()
@@ -97,12 +110,13 @@ class JudgeGrader:
     def _grade(self, sample: Sample, deadline: Deadline) -> Grade:
         finding = detect_injection(sample.response)
         injection = 1.0 if finding.detected else 0.0
+        penalty = applied_penalty(finding, self._settings.injection_penalty)
         if not sample.response.strip():
             return zero("empty answer", injection_detected=injection)
-        if finding.detected and self._settings.injection_penalty >= 1.0:
-            # The score would be 0 whatever the judge says: save the call.
+        if penalty >= 1.0:
+            # Strict mode: the score would be 0 whatever the judge says, so save the call.
             return zero(f"answer addresses the judge ({finding.describe()}); full penalty",
-                        injection_detected=1.0)
+                        injection_detected=1.0, injection_penalty=1.0)
         stats = CallStats()
         problems = []
         verdict = None
@@ -110,9 +124,12 @@ class JudgeGrader:
             request = build_request(self._rubric, sample, model_id=self._settings.model_id,
                                     max_tokens=self._settings.max_tokens)
             try:
-                reply = converse_with_retries(self._client, request.kwargs, deadline=deadline,
+                reply = converse_with_retries(self._clients, request.kwargs, deadline=deadline,
                                               policy=self._policy, stats=stats, sleep=self._sleep,
                                               rng=self._rng)
+            except JudgeDeadlineExceeded as exc:
+                return zero(str(exc), timed_out=1.0, injection_detected=injection,
+                            **_usage(stats, verdict_retries=ask - 1))
             except JudgeCallError as exc:
                 return zero(f"judge call failed: {exc}", judge_error=1.0, injection_detected=injection,
                             **_usage(stats, verdict_retries=ask - 1))
@@ -130,10 +147,11 @@ class JudgeGrader:
         reason = None
         if finding.detected:
             reason = (f"answer addresses the judge ({finding.describe()}); judge score {verdict.score:.3f} "
-                      f"penalised to {score:.3f}")
+                      f"penalised by {penalty:g} to {score:.3f}")
         return Grade(
             score=score,
-            metrics={"raw_score": verdict.raw_score, "injection_detected": injection,
+            metrics={"raw_score": verdict.raw_score, "judge_score": verdict.score,
+                     "injection_detected": injection, "injection_penalty": penalty,
                      **_usage(stats, verdict_retries=len(problems))},
             reason=reason,
         )

@@ -20,9 +20,11 @@ class JudgeSettings:
     max_attempts: int = 6  # per Converse call, counting throttled and 5xx attempts
     backoff_base_seconds: float = 0.25
     backoff_cap_seconds: float = 8.0
-    injection_penalty: float = 1.0  # share of the score taken away when the answer addresses the judge
+    # Share of the judge's score taken away when the answer addresses the judge: score * (1 - penalty).
+    # 1.0 is the strict mode: such an answer scores 0 and the judge is not called.
+    injection_penalty: float = 0.5
     connect_timeout_seconds: float = 5.0
-    read_timeout_seconds: float = 60.0
+    read_timeout_seconds: float = 60.0  # the longest; a call near the deadline gets a shorter one
     min_call_seconds: float = 1.0  # no call starts with less time than this before the deadline
     region: str | None = None  # defaults to the Lambda's region
 
