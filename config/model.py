@@ -80,6 +80,7 @@ class JudgeConfig:
     rubric: str
     custom_rubric: str | None = None
     max_concurrency: int = 32  # items judged at once per batch; bounded by the judge model's quota
+    injection_penalty: float = 0.5  # share of the score taken from answers that address the judge
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,8 @@ class _Reader:
             return low
         return value
 
-    def number(self, key: str, low: float, high: float) -> float:
-        value = self.raw.get(key)
+    def number(self, key: str, low: float, high: float, default: float | None = None) -> float:
+        value = self.raw.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             self.fail(key, value, f"a number from {low:g} to {high:g}")
             return low
@@ -181,7 +181,7 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         r.fail("region", region, "Bedrock reinforcement fine-tuning (Nova 2 Lite) is offered only in "
                + ", ".join(RFT_REGIONS))
     judge = r.child("judge")
-    judge.unknown({"modelId", "rubric", "customRubric", "maxConcurrency"})
+    judge.unknown({"modelId", "rubric", "customRubric", "maxConcurrency", "injectionPenalty"})
     rubric = judge.choice("rubric", JUDGE_RUBRICS)
     custom = judge.text("customRubric", optional=True)
     if rubric == "custom" and not custom:
@@ -221,7 +221,8 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         grader=r.choice("grader", GRADERS),
         judge=JudgeConfig(model_id=judge.text("modelId", _MODEL_ID, "a Bedrock model id, inference profile "
                                               "id or ARN") or "", rubric=rubric, custom_rubric=custom,
-                          max_concurrency=judge.integer("maxConcurrency", 1, 64, default=32)),
+                          max_concurrency=judge.integer("maxConcurrency", 1, 64, default=32),
+                          injection_penalty=judge.number("injectionPenalty", 0.0, 1.0, default=0.5)),
         format=FormatConfig(scoring=fmt.choice("scoring", ("fraction", "all_or_nothing"), "fraction"),
                             loose=fmt.boolean("loose"), default_constraints=default_constraints),
         composite=_composite(r.child("composite")),

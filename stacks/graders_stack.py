@@ -44,7 +44,8 @@ def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:
     if config.format.default_constraints:
         fmt["FORMAT_DEFAULT_CONSTRAINTS"] = json.dumps(config.format.default_constraints, sort_keys=True)
     judge = {"JUDGE_MODEL_ID": config.judge.model_id, "JUDGE_RUBRIC": config.judge.rubric,
-             "JUDGE_MAX_CONCURRENCY": str(config.judge.max_concurrency)}
+             "JUDGE_MAX_CONCURRENCY": str(config.judge.max_concurrency),
+             "JUDGE_INJECTION_PENALTY": str(config.judge.injection_penalty)}
     if config.judge.custom_rubric:
         judge["JUDGE_CUSTOM_RUBRIC"] = config.judge.custom_rubric
     composite = {"COMPOSITE_WEIGHTS": json.dumps(dict(config.composite.weights), sort_keys=True),

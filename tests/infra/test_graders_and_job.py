@@ -36,7 +36,7 @@ def test_grader_settings_reach_the_functions_as_environment(dev):
     judge_env = graders["judge"]["Environment"]["Variables"]
     assert judge_env["JUDGE_MODEL_ID"] == "openai.gpt-oss-120b-1:0"
     assert judge_env["JUDGE_RUBRIC"] == "instruction_following"
-    assert judge_env["JUDGE_MAX_CONCURRENCY"] == "32"
+    assert judge_env["JUDGE_MAX_CONCURRENCY"] == "32" and judge_env["JUDGE_INJECTION_PENALTY"] == "0.5"
     composite_env = graders["composite"]["Environment"]["Variables"]
     assert json.loads(composite_env["COMPOSITE_WEIGHTS"]) == {"format": 0.2, "judge": 0.2, "math": 0.6}
     assert graders["format"]["Environment"]["Variables"]["FORMAT_SCORING"] == "fraction"

@@ -178,7 +178,8 @@ def converse_with_retries(clients: RuntimeClients | FixedClient, request: dict, 
         remaining = deadline.remaining()
         chosen = clients.for_budget(remaining - CALL_MARGIN_SECONDS) if remaining >= policy.min_call_seconds else None
         if chosen is None:
-            raise JudgeCallError(f"deadline reached before attempt {attempt} ({last_problem})")
+            # Running out of time is a deadline outcome (timed_out), whatever the earlier attempts did.
+            raise JudgeDeadlineExceeded(f"not judged: deadline reached before attempt {attempt} ({last_problem})")
         client, timeout = chosen
         cut_by_deadline = timeout < clients.steps[0]  # a shorter step than configured: the deadline binds
         stats.calls += 1
