@@ -299,3 +299,16 @@ def standin_session() -> Any:
 
     return boto3.session.Session(aws_access_key_id="AKIDSTANDIN", aws_secret_access_key="standin-secret",
                                  region_name="us-east-1")
+
+
+def point_boto3_at(monkeypatch, tmp_path, endpoint_url: str, **extra_env: str) -> None:
+    """Make a handler's own boto3 client reach the stand-in, as a Lambda's would reach Bedrock:
+    endpoint override and dummy credentials from the environment, no local AWS configuration."""
+    none = str(tmp_path / "none")
+    for name, value in {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": endpoint_url, "AWS_ACCESS_KEY_ID": "AKIDSTANDIN",
+                        "AWS_SECRET_ACCESS_KEY": "standin", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
+                        "AWS_EC2_METADATA_DISABLED": "true", **extra_env}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)

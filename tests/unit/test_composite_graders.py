@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, score_by_answer
+from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, point_boto3_at, score_by_answer
 
 QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'."
 
@@ -17,14 +17,8 @@ QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'
 def standin(monkeypatch, tmp_path):
     # The stand-in judge: 9/10 when the answer says 84, 3/10 otherwise.
     server = BedrockRuntimeStandin(Behaviour(responder=score_by_answer(lambda a: 9 if "84" in a else 3))).start()
-    for name, value in {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": server.endpoint_url, "AWS_ACCESS_KEY_ID": "AKIDSTANDIN",
-                        "AWS_SECRET_ACCESS_KEY": "standin", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-                        "AWS_EC2_METADATA_DISABLED": "true", "JUDGE_RUBRIC": "reasoning",
-                        "COMPOSITE_WEIGHTS": json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2})}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    point_boto3_at(monkeypatch, tmp_path, server.endpoint_url, JUDGE_RUBRIC="reasoning",
+                   COMPOSITE_WEIGHTS=json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2}))
     yield server
     server.stop()
 

@@ -9,7 +9,7 @@ import pytest
 
 from graders.contract import BatchError
 from graders.judge.rubric import RubricError
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin
+from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, point_boto3_at
 
 
 class LambdaContext:
@@ -24,13 +24,7 @@ class LambdaContext:
 def standin(monkeypatch, tmp_path):
     server = BedrockRuntimeStandin(Behaviour(responder=lambda call: '{"score": 4, "reason": "ok"}')).start()
     # boto3 reads the endpoint override and dummy credentials from the environment, as in a Lambda.
-    for name, value in {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": server.endpoint_url, "AWS_ACCESS_KEY_ID": "AKIDSTANDIN",
-                        "AWS_SECRET_ACCESS_KEY": "standin", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
-                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    point_boto3_at(monkeypatch, tmp_path, server.endpoint_url)
     yield server
     server.stop()
 
