@@ -116,3 +116,20 @@ class KwargReader:
 def no_kwargs(kwargs: Any) -> None:
     """For instructions that take none: anything given (other than null) is a mistake."""
     KwargReader(kwargs).finish()
+
+
+def compared_count(kwargs: Any, counter: Callable[[str], int], *, count: str, relation: str) -> Check:
+    """An instruction comparing a count in the response with ``count`` by ``relation`` ("less than" / "at least")."""
+    args = KwargReader(kwargs)
+    wanted = args.count(count)
+    compare = args.relation(relation)
+    args.finish()
+    return lambda response: compare(counter(response), wanted)
+
+
+def minimum_count(kwargs: Any, counter: Callable[[str], int], *, count: str) -> Check:
+    """An instruction asking for at least ``count`` of something in the response."""
+    args = KwargReader(kwargs)
+    wanted = args.count(count)
+    args.finish()
+    return lambda response: counter(response) >= wanted

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .arguments import Check, KwargReader, RowContext, no_kwargs
+from .arguments import Check, RowContext, compared_count, no_kwargs
 from .language import is_language
 from .words import count_capital_words
 
 
 def capital_word_frequency(kwargs: Mapping[str, Any], context: RowContext) -> Check:
-    args = KwargReader(kwargs)
-    wanted = args.count("capital_frequency")
-    compare = args.relation("capital_relation")
-    args.finish()
-    return lambda response: compare(count_capital_words(response), wanted)
+    return compared_count(kwargs, count_capital_words, count="capital_frequency", relation="capital_relation")
 
 
 def english_capital(kwargs: Mapping[str, Any], context: RowContext) -> Check:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from .arguments import Check, KwargReader, RowContext
+from .arguments import Check, KwargReader, RowContext, minimum_count
 
 # IFEval's own spellings get IFEval's patterns: "P.P.S" also accepts "p. p. s", "P.S." "p. s.".
 _POSTSCRIPT_PATTERNS = {
@@ -37,10 +37,7 @@ def count_placeholders(response: str) -> int:
 
 
 def number_placeholders(kwargs: Mapping[str, Any], context: RowContext) -> Check:
-    args = KwargReader(kwargs)
-    wanted = args.count("num_placeholders")
-    args.finish()
-    return lambda response: count_placeholders(response) >= wanted
+    return minimum_count(kwargs, count_placeholders, count="num_placeholders")
 
 
 def postscript(kwargs: Mapping[str, Any], context: RowContext) -> Check:

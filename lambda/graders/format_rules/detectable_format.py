@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any, Mapping
 
-from .arguments import Check, KwargReader, RowContext, no_kwargs
+from .arguments import Check, KwargReader, RowContext, minimum_count, no_kwargs
 
 CONSTRAINED_OPTIONS = ("My answer is yes.", "My answer is no.", "My answer is maybe.")
 _SINGLE_HIGHLIGHT = re.compile(r"\*[^\n*]*\*")
@@ -70,10 +70,7 @@ def count_highlights(response: str) -> int:
 
 
 def number_highlighted_sections(kwargs: Mapping[str, Any], context: RowContext) -> Check:
-    args = KwargReader(kwargs)
-    wanted = args.count("num_highlights")
-    args.finish()
-    return lambda response: count_highlights(response) >= wanted
+    return minimum_count(kwargs, count_highlights, count="num_highlights")
 
 
 def multiple_sections(kwargs: Mapping[str, Any], context: RowContext) -> Check:

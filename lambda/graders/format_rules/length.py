@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from .arguments import BadKwargs, Check, KwargReader, RowContext
+from .arguments import BadKwargs, Check, KwargReader, RowContext, compared_count
 from .sentences import count_sentences
 from .words import count_words
 
@@ -14,19 +14,11 @@ _FIRST_WORD_STOP = frozenset(".,?!'\"")
 
 
 def number_sentences(kwargs: Mapping[str, Any], context: RowContext) -> Check:
-    args = KwargReader(kwargs)
-    wanted = args.count("num_sentences")
-    compare = args.relation("relation")
-    args.finish()
-    return lambda response: compare(count_sentences(response), wanted)
+    return compared_count(kwargs, count_sentences, count="num_sentences", relation="relation")
 
 
 def number_words(kwargs: Mapping[str, Any], context: RowContext) -> Check:
-    args = KwargReader(kwargs)
-    wanted = args.count("num_words")
-    compare = args.relation("relation")
-    args.finish()
-    return lambda response: compare(count_words(response), wanted)
+    return compared_count(kwargs, count_words, count="num_words", relation="relation")
 
 
 def count_divided_paragraphs(response: str) -> int | None:
