@@ -15,8 +15,8 @@ from typing import Any
 
 from graders.contract import ItemError, message_text
 from graders.format_rules.arguments import RowContext
-from graders.format_rules.constraints import (SPEC_FIELDS, Constraint, ifeval_constraint, spec_from_fields,
-                                              structured_constraint)
+from graders.format_rules.constraints import Constraint, ifeval_constraint, spec_from_fields, structured_constraint
+from graders.format_rules.grader import constraint_fields
 from graders.math_answer.reference import ANSWER_KEYS, reference_answers
 
 GRADERS = ("math", "format", "judge", "composite")
@@ -108,7 +108,7 @@ def _looks_like_math_reference(value: Any) -> bool:
 def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: bool) -> list[Problem]:
     """Builds the row's constraints with the format grader's code and reports each one it could not
     build (unknown instruction id, bad kwargs, bad structured check): the grader scores those 0."""
-    fields, origins = grader_spec_fields(row)
+    fields, origins = constraint_fields(row, row.get(REFERENCE))
     spec = spec_from_fields(fields)
     if spec is None:
         if has_default_constraints:
@@ -133,34 +133,6 @@ def _constraint_count(spec: Mapping[str, Any]) -> int:
     """How many constraints ``build_constraints`` makes of a spec whose lists are well formed."""
     entries = spec.get("constraints")
     return len(spec.get("instruction_id_list") or ()) + (1 if isinstance(entries, dict) else len(entries or ()))
-
-
-def grader_spec_fields(row: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The constraint fields as the format grader finds them, and where each came from.
-
-    The row reaches the grader as ``metadata``: each field is read there first, then from an object
-    reference_answer (``Sample.field``); a row with none of them may hold them in a reference_answer
-    that is a JSON object written as text (``graders.format_rules.grader``).
-    """
-    reference = row.get(REFERENCE)
-    fields: dict[str, Any] = {}
-    origins: dict[str, str] = {}
-    reference_fields = reference if isinstance(reference, dict) else {}  # rows are parsed JSON: dicts
-    for name in SPEC_FIELDS:
-        if name in row:
-            fields[name], origins[name] = row[name], ""
-        elif name in reference_fields:
-            fields[name], origins[name] = reference_fields[name], f"{REFERENCE}."
-    if all(value is None for value in fields.values()) and isinstance(reference, str) \
-            and reference.strip().startswith("{"):
-        try:
-            decoded = json.loads(reference)
-        except ValueError:
-            decoded = None
-        if isinstance(decoded, dict):
-            fields = {name: decoded.get(name) for name in SPEC_FIELDS}
-            origins = dict.fromkeys(SPEC_FIELDS, f"{REFERENCE}(JSON text).")
-    return fields, origins
 
 
 def _ifeval_problems(origins: Mapping[str, str], spec: Mapping[str, Any], context: RowContext) -> list[Problem]:

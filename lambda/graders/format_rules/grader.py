@@ -67,18 +67,32 @@ def unique_names(names: Iterable[str]) -> list[str]:
     return unique
 
 
-def _row_fields(sample: Sample) -> dict[str, Any]:
-    fields = {name: sample.field(name) for name in SPEC_FIELDS}
-    if all(value is None for value in fields.values()) and isinstance(sample.reference_answer, str):
-        text = sample.reference_answer.strip()
-        if text.startswith("{"):  # a reference answer holding the constraints as JSON text
-            try:
-                decoded = json.loads(text)
-            except ValueError:
-                decoded = None
-            if isinstance(decoded, Mapping):
-                fields = {name: decoded.get(name) for name in SPEC_FIELDS}
-    return fields
+def constraint_fields(metadata: Mapping[str, Any], reference_answer: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A row's constraint fields as the grader finds them, and where each came from.
+
+    Each field is read from the row (Bedrock's ``metadata``) first, then from an object
+    reference_answer (as ``Sample.field`` does); a row with none of them may hold them in a
+    reference_answer that is a JSON object written as text. The origin is a prefix for messages:
+    ``""``, ``"reference_answer."`` or ``"reference_answer(JSON text)."``.
+    """
+    reference = reference_answer if isinstance(reference_answer, Mapping) else {}
+    fields: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for name in SPEC_FIELDS:
+        if name in metadata:
+            fields[name], origins[name] = metadata[name], ""
+        elif name in reference:
+            fields[name], origins[name] = reference[name], "reference_answer."
+    if all(value is None for value in fields.values()) and isinstance(reference_answer, str) \
+            and reference_answer.strip().startswith("{"):
+        try:
+            decoded = json.loads(reference_answer)
+        except ValueError:
+            decoded = None
+        if isinstance(decoded, Mapping):
+            fields = {name: decoded.get(name) for name in SPEC_FIELDS}
+            origins = dict.fromkeys(SPEC_FIELDS, "reference_answer(JSON text).")
+    return fields, origins
 
 
 class _ConstraintCache:
@@ -132,7 +146,7 @@ class FormatGrader:
                    default_constraints=settings.default_constraints)
 
     def __call__(self, sample: Sample) -> Grade:
-        spec = spec_from_fields(_row_fields(sample)) or self.default_spec
+        spec = spec_from_fields(constraint_fields(sample.metadata, sample.reference_answer)[0]) or self.default_spec
         if spec is None:
             return zero("the row has no format constraints and no default is configured",
                         no_constraints=1.0)
