@@ -25,12 +25,17 @@ ALL_ENVIRONMENTS = "all"  # `-c env=all`: every environment and the delivery pip
 DELIVERY = "delivery"  # `-c env=delivery`: only the cross-account delivery pipeline stack
 
 
-def check_datasets(config: EnvironmentConfig) -> None:
-    """A bad row fails synth here, before anything is uploaded or a paid job is started."""
-    for path in config.dataset.local_files():
-        ensure_valid(path, grader=config.grader, max_prompt_length=config.hyperparameters.max_prompt_length,
-                     has_default_format_constraints=bool(config.format.default_constraints),
-                     composite_graders=config.composite.default_graders)
+def check_datasets(configs: list[EnvironmentConfig]) -> None:
+    """A bad row fails synth here, before anything is uploaded or a paid job is started.
+
+    Environments usually share a dataset and grader: each distinct check runs once.
+    """
+    checks = {(path, config.grader, config.hyperparameters.max_prompt_length,
+               bool(config.format.default_constraints), config.composite.default_graders)
+              for config in configs for path in config.dataset.local_files()}
+    for path, grader, max_prompt_length, has_defaults, composite_graders in sorted(checks, key=str):
+        ensure_valid(path, grader=grader, max_prompt_length=max_prompt_length,
+                     has_default_format_constraints=has_defaults, composite_graders=composite_graders)
 
 
 def check_grader_settings(config: EnvironmentConfig) -> None:
@@ -58,9 +63,10 @@ def main() -> None:
         else:
             selected = [select_environment(configs, wanted)]
         staged = [configs[name] for name in delivery.stages] if delivery else []
-        for config in {c.name: c for c in [*selected, *staged]}.values():
+        checked = list({c.name: c for c in [*selected, *staged]}.values())
+        for config in checked:
             check_grader_settings(config)
-            check_datasets(config)
+        check_datasets(checked)
     except (ConfigError, DatasetError) as exc:
         sys.exit(f"cdk synth stopped: {exc}")
     for config in selected:
