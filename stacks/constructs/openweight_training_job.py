@@ -99,8 +99,9 @@ class OpenWeightTrainingJob(Construct):
 class OpenWeightJobPoller(Construct):
     """Every ``interval``, publish this pipeline's open-weight jobs that ended in the last interval to ``topic``."""
 
-    def __init__(self, scope: Construct, id_: str, *, topic: sns.ITopic, job_name_prefix: str, project: str,
-                 environment: str, interval: cdk.Duration = cdk.Duration.minutes(5)) -> None:
+    def __init__(self, scope: Construct, id_: str, *, topic: sns.ITopic, topic_key: kms.IKey | None,
+                 job_name_prefix: str, project: str, environment: str,
+                 interval: cdk.Duration = cdk.Duration.minutes(5)) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         role, log_group = role_with_own_logs(self, "Poller",
@@ -114,7 +115,13 @@ class OpenWeightJobPoller(Construct):
             description="Announces the end of open-weight RFT jobs (no EventBridge events exist for them)",
             environment={"TOPIC_ARN": topic.topic_arn, "JOB_NAME_PREFIX": job_name_prefix, "PROJECT": project,
                          "ENVIRONMENT": environment, "WINDOW_SECONDS": str(int(interval.to_seconds()))})
-        topic.grant_publish(role)
+        # Explicit actions: topic.grant_publish would add the wildcard action kms:GenerateDataKey*.
+        role.add_to_policy(iam.PolicyStatement(sid="PublishJobEnd", actions=["sns:Publish"],
+                                               resources=[topic.topic_arn]))
+        if topic_key is not None:
+            role.add_to_policy(iam.PolicyStatement(sid="EncryptForTopic",
+                                                   actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                                                   resources=[topic_key.key_arn]))
         self.rule = events.Rule(self, "Schedule", schedule=events.Schedule.rate(interval),
                                 targets=[targets.LambdaFunction(self.function, retry_attempts=0)],
                                 description="Poll open-weight RFT jobs for their end")

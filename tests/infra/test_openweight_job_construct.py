@@ -8,8 +8,10 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.constructs.job_notifications import JobNotifications
 
 from stacks.constructs.openweight_training_job import (BEARER_TOKEN_ACTION, JOB_ACTIONS, RESOURCE_TYPE,
                                                        OpenWeightJobPoller, OpenWeightTrainingJob)
@@ -19,7 +21,8 @@ GRADER_ARN = "arn:aws:lambda:us-west-2:123456789012:function:rft-dev-math"
 
 @pytest.fixture(scope="module")
 def template() -> Template:
-    app = cdk.App()
+    # Bundling is covered by tests/infra/test_bundling.py; here the source folder is the asset.
+    app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stack = cdk.Stack(app, "Bare", env=cdk.Environment(account="123456789012", region="us-west-2"))
     grader = lambda_.Function.from_function_arn(stack, "Grader", GRADER_ARN)
     bucket = s3.Bucket.from_bucket_name(stack, "Data", "rft-dev-data")
@@ -29,8 +32,11 @@ def template() -> Template:
                           hyperparameters={"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 1.0},
                           inputs_fingerprint="dataset=a;grader-code=b;grader-settings=c",
                           tags={"rft:environment": "dev"})
-    OpenWeightJobPoller(stack, "Poller", topic=sns.Topic(stack, "Topic"), job_name_prefix="rft-dev-",
-                        project="rft", environment="dev")
+    notifications = JobNotifications(stack, "Notifications", project="rft", environment="dev", emails=[])
+    OpenWeightJobPoller(stack, "Poller", topic=notifications.topic, topic_key=notifications.key,
+                        job_name_prefix="rft-dev-", project="rft", environment="dev")
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
+    app.synth()  # raises when cdk-nag reports an unacknowledged finding
     return Template.from_stack(stack)
 
 
