@@ -13,6 +13,7 @@ from rich.text import Text
 
 from . import clients
 from .errors import CliError
+from . import openweight_jobs
 from .jobs import (TERMINAL_STATES, add_job_arguments, elapsed, format_duration, get_job, is_transient, job_table,
                    resolve_job_arn)
 
@@ -38,22 +39,30 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 def run_status(args: argparse.Namespace, console: Console) -> int:
     job_arn = resolve_job_arn(args)
-    job = get_job(clients.make_client("bedrock", region=args.region), job_arn)
-    console.print(job_table(job))
+    console.print(job_table(job_reader(job_arn, args.region)()))
     return 0
+
+
+def job_reader(job_ref: str, region: str) -> Callable[[], dict[str, Any]]:
+    """Reads the job, Nova (by ARN) or open-weight (by job id), as the same dictionary."""
+    if openweight_jobs.is_open_weight_job(job_ref):
+        client = openweight_jobs.make_client(region)
+        return lambda: openweight_jobs.get_job(client, job_ref)
+    bedrock = clients.make_client("bedrock", region=region)
+    return lambda: get_job(bedrock, job_ref)
 
 
 def run_watch(args: argparse.Namespace, console: Console) -> int:
     if args.interval < 0:
         raise CliError("--interval must be zero or more seconds", exit_code=2)
     job_arn = resolve_job_arn(args)
-    bedrock = clients.make_client("bedrock", region=args.region)
+    read_job = job_reader(job_arn, args.region)
     job: dict[str, Any] = {}
     failures = 0
     with Live(console=console, refresh_per_second=4, transient=False) as live:
         while True:
             try:
-                job = get_job(bedrock, job_arn)
+                job = read_job()
                 failures = 0
             except Exception as exc:
                 if not is_transient(exc) or failures >= MAX_TRANSIENT_FAILURES:

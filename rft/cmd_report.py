@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import clients
+from . import clients, openweight_jobs
 from .errors import CliError
 from .jobs import add_job_arguments, format_duration, elapsed, get_job, resolve_job_arn
 from .metrics_files import (Record, columns, is_metrics_candidate, merge, parse_metrics_file, reward_columns)
@@ -33,13 +33,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run_report(args: argparse.Namespace, console: Console) -> int:
     job_arn = resolve_job_arn(args)
+    if openweight_jobs.is_open_weight_job(job_arn):
+        return _report_open_weight(args, console, job_arn)
     job = get_job(clients.make_client("bedrock", region=args.region), job_arn)
-    status = job.get("status")
     name = str(job.get("jobName") or job_arn.rsplit("/", 1)[-1])
-    console.print(f"job {name}: {status}, {format_duration(elapsed(job))}", markup=False, soft_wrap=True)
-    if status != "Completed":
-        console.print(f"note: the job is {status}; its metrics may be partial or missing", markup=False,
-                      soft_wrap=True)
+    _print_job_line(console, job, name)
     uri = (job.get("outputDataConfig") or {}).get("s3Uri")
     if not uri:
         raise CliError(f"job {name} has no outputDataConfig.s3Uri")
@@ -59,10 +57,35 @@ def run_report(args: argparse.Namespace, console: Console) -> int:
         raise CliError(f"{len(keys)} file(s) under {uri} but none holds per-step numeric metrics")
     console.print(f"metrics from {len(used)} file(s): " + ", ".join(f"s3://{bucket}/{k}" for k in used),
                   markup=False, soft_wrap=True)
+    return _write_report(console, records, name, args.out)
+
+
+def _print_job_line(console: Console, job: dict[str, Any], name: str) -> None:
+    status = job.get("status")
+    console.print(f"job {name}: {status}, {format_duration(elapsed(job))}", markup=False, soft_wrap=True)
+    if status != "Completed":
+        console.print(f"note: the job is {status}; its metrics may be partial or missing", markup=False,
+                      soft_wrap=True)
+
+
+def _report_open_weight(args: argparse.Namespace, console: Console, job_id: str) -> int:
+    """The per-step metrics of an open-weight job, from its ``metrics`` events (``fine_tuning.jobs.list_events``)."""
+    client = openweight_jobs.make_client(args.region)
+    job = openweight_jobs.get_job(client, job_id)
+    name = str(job.get("jobName") or job_id)
+    _print_job_line(console, job, name)
+    records = openweight_jobs.metric_records(client, job_id)
+    if not records:
+        raise CliError(f"job {name} has no metrics events yet (fine_tuning.jobs.list_events)")
+    console.print(f"metrics from {len(records)} metrics event(s) of job {job_id}", markup=False, soft_wrap=True)
+    return _write_report(console, records, name, args.out)
+
+
+def _write_report(console: Console, records: list[Record], name: str, out_arg: Path | None) -> int:
     names = columns(records)
     rewards = reward_columns(names)
     console.print(summary_table(records, rewards + [n for n in names if n not in rewards]))
-    out = args.out or Path("rft-results") / name
+    out = out_arg or Path("rft-results") / name
     try:
         out.mkdir(parents=True, exist_ok=True)
         write_csv(out / "metrics.csv", records, names)

@@ -13,6 +13,7 @@ from config.settings import ConfigError, load_config, select_environment
 
 from . import clients
 from .errors import CliError
+from .openweight_jobs import is_open_weight_job
 
 TERMINAL_STATES = ("Completed", "Failed", "Stopped")
 TRAINING_STACK_PART = "Training"  # EnvironmentConfig.stack_name("Training") -> RftTraining-dev
@@ -23,7 +24,8 @@ CONFIG_HELP_PATH = "config/environments.json"
 
 def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--job-arn", metavar="ARN", help="the model customization job's ARN")
+    where.add_argument("--job-arn", metavar="ARN", help="the model customization job's ARN, or an open-weight "
+                       "job's id (ftjob-..., with --region of that job, e.g. us-west-2)")
     where.add_argument("--env", metavar="ENV", help=f"read the ARN from the {JOB_ARN_OUTPUT} output of the "
                        "environment's training stack (its name comes from --config, e.g. RftTraining-dev)")
     parser.add_argument("--stack", metavar="NAME", help=f"read the ARN from this stack's {JOB_ARN_OUTPUT} output "
@@ -68,7 +70,7 @@ def _job_arn_from_output(value: str, *, stack: str, env: str | None) -> str:
     if value.strip().lower().startswith(NOT_STARTED):
         where = f"for {env}" if env else f"by stack {stack}"
         raise CliError(f"no training job was started {where} (startTraining is false)")
-    if not value.startswith("arn:"):
+    if not value.startswith("arn:") and not is_open_weight_job(value):
         raise CliError(f"stack {stack}: the {JOB_ARN_OUTPUT} output {value!r} is not a job ARN")
     return value
 
@@ -128,6 +130,8 @@ def job_table(job: dict[str, Any], *, now: datetime | None = None) -> Table:
 
 
 def is_transient(exc: BaseException) -> bool:
+    if getattr(exc, "status_code", None) in (429, 500, 502, 503, 504):  # the openai SDK's errors (open-weight jobs)
+        return True
     return _error_code(exc) in ("ThrottlingException", "ServiceUnavailableException", "InternalServerException",
                                 "TooManyRequestsException", "RequestTimeout")
 
