@@ -11,8 +11,9 @@ from ..contract import ItemError
 from .extract import MAX_ANSWER_CHARS, extract_final_answer
 
 _MARKED = re.compile(r"\\boxed|\\fbox|####|<answer>|answer", re.IGNORECASE)
-# Keys under which an object reference_answer holds the answer itself.
-ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "solution", "value", "expected")
+# Keys under which an object reference_answer holds the answer itself. "text": AWS's open-weight GSM8K sample
+# stores {"text": "<worked solution> #### 72"}.
+ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "solution", "value", "expected", "text")
 
 
 def reference_answers(raw: Any) -> tuple[str, ...]:
