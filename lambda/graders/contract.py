@@ -95,6 +95,20 @@ def batch_items(event: Any) -> list[Any]:
     return event
 
 
+def unwrap_event(event: Any) -> tuple[list[Any], Callable[[list[dict[str, Any]]], Any]]:
+    """(samples, wrap_response) for every request shape AWS documents or shows.
+
+    Nova and open-weight reward-function pages: a JSON array of samples, answered with the array of results.
+    AWS's open-weight RFT sample also accepts ``{"trajectories": [...]}`` and answers it with the bare array too,
+    so the response envelope is the same array for every shape (docs/open-weight.md names the pages).
+    """
+    return batch_items(event), _results_array
+
+
+def _results_array(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return results
+
+
 def item_id(raw: Any) -> Any:
     """The item's ``id`` exactly as sent (Bedrock sends strings; other JSON values are echoed as they are)."""
     if isinstance(raw, Mapping) and raw.get("id") is not None:

@@ -179,7 +179,8 @@ class OpenWeightJobLifecycle:
 
     def _find(self, jobs: list[Any], files: list[Any], name: str) -> Any | None:
         """The newest job carrying this name in its metadata, or trained on a file uploaded under this name."""
-        own_files = {str(_field(f, "id")) for f in files if _field(f, "filename") == job_spec.file_name(name, "training")}
+        training_name = job_spec.file_name(name, "training")
+        own_files = {str(_field(f, "id")) for f in files if _field(f, "filename") == training_name}
         for job in jobs:  # newest first
             metadata = _field(job, "metadata") or {}
             if metadata.get(job_spec.NAME_KEY) == name or str(_field(job, "training_file")) in own_files:

@@ -1,4 +1,4 @@
-"""Each documented reward-function request shape, through the envelope helper and through a real grader Lambda."""
+"""Each documented reward-function request shape, through ``unwrap_event`` and through a real grader Lambda."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import copy
 import pytest
 
 from graders import math_handler
-from graders.contract import BatchError
-from graders.envelopes import ARRAY, TRAJECTORIES, envelope_of, unwrap_event
+from graders.contract import BatchError, unwrap_event
 
 SAMPLE = {"id": "s-1", "messages": [{"role": "user", "content": "What is 8 * 9? End with '#### <n>'."},
                                     {"role": "assistant", "content": "8 * 9 = 72\n#### 72"}],
@@ -25,19 +24,18 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize("event,kind", [([SAMPLE], ARRAY), ({"trajectories": [SAMPLE]}, TRAJECTORIES),
-                                        ([], ARRAY), ({"trajectories": []}, TRAJECTORIES)])
-def test_each_documented_shape_unwraps_to_its_samples(event, kind) -> None:
-    assert envelope_of(event) == kind
+@pytest.mark.parametrize("event,wrapped", [([SAMPLE], False), ({"trajectories": [SAMPLE]}, True),
+                                           ([], False), ({"trajectories": []}, True)])
+def test_each_documented_shape_unwraps_to_its_samples(event, wrapped: bool) -> None:
     items, wrap = unwrap_event(copy.deepcopy(event))
-    assert items == (event if kind == ARRAY else event["trajectories"])
+    assert items == (event["trajectories"] if wrapped else event)
     results = [{"id": i["id"], "aggregate_reward_score": 1.0, "metrics_list": []} for i in items]
     assert wrap(results) == results  # the response is the bare array for every shape
 
 
 @pytest.mark.parametrize("event", [{"samples": [SAMPLE]}, {"trajectories": "x"}, "[]", None, 3])
 def test_other_shapes_are_a_batch_error_that_names_the_shape(event) -> None:
-    with pytest.raises(BatchError, match="JSON array of samples or an object with a 'trajectories' array"):
+    with pytest.raises(BatchError, match="grader event must be a JSON array of samples"):
         unwrap_event(event)
 
 

@@ -36,7 +36,8 @@ def start_job(api: OpenAIFineTuningStandin) -> str:
     training = client.files.create(file=("rft-dev-abc-training.jsonl", b"{}\n"), purpose="fine-tune")
     job = client.fine_tuning.jobs.create(
         model="qwen.qwen3-32b-v1:0", training_file=training.id, metadata={"rft-job-name": "rft-dev-abc"},
-        method={"type": "reinforcement", "reinforcement": {"grader": {"type": "lambda", "lambda": {"function": GRADER}}}})
+        method={"type": "reinforcement",
+                "reinforcement": {"grader": {"type": "lambda", "lambda": {"function": GRADER}}}})
     return job.id
 
 
