@@ -37,6 +37,9 @@ JOB_ACTIONS = ("bedrock-mantle:CreateFile", "bedrock-mantle:GetFile", "bedrock-m
                "bedrock-mantle:ListFineTuningJobs", "bedrock-mantle:CancelFineTuningJob")
 POLLER_ACTIONS = ("bedrock-mantle:GetFineTuningJob", "bedrock-mantle:ListFineTuningJobs")
 BEARER_TOKEN_ACTION = "bedrock-mantle:CallWithBearerToken"
+# The short-term key is itself a presigned ``bedrock`` CallWithBearerToken request (see lambda/openai_job/auth.py),
+# so the role may need the bedrock-side action too; neither names a resource type.
+BEARER_TOKEN_ACTIONS = (BEARER_TOKEN_ACTION, "bedrock:CallWithBearerToken")
 _NO_RESOURCE_TYPE = ("bedrock-mantle file and fine-tuning-job actions have no resource type in the Service "
                      "Authorization Reference; the actions are listed one by one")
 
@@ -45,7 +48,8 @@ def _mantle_policy(role: iam.Role, sid: str, actions: tuple[str, ...], region: s
     role.add_to_policy(iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"],
                                            conditions={"StringEquals": {"aws:RequestedRegion": region}}))
     # Required for any call made with a Bedrock API key; the reference lists no resource type for it.
-    role.add_to_policy(iam.PolicyStatement(sid=f"{sid}BearerToken", actions=[BEARER_TOKEN_ACTION], resources=["*"],
+    role.add_to_policy(iam.PolicyStatement(sid=f"{sid}BearerToken", actions=list(BEARER_TOKEN_ACTIONS),
+                                           resources=["*"],
                                            conditions={"StringEquals": {"aws:RequestedRegion": region}}))
 
 
