@@ -25,7 +25,7 @@ from . import clients
 from .errors import CliError
 from .estimate import (DEFAULT_EVALUATION_MODEL, dataset_rows, estimate, evaluation_figures, judge_calls_per_item,
                        load_prices)
-from .evaluation import Models, answer_all, grade_answers, records, summarize, verdict, write_outputs
+from .evaluation import Models, answer_all, error_code, grade_answers, records, summarize, verdict, write_outputs
 from .local_grading import HANDLER_MODULES
 from .rows import read_rows
 
@@ -101,8 +101,7 @@ def deployed_tuned_model(config: EnvironmentConfig, region: str) -> str:
     try:
         return ssm.get_parameter(Name=name)["Parameter"]["Value"]
     except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
-        if code == "ParameterNotFound":
+        if error_code(exc) == "ParameterNotFound":
             raise CliError(f"no deployment recorded in {name}: has the job completed with modelDeployment "
                            "enabled? (or pass --tuned-model ARN)") from None
         raise

@@ -55,13 +55,18 @@ def converse_with_retries(client: Any, request: Mapping[str, Any], *, max_attemp
             if is_throttling(exc) and attempt < max_attempts:
                 sleep(rng.uniform(0, min(BACKOFF_CAP_SECONDS, backoff * 2 ** (attempt - 1))))
                 continue
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code") if hasattr(exc, "response") else None
+            code = error_code(exc)
             if code in ("AccessDeniedException", "ValidationException", "ResourceNotFoundException"):
                 raise CliError(f"{request['modelId']}: {code}: {exc}") from None  # every row would fail alike
             return Answer(text="", attempts=attempt, error=f"{type(exc).__name__}: {exc}")
         usage = usage_of(response)
         return Answer(answer_text(response), usage["inputTokens"], usage["outputTokens"], attempt)
     raise AssertionError("unreachable")
+
+
+def error_code(exc: BaseException) -> str | None:
+    response = getattr(exc, "response", None)
+    return response.get("Error", {}).get("Code") if isinstance(response, Mapping) else None
 
 
 def answer_all(client: Any, rows: Sequence[Row], models: Models, *, concurrency: int,
