@@ -17,6 +17,8 @@ it), and ``record`` (the row to S3). ``summarize`` writes ``evaluation.jsonl``, 
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
@@ -30,7 +32,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
+from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources, nag_text
 from .grader_function import judge_model_arns
 from .lambda_support import role_with_own_logs
 from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
@@ -40,6 +42,13 @@ METRIC_NAMESPACE = "BedrockRFT"  # = lambda/evaluation/steps.py METRIC_NAMESPACE
 THROTTLE_ERRORS = ["ModelThrottled"]
 TRANSIENT_LAMBDA_ERRORS = ["Lambda.TooManyRequestsException", "Lambda.ServiceException", "Lambda.SdkClientException",
                            "Lambda.AWSLambdaException"]
+
+
+class _OneObjectJsonLReader(sfn.S3JsonLItemReader):
+    """CDK's JSONL reader grants ``s3:GetObject`` on the whole bucket; the map reads one object."""
+
+    def provide_policy_statements(self) -> list[iam.PolicyStatement]:
+        return [iam.PolicyStatement(actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(self.key)])]
 
 
 class ModelEvaluation(Construct):
@@ -134,8 +143,9 @@ class ModelEvaluation(Construct):
         # The grader gets one batch of the two answers, as Bedrock would send it: a JSON list of items.
         batch = sfn.Pass(self, "BatchForGrader", result_path="$.batch", parameters={
             "items.$": "States.Array($.answers[0].item, $.answers[1].item)"})
+        # InputPath hands the grader the list itself; ResultPath merges its results into the row's state.
         grade = tasks.LambdaInvoke(self, "Grade", lambda_function=grader, payload_response_only=True,
-                                   payload=sfn.TaskInput.from_json_path_at("$.batch.items"), result_path="$.grades")
+                                   input_path="$.batch.items", result_path="$.grades")
         grade.add_retry(errors=TRANSIENT_LAMBDA_ERRORS, interval=cdk.Duration.seconds(2), max_attempts=6,
                         backoff_rate=2.0, jitter_strategy=sfn.JitterType.FULL)
         record = tasks.LambdaInvoke(self, "Record", lambda_function=record_fn, payload_response_only=True,
@@ -143,7 +153,7 @@ class ModelEvaluation(Construct):
         record.add_retry(errors=TRANSIENT_LAMBDA_ERRORS, interval=cdk.Duration.seconds(2), max_attempts=6,
                          backoff_rate=2.0)
 
-        reader = sfn.S3JsonLItemReader(bucket=bucket, key=dataset_key, max_items=limit)
+        reader = _OneObjectJsonLReader(bucket=bucket, key=dataset_key, max_items=limit)
         self.map = sfn.DistributedMap(
             self, "EvaluateEachRow", item_reader=reader, max_concurrency=max_concurrency,
             item_selector={"row.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index",
@@ -165,7 +175,8 @@ class ModelEvaluation(Construct):
             state_machine_type=sfn.StateMachineType.STANDARD, tracing_enabled=True,
             timeout=deployment_wait.plus(cdk.Duration.hours(12)),
             comment="Evaluates the tuned deployment against the base model with the job's grader",
-            logs=sfn.LogOptions(destination=machine_logs, level=sfn.LogLevel.ERROR))
+            # Every state change logged, without the data: prompts and answers stay in the results prefix.
+            logs=sfn.LogOptions(destination=machine_logs, level=sfn.LogLevel.ALL, include_execution_data=False))
         rule.add_target(targets.SfnStateMachine(self.state_machine, retry_attempts=4,
                                                 max_event_age=cdk.Duration.hours(2)))
 
@@ -179,10 +190,19 @@ class ModelEvaluation(Construct):
                                   f"{METRIC_NAMESPACE} namespace by condition")
         accept_wildcard_actions(summarize_role, ["kms:GenerateDataKey*"],
                                 "CDK's grant to publish to the KMS-encrypted topic: that one topic key only")
-        for role in [self.state_machine.role]:
-            accept_wildcard_resources(role, ["*"], "CDK's Step Functions grants: X-Ray, log delivery, the Map's "
-                                      "child executions and the Lambda versions of these functions")
-            accept_wildcard_actions(role, ["*"], "CDK's Step Functions grants (logs:*Delivery*, states:*)")
+        machine_id = stack.get_logical_id(self.state_machine.node.default_child)
+        execution = (f"arn:<AWS::Partition>:states:{nag_text(stack, stack.region)}:{nag_text(stack, stack.account)}"
+                     f":execution:" + json.dumps({"Fn::Select": [6, {"Fn::Split": [":", {"Ref": machine_id}]}]},
+                                                 separators=(",", ":")))
+        for resource in [f"{fn.function_arn}:*" for fn in (resolve_fn, self.answer_function, record_fn,
+                                                           summarize_fn, grader)]:
+            accept(self.state_machine, f"AwsSolutions-IAM5[Resource::{nag_text(stack, resource)}]",
+                   "CDK's LambdaInvoke grant: the versions and aliases of these functions only")
+        accept(self.state_machine, "AwsSolutions-IAM5[Resource::*]", "X-Ray trace segments and CloudWatch Logs "
+               "delivery (tracing and logging of the state machine) have no resource-level permissions")
+        for resource in (f"{execution}:*", f"{execution}/EvaluateEachRow:*"):
+            accept(self.state_machine, f"AwsSolutions-IAM5[Resource::{resource}]",
+                   "CDK's Distributed Map grant: the child executions of this state machine only")
 
     def dashboard_widgets(self, environment: str) -> list[cloudwatch.IWidget]:
         """Mean reward and pass rate of base and tuned per evaluation, and the lift."""
