@@ -183,14 +183,12 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
 
 def runtime_client(region: str, concurrency: int) -> Any:
     """A Converse client whose own retries are off: `converse_with_retries` backs off on throttling."""
-    from botocore.config import Config
-
     import boto3
+    from botocore.config import Config
 
     config = Config(retries={"max_attempts": 1, "mode": "standard"}, max_pool_connections=max(10, concurrency),
                     read_timeout=300, connect_timeout=10)
-    return clients.make_runtime_client(region=region, config=config) if hasattr(clients, "make_runtime_client") \
-        else boto3.client("bedrock-runtime", region_name=region, config=config)
+    return boto3.client("bedrock-runtime", region_name=region, config=config)
 
 
 def _confirm(console: Console) -> bool:

@@ -3,7 +3,8 @@
 A row's ``messages`` are chat turns with string content (``system`` turns become Converse's ``system``);
 a trailing assistant turn (a reference) is dropped, the model answers the prompt. The job's inference
 settings apply where Converse has them: ``inferenceMaxTokens`` -> ``maxTokens``; ``reasoningEffort``
--> Nova 2's ``reasoningConfig`` (only for Nova models; other models ignore it).
+-> Nova 2's ``reasoningConfig``. With ``high`` effort no ``maxTokens`` is sent: Nova 2 refuses
+inference parameters with high-effort reasoning (as recalled from the Nova 2 user guide, not re-checked).
 """
 
 from __future__ import annotations
@@ -45,9 +46,9 @@ def converse_request(row: Mapping[str, Any], model_id: str, *, max_tokens: int |
     request: dict[str, Any] = {"modelId": model_id, "messages": messages}
     if system:
         request["system"] = system
-    if max_tokens:
+    if max_tokens and reasoning_effort != "high":
         request["inferenceConfig"] = {"maxTokens": int(max_tokens)}
-    if reasoning_effort and "nova" in model_id:
+    if reasoning_effort:
         request["additionalModelRequestFields"] = {
             "reasoningConfig": {"type": "enabled", "maxReasoningEffort": reasoning_effort}}
     return request

@@ -138,3 +138,29 @@ def test_throttling_that_never_ends_is_reported_per_row_not_hidden(standin, tmp_
     record = json.loads((tmp_path / "out" / "evaluation.jsonl").read_text().splitlines()[0])
     assert "ThrottlingException" in record["base_error"] and record["base_score"] == 0.0
     assert "failed after retries" in capsys.readouterr().out
+
+
+def test_env_reads_the_grader_dataset_models_and_inference_settings_from_the_configuration(standin, tmp_path,
+                                                                                           monkeypatch, capsys):
+    import boto3
+    from botocore.stub import Stubber
+
+    from rft import clients
+
+    ssm = boto3.client("ssm", region_name="us-east-1")
+    stub = Stubber(ssm)
+    stub.add_response("get_parameter", {"Parameter": {"Name": "/rft/dev/custom-model-deployment-arn",
+                                                      "Value": TUNED}},
+                      {"Name": "/rft/dev/custom-model-deployment-arn"})
+    stub.activate()
+    monkeypatch.setattr(clients, "make_client", lambda service, region="us-east-1": ssm)
+    code = main(["evaluate", "--env", "dev", "--limit", "6", "--yes", "--out", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr()
+    stub.assert_no_pending_responses()
+    summary = json.loads((tmp_path / "out" / "evaluation.json").read_text())
+    assert summary["base"]["n"] == 6
+    assert {c.model_id for c in standin.calls} == {BASE, TUNED}  # the customization id is mapped to its profile
+    for call in standin.calls:  # dev: reasoningEffort high, so no maxTokens (see evaluation.conversation)
+        assert call.body["additionalModelRequestFields"] == {
+            "reasoningConfig": {"type": "enabled", "maxReasoningEffort": "high"}}
+        assert "inferenceConfig" not in call.body
