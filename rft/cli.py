@@ -4,6 +4,8 @@
     rft grade --grader G FILE [--out results.jsonl]
     rft rehearse --grader G DATASET
     rft status|watch|report [--job-arn ARN | --env ENV]
+    rft evaluate --env ENV | --dataset FILE --grader G --base-model ID --tuned-model ID
+    rft estimate --env ENV [--prices FILE]
 
 Every failure ends with a one-line message and a non-zero exit status, never a traceback
 (set RFT_DEBUG=1 to see one). See docs/cli.md.
@@ -18,7 +20,7 @@ from typing import Sequence
 
 from rich.console import Console
 
-from . import cmd_grade, cmd_jobs, cmd_report, cmd_validate
+from . import cmd_evaluate, cmd_grade, cmd_jobs, cmd_report, cmd_validate
 from .errors import CliError
 
 PIPED_WIDTH = 160
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmd_grade.add_parsers(subparsers)
     cmd_jobs.add_parsers(subparsers)
     cmd_report.add_parser(subparsers)
+    cmd_evaluate.add_parsers(subparsers)
     return parser
 
 

@@ -312,3 +312,13 @@ def point_boto3_at(monkeypatch, tmp_path, endpoint_url: str, **extra_env: str) -
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
+def by_model(responders: dict[str, Responder], default: Responder | None = None) -> Responder:
+    """Different models behind one stand-in: the responder is chosen by the request's model id."""
+    def respond(call: ConverseCall) -> str:
+        responder = responders.get(call.model_id, default)
+        if responder is None:
+            raise KeyError(f"the stand-in plays no model {call.model_id!r}")
+        return responder(call)
+    return respond
