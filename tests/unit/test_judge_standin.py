@@ -154,7 +154,7 @@ def test_a_verdict_unusable_twice_scores_zero_with_the_reason(standin, caplog):
 def test_a_non_retryable_error_is_not_retried(standin, caplog):
     standin.reset(Behaviour(scripted=["bad_request"]))
     with caplog.at_level("INFO", logger="graders"):
-        [res] = make_judge(standin).grade_batch(items(1), Deadline())
+        [res] = make_judge(standin, structured_output=False).grade_batch(items(1), Deadline())
     assert res["aggregate_reward_score"] == 0.5 and standin.stats.requests == 1
     assert "ValidationException" in caplog.text
 
