@@ -27,7 +27,7 @@ test:
 	$(PY) -m pytest
 
 bench:
-	for script in benchmarks/bench_*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+	for script in benchmarks/bench_*.py benchmarks/fuzz_graders.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf cdk.out .cache .pytest_cache

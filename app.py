@@ -16,6 +16,7 @@ from cdk_nag import AwsSolutionsChecks
 from config.settings import (DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_document, parse_config,
                              parse_delivery, select_environment)
 from graders.format_rules.grader import FormatGrader, FormatSettings
+from graders.judge.models import retired_judge_warning
 from rft.dataset_validation import DatasetError, ensure_valid
 from stacks.delivery_pipeline_stack import DeliveryPipelineStack
 from stacks.graders_stack import grader_environment
@@ -70,6 +71,8 @@ def main() -> None:
     except (ConfigError, DatasetError) as exc:
         sys.exit(f"cdk synth stopped: {exc}")
     for config in selected:
+        if config.grader in ("judge", "composite") and (warning := retired_judge_warning(config.judge.model_id)):
+            print(f"warning: environments.{config.name}.judge.modelId: {warning}", file=sys.stderr)
         build_pipeline(app, config)
     if delivery is not None:
         DeliveryPipelineStack(app, "RftDelivery", delivery=delivery, environments=configs,

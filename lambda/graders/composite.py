@@ -11,7 +11,9 @@ math and format item by item on the main thread (the math grader's time limit ne
 as one concurrent batch on a background thread meanwhile. The judge gets a deadline a little earlier
 than the batch's, so its grades are collected before the batch's own deadline, and the wait for it
 never goes past that deadline. A component that fails, cannot be built or runs out of time scores 0
-for that component with a reason; the item is still graded.
+for that component with a reason; the item is still graded. The judge component follows the judge's
+own rules: a failed judge call gives a neutral judge score, and a configuration error (no model
+access, unknown or retired model) on every judged item of the batch fails the batch.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from graders.contract import (Deadline, Grade, ItemError, Sample, item_id, parse_sample, result, zero)
+from graders.contract import (Deadline, Grade, GraderConfigurationError, ItemError, Sample, item_id, parse_sample, result, zero)
 
 LOGGER = logging.getLogger("graders")
 
@@ -237,6 +239,8 @@ class CompositeGrader:
             return future.result(timeout=None if remaining == float("inf") else max(0.0, remaining))
         except FutureTimeout:
             return [zero("not judged: the Lambda's remaining time ran out", timed_out=1.0)] * count
+        except GraderConfigurationError:
+            raise  # the judge cannot work for any judged item (e.g. no model access): fail the batch visibly
         except Exception as exc:
             LOGGER.exception("composite judge component raised")
             return [zero(f"{type(exc).__name__}: {exc}", error=1.0)] * count

@@ -8,9 +8,11 @@ retries it), so a bad item scores 0 with a logged reason instead. See
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -19,10 +21,26 @@ LOGGER = logging.getLogger("graders")
 ASSISTANT_ROLES = frozenset({"assistant", "nova_assistant"})
 # Time kept back from the Lambda deadline to serialise and return the response.
 RESPONSE_RESERVE_SECONDS = 1.0
+# Item keys that are the sample itself, never dataset fields.
+ITEM_KEYS = frozenset({"id", "messages", "metadata"})
+# CloudWatch and Powertools accept metric names of 1-255 characters; the handlers publish each
+# ``metrics_list`` name as ``Check.<name>``, so names stay short enough for that prefix too.
+CLOUDWATCH_NAME_LIMIT = 255
+CHECK_PREFIX = "Check."
+MAX_METRIC_NAME_CHARS = CLOUDWATCH_NAME_LIMIT - len(CHECK_PREFIX)
+NAME_HASH_CHARS = 8
 
 
 class BatchError(ValueError):
     """The event as a whole is not a grader batch (not a list of objects)."""
+
+
+class GraderConfigurationError(RuntimeError):
+    """The grader cannot work at all with its configuration (e.g. the judge model is not usable).
+
+    Raised out of the handler on purpose: Bedrock retries the batch and then fails the job visibly,
+    instead of training for hours on rewards that carry no signal.
+    """
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,8 @@ class Sample:
         return ""
 
     def field(self, name: str, default: Any = None) -> Any:
-        """A dataset field: from ``metadata`` first, then from an object ``reference_answer``."""
+        """A dataset field: the row's own (``metadata`` over top-level fields, see :func:`row_fields`),
+        then one from an object ``reference_answer``."""
         if name in self.metadata:
             return self.metadata[name]
         if isinstance(self.reference_answer, Mapping) and name in self.reference_answer:
@@ -116,6 +135,21 @@ def item_id(raw: Any) -> Any:
     return ""
 
 
+def row_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The dataset row's fields in either payload shape Bedrock and AWS samples use.
+
+    The Bedrock guide nests them under ``metadata``; the SageMaker/Nova guides and AWS's sample
+    graders pass the row as it is, fields at the top level. Both are read: the item's own fields
+    other than ``id`` and ``messages``, overlaid by ``metadata`` (metadata wins). ``null`` is absent.
+    """
+    fields = {key: value for key, value in raw.items()
+              if isinstance(key, str) and key not in ITEM_KEYS and value is not None}
+    metadata = raw.get("metadata")
+    if isinstance(metadata, Mapping):
+        fields.update((str(key), value) for key, value in metadata.items() if value is not None)
+    return fields
+
+
 def parse_sample(raw: Any) -> Sample:
     """Normalise one batch item or raise :class:`ItemError` saying what is wrong with it."""
     if not isinstance(raw, Mapping):
@@ -128,9 +162,8 @@ def parse_sample(raw: Any) -> Sample:
     last = messages[-1]
     if last.get("role") not in ASSISTANT_ROLES:
         raise ItemError(f"last message has role {last.get('role')!r}, not the generated assistant turn")
-    metadata = raw.get("metadata")
-    metadata = dict(metadata) if isinstance(metadata, Mapping) else {}
-    reference = metadata.get("reference_answer", raw.get("reference_answer"))
+    metadata = row_fields(raw)
+    reference = metadata.get("reference_answer")
     return Sample(
         id=item_id(raw),
         messages=tuple(messages),
@@ -158,10 +191,39 @@ def _finite(value: Any) -> float:
     return number if math.isfinite(number) else 0.0
 
 
+def metric_name(name: Any) -> str:
+    """A name valid in ``metrics_list`` and CloudWatch: text without control characters, not blank,
+    at most :data:`MAX_METRIC_NAME_CHARS`; a longer one keeps its start plus a short hash of the whole,
+    so two long names that share a start stay apart."""
+    text = name if isinstance(name, str) else str(name)
+    cleaned = "".join("_" if unicodedata.category(ch)[0] == "C" else ch for ch in text).strip() or "unnamed"
+    if len(cleaned) <= MAX_METRIC_NAME_CHARS:
+        return cleaned
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:NAME_HASH_CHARS]
+    return f"{cleaned[:MAX_METRIC_NAME_CHARS - NAME_HASH_CHARS - 1]}~{digest}"
+
+
+def _metric_entries(grade: Grade) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for kind, values in (("Reward", grade.rewards), ("Metric", grade.metrics)):
+        for raw_name, value in values.items():
+            name = metric_name(raw_name)
+            if name in used:  # two names that clean to the same text: keep both, apart
+                base = name[:MAX_METRIC_NAME_CHARS - NAME_HASH_CHARS - 4]
+                for n in range(2, 10_000):
+                    candidate = f"{base}~{n}"
+                    if candidate not in used:
+                        name = candidate
+                        break
+            used.add(name)
+            entries.append({"name": name, "value": _finite(value), "type": kind})
+    return entries
+
+
 def result(sample_id: Any, grade: Grade) -> dict[str, Any]:
     """The response object for one sample, in the exact shape Bedrock documents."""
-    metrics = [{"name": n, "value": _finite(v), "type": "Reward"} for n, v in grade.rewards.items()]
-    metrics += [{"name": n, "value": _finite(v), "type": "Metric"} for n, v in grade.metrics.items()]
+    metrics = _metric_entries(grade)
     out: dict[str, Any] = {"id": sample_id, "aggregate_reward_score": _finite_unit(grade.score)}
     if metrics:
         out["metrics_list"] = metrics

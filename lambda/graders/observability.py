@@ -17,7 +17,7 @@ from typing import Any, Callable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .contract import BatchError, Deadline, GradeFn, batch_items, grade_batch, item_id, result, zero
+from .contract import BatchError, Deadline, GraderConfigurationError, GradeFn, batch_items, grade_batch, item_id, result, zero
 
 METRICS_NAMESPACE = "BedrockRFT"
 # EMF accepts at most 100 values per metric per document.
@@ -96,6 +96,9 @@ def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], Bat
         grade_all = grade_fn()
         try:
             results = grade_all(items, deadline)
+        except GraderConfigurationError as exc:  # e.g. the judge model is unusable: end the job visibly
+            instruments.logger.error("grader configuration error", extra={"grader": grader, "reason": str(exc)})
+            raise
         except Exception as exc:  # a bug while grading must not fail the whole batch
             instruments.logger.exception("batch grader raised", extra={"grader": grader})
             results = [result(item_id(raw), zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0))

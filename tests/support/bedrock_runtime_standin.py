@@ -36,7 +36,14 @@ FAULTS = {
     "internal": (500, "InternalServerException", "An internal server error occurred."),
     "validation": (400, "ValidationException", "The provided model identifier is invalid."),
     "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
+    "not_found": (404, "ResourceNotFoundException", "The requested resource could not be found."),
+    "end_of_life": (404, "ResourceNotFoundException",
+                    "This model version has reached the end of its life. Please refer to the AWS documentation."),
+    "bad_request": (400, "ValidationException", "The input is too long for the context window."),
+    "no_output_config": (400, "ValidationException", "This model doesn't support the outputConfig.textFormat field."),
 }
+# requestMetadata keys and values as the Converse API accepts them.
+_METADATA_TEXT = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,.\-]*")
 UNPARSEABLE_VERDICT = "This answer is thoughtful and mostly addresses the request."
 STALL = "stall"  # a scripted plan: hold the request for ``stall_seconds`` (or until the client leaves), then reply
 
@@ -59,6 +66,14 @@ class ConverseCall:
         for message in self.body.get("messages") or []:
             parts += [block.get("text", "") for block in message.get("content") or []]
         return "".join(parts)
+
+    @property
+    def request_metadata(self) -> dict | None:
+        return self.body.get("requestMetadata")
+
+    @property
+    def output_config(self) -> dict | None:
+        return self.body.get("outputConfig")
 
     @property
     def answer(self) -> str | None:
@@ -94,6 +109,7 @@ class Behaviour:
     reasoning_block: bool = False  # add a gpt-oss style reasoningContent block before the text
     stall_seconds: float = 5.0  # how long a scripted "stall" holds its request
     seed: int = 0
+    reject_output_config: bool = False  # answer a request carrying outputConfig like a model without it
 
 
 @dataclass
@@ -250,6 +266,16 @@ def _handler_for(standin: BedrockRuntimeStandin) -> type[BaseHTTPRequestHandler]
                 self._send_json(403, {"message": "request is not SigV4-signed"}, "AccessDeniedException")
                 return False
             call = ConverseCall(model_id=unquote(match.group("model")), body=body, headers=dict(self.headers))
+            problem = request_problem(body)
+            if problem:
+                standin._plan(call)  # counted and recorded like any request
+                self._send_json(400, {"message": problem}, "ValidationException")
+                return False
+            if standin.behaviour.reject_output_config and "outputConfig" in body:
+                standin._plan(call)
+                status, error_type, message = FAULTS["no_output_config"]
+                self._send_json(status, {"message": message}, error_type)
+                return False
             plan = standin._plan(call)
             if plan in FAULTS:
                 status, error_type, message = FAULTS[plan]
@@ -291,6 +317,32 @@ def _handler_for(standin: BedrockRuntimeStandin) -> type[BaseHTTPRequestHandler]
             self.wfile.write(data)
 
     return Handler
+
+
+def request_problem(body: dict) -> str | None:
+    """What the real service would refuse in ``requestMetadata`` or ``outputConfig``, else None."""
+    metadata = body.get("requestMetadata")
+    if metadata is not None:
+        if not isinstance(metadata, dict) or not 1 <= len(metadata) <= 16:
+            return "requestMetadata must be a map of 1-16 entries"
+        for key, value in metadata.items():
+            if not (isinstance(key, str) and 1 <= len(key) <= 256 and _METADATA_TEXT.fullmatch(key)):
+                return f"requestMetadata key {key!r} is not valid"
+            if not (isinstance(value, str) and len(value) <= 256 and _METADATA_TEXT.fullmatch(value)):
+                return f"requestMetadata value {value!r} is not valid"
+    output = body.get("outputConfig")
+    if output is not None:
+        text_format = output.get("textFormat") if isinstance(output, dict) else None
+        if not isinstance(text_format, dict) or text_format.get("type") != "json_schema":
+            return "outputConfig.textFormat.type must be json_schema"
+        schema = ((text_format.get("structure") or {}).get("jsonSchema") or {}).get("schema")
+        try:
+            parsed = json.loads(schema) if isinstance(schema, str) else None
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            return "outputConfig.textFormat.structure.jsonSchema.schema must be a JSON schema in a string"
+    return None
 
 
 def standin_session() -> Any:

@@ -56,14 +56,14 @@ def test_math_and_judge_components_rank_a_correct_answer_first(standin, monkeypa
 def test_rows_pick_components_and_a_judge_outage_costs_only_the_judge(standin, monkeypatch):
     monkeypatch.setenv("COMPOSITE_DEFAULT_GRADERS", '["math"]')
     monkeypatch.setenv("JUDGE_MAX_ATTEMPTS", "2")
-    standin.reset(Behaviour(scripted=["denied", "denied"]))
+    standin.reset(Behaviour(scripted=["unavailable", "unavailable"]))
     judged, math_only = fresh_handler()(
         [row("judged", "12 x 7 = 84\n#### 84", graders=["math", "judge"]), row("math", "#### 84")], None)
-    assert entries(judged, "Reward") == {"math": 1.0, "judge": 0.0}
+    assert entries(judged, "Reward") == {"math": 1.0, "judge": 0.5}  # neutral judge component
     assert entries(judged, "Metric")["judge.judge_error"] == 1.0
-    assert judged["aggregate_reward_score"] == pytest.approx(0.5 / 0.7)
+    assert judged["aggregate_reward_score"] == pytest.approx((0.5 + 0.2 * 0.5) / 0.7)
     assert entries(math_only, "Reward") == {"math": 1.0} and math_only["aggregate_reward_score"] == 1.0
-    assert standin.stats.faults_served == {"denied": 1}  # AccessDenied is not retried
+    assert standin.stats.faults_served == {"unavailable": 2}
 
 
 class LambdaContext:

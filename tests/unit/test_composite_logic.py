@@ -149,13 +149,13 @@ def test_a_component_raising_on_one_item_costs_only_that_component_on_that_item(
     assert entries(fine, "Reward")["format"] == 1.0
 
 
-def test_a_judge_that_keeps_failing_scores_zero_for_the_judge_only(standin):
+def test_a_judge_that_keeps_failing_scores_neutral_for_the_judge_only(standin):
     standin.reset(Behaviour(throttle_rate=1.0))
     grader = composite(standin, judge=judge_builder(standin, max_attempts=2))
     [res] = grader.grade_batch([row("12 x 7 = 84\n#### 84")], Deadline())
-    assert entries(res, "Reward") == {"math": 1.0, "format": 1.0, "judge": 0.0}
+    assert entries(res, "Reward") == {"math": 1.0, "format": 1.0, "judge": 0.5}
     assert entries(res, "Metric")["judge.judge_error"] == 1.0
-    assert res["aggregate_reward_score"] == pytest.approx(0.8)
+    assert res["aggregate_reward_score"] == pytest.approx(0.9)
 
 
 def test_components_past_the_deadline_score_zero(standin):

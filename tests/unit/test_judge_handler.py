@@ -45,12 +45,12 @@ EVENT = [
 
 
 def test_handler_reads_configuration_and_grades_the_batch(standin, monkeypatch, capsys):
-    monkeypatch.setenv("JUDGE_MODEL_ID", "us.amazon.nova-premier-v1:0")
+    monkeypatch.setenv("JUDGE_MODEL_ID", "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
     monkeypatch.setenv("JUDGE_RUBRIC", "reasoning")
     results = fresh_handler()(EVENT, LambdaContext(60_000))
     assert [r["id"] for r in results] == ["a", "b"]
     assert [r["aggregate_reward_score"] for r in results] == [0.4, 0.4]  # 4 on the reasoning rubric's 0-10
-    assert {c.model_id for c in standin.calls} == {"us.amazon.nova-premier-v1:0"}
+    assert {c.model_id for c in standin.calls} == {"us.anthropic.claude-sonnet-4-5-20250929-v1:0"}
     assert all("Rubric: reasoning in a specialised domain" in c.user_text for c in standin.calls)
     assert "logic" in standin.calls[[c.answer for c in standin.calls].index("By S(S(0)) + S(S(0)) = S(S(S(S(0)))).")].user_text
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]

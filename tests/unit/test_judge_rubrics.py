@@ -112,10 +112,10 @@ def test_custom_rubric_with_an_inverted_scale_is_an_error():
 
 
 def test_settings_from_environment():
-    settings = settings_from_env({"JUDGE_MODEL_ID": "us.amazon.nova-premier-v1:0", "JUDGE_RUBRIC": "custom",
+    settings = settings_from_env({"JUDGE_MODEL_ID": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "JUDGE_RUBRIC": "custom",
                                   "JUDGE_CUSTOM_RUBRIC": "Grade it.", "JUDGE_MAX_CONCURRENCY": "16",
                                   "JUDGE_INJECTION_PENALTY": "0.5"})
-    assert settings == JudgeSettings(model_id="us.amazon.nova-premier-v1:0", rubric="custom",
+    assert settings == JudgeSettings(model_id="us.anthropic.claude-sonnet-4-5-20250929-v1:0", rubric="custom",
                                      custom_rubric="Grade it.", max_concurrency=16, injection_penalty=0.5)
     assert settings_from_env({}).model_id == "openai.gpt-oss-120b-1:0"
     assert settings_from_env({}).max_concurrency == 8

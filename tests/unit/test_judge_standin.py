@@ -10,7 +10,9 @@ import pytest
 from graders.contract import Deadline
 from graders.judge.client import RetryPolicy, make_runtime_client, shared_random
 from graders.judge.grader import JudgeGrader
-from graders.judge.settings import NOVA_PREMIER_PROFILE_ID, JudgeSettings
+from graders.judge.settings import JudgeSettings
+
+PROFILE_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"  # an inference-profile id
 from tests.support.bedrock_runtime_standin import (Behaviour, BedrockRuntimeStandin, fixed_verdict,
                                                    standin_session)
 
@@ -67,10 +69,10 @@ def test_every_item_is_judged_concurrently_with_latency(standin):
 
 
 def test_requests_use_temperature_zero_the_configured_model_and_a_system_prompt(standin):
-    make_judge(standin, model_id=NOVA_PREMIER_PROFILE_ID, max_tokens=300).grade_batch(items(2), Deadline())
+    make_judge(standin, model_id=PROFILE_ID, max_tokens=300).grade_batch(items(2), Deadline())
     assert len(standin.calls) == 2
     for call in standin.calls:
-        assert call.model_id == "us.amazon.nova-premier-v1:0"
+        assert call.model_id == PROFILE_ID
         assert call.body["inferenceConfig"] == {"temperature": 0.0, "maxTokens": 300}
         assert "untrusted data" in call.system_text
         assert call.headers["Authorization"].startswith("AWS4-HMAC-SHA256")
@@ -114,18 +116,18 @@ def test_botocore_does_not_retry_on_its_own(standin):
     standin.reset(Behaviour(scripted=["throttle"]))
     [res] = make_judge(standin, max_attempts=1).grade_batch(items(1), Deadline())
     assert standin.stats.requests == 1
-    assert res["aggregate_reward_score"] == 0.0
-    assert metrics_of(res)["judge_error"] == 1.0
+    assert res["aggregate_reward_score"] == 0.5  # neutral (judge.errorScore), not 0
+    assert metrics_of(res)["judge_error"] == 1.0 and metrics_of(res)["neutral"] == 1.0
 
 
-def test_endless_throttling_scores_zero_with_the_reason(standin, caplog):
+def test_endless_throttling_scores_neutral_with_the_reason(standin, caplog):
     standin.reset(Behaviour(throttle_rate=1.0))
     batch = items(3)
     with caplog.at_level("INFO", logger="graders"):
         results = make_judge(standin, max_attempts=3).grade_batch(batch, Deadline())
     assert_well_formed(results, batch)
-    assert [r["aggregate_reward_score"] for r in results] == [0.0] * 3
-    assert all(metrics_of(r)["throttled"] == 3 for r in results)
+    assert [r["aggregate_reward_score"] for r in results] == [0.5] * 3
+    assert all(metrics_of(r)["throttled"] == 3 and metrics_of(r)["neutral"] == 1.0 for r in results)
     assert standin.stats.requests == 9
     assert "ThrottlingException" in caplog.text and "gave up after 3 attempts" in caplog.text
 
@@ -150,20 +152,20 @@ def test_a_verdict_unusable_twice_scores_zero_with_the_reason(standin, caplog):
 
 
 def test_a_non_retryable_error_is_not_retried(standin, caplog):
-    standin.reset(Behaviour(scripted=["validation"]))
+    standin.reset(Behaviour(scripted=["bad_request"]))
     with caplog.at_level("INFO", logger="graders"):
-        [res] = make_judge(standin).grade_batch(items(1), Deadline())
-    assert res["aggregate_reward_score"] == 0.0 and standin.stats.requests == 1
+        [res] = make_judge(standin, structured_output=False).grade_batch(items(1), Deadline())
+    assert res["aggregate_reward_score"] == 0.5 and standin.stats.requests == 1
     assert "ValidationException" in caplog.text
 
 
-def test_items_not_judged_before_the_deadline_score_zero(standin):
+def test_items_not_judged_before_the_deadline_score_neutral(standin):
     standin.reset(Behaviour(latency_seconds=2.0))
     batch = items(4)
     # 1.5 s budget minus the contract's 1 s response reserve: 0.5 s, less than one judge call.
     results = make_judge(standin).grade_batch(batch, Deadline(budget_seconds=1.5))
     assert_well_formed(results, batch)
-    assert all(r["aggregate_reward_score"] == 0.0 and metrics_of(r)["timed_out"] == 1.0 for r in results)
+    assert all(r["aggregate_reward_score"] == 0.5 and metrics_of(r)["timed_out"] == 1.0 for r in results)
 
 
 def test_a_call_slower_than_the_time_left_is_cut_at_the_deadline(standin, caplog):
@@ -176,7 +178,7 @@ def test_a_call_slower_than_the_time_left_is_cut_at_the_deadline(standin, caplog
     elapsed = time.monotonic() - started
     assert_well_formed(results, batch)
     for res in results:
-        assert res["aggregate_reward_score"] == 0.0
+        assert res["aggregate_reward_score"] == 0.5  # neutral: the answer is not at fault
         assert metrics_of(res)["timed_out"] == 1.0 and metrics_of(res)["calls"] == 1  # cut, not retried
     reasons = [r.getMessage() for r in caplog.records if "judge call exceeded the batch deadline" in r.getMessage()]
     assert sorted(reason.split()[1] for reason in reasons) == [f"item-{i}" for i in range(4)]
@@ -200,7 +202,7 @@ def test_a_read_timeout_not_caused_by_the_deadline_is_retried(standin):
 
 def test_no_call_starts_when_the_deadline_is_too_close(standin):
     results = make_judge(standin, min_call_seconds=0.8).grade_batch(items(3), Deadline(budget_seconds=1.5))
-    assert all(metrics_of(r)["timed_out"] == 1.0 and "judge_error" not in metrics_of(r) for r in results)
+    assert all(metrics_of(r)["timed_out"] == 1.0 and metrics_of(r)["neutral"] == 1.0 for r in results)
     assert standin.stats.requests == 0
 
 

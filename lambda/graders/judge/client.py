@@ -148,8 +148,36 @@ class ConverseReply:
     stop_reason: str
 
 
+# Error codes that mean the judge cannot work with this configuration, whatever the item.
+CONFIGURATION_CODES = frozenset({"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException",
+                                 "InvalidSignatureException", "ExpiredTokenException"})
+# A ValidationException names the model when the model id is wrong or the model cannot be invoked so.
+_MODEL_WORDS = ("model identifier", "model id", "modelid", "model_id", "invalid model", "model is not",
+                "model version", "end of its life", "end of life", "end-of-life", "no longer available",
+                "isn't supported", "is not supported", "on-demand throughput", "inference profile")
+_STRUCTURED_WORDS = ("outputconfig", "output config", "textformat", "structured output", "json_schema", "jsonschema")
+# Transient: retried, then the item gets a neutral score. Request: this item's request was refused.
+TRANSIENT, CONFIGURATION, REQUEST = "transient", "configuration", "request"
+
+
 class JudgeCallError(Exception):
-    """The judge could not be reached in time or refused the request; the item scores 0."""
+    """The judge could not be reached in time or refused the request.
+
+    ``kind`` is :data:`TRANSIENT` (throttling past retries, 5xx, timeouts), :data:`CONFIGURATION`
+    (access denied, unknown or retired model) or :data:`REQUEST` (this request refused); ``code`` the
+    service's error code when there is one.
+    """
+
+    def __init__(self, message: str, *, kind: str = TRANSIENT, code: str = "", status: int = 0,
+                 service_message: str = "") -> None:
+        super().__init__(message)
+        self.kind, self.code, self.status, self.service_message = kind, code, status, service_message
+
+    @property
+    def about_structured_output(self) -> bool:
+        """A ValidationException that names the output format (the model does not take outputConfig)."""
+        text = self.service_message.lower()
+        return self.code == "ValidationException" and any(word in text for word in _STRUCTURED_WORDS)
 
 
 class JudgeDeadlineExceeded(JudgeCallError):
@@ -188,7 +216,9 @@ def converse_with_retries(clients: RuntimeClients | FixedClient, request: dict, 
         except ClientError as exc:
             kind, last_problem = _classify(exc)
             if kind == "fatal":
-                raise JudgeCallError(last_problem) from None
+                code, status, message = _error_parts(exc)
+                raise JudgeCallError(last_problem, kind=configuration_kind(code, status, message), code=code,
+                                     status=status, service_message=message) from None
             if kind == "throttle":
                 stats.throttled += 1
             else:
@@ -217,11 +247,31 @@ def shared_random(seed: int | None = None) -> _SharedRandom:
     return _SharedRandom(random.Random(seed))
 
 
+def _error_parts(exc: ClientError) -> tuple[str, int, str]:
+    response = exc.response if isinstance(exc.response, dict) else {}
+    error = response.get("Error") or {}
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode", 0)
+    return str(error.get("Code", "Unknown")), status if isinstance(status, int) else 0, str(error.get("Message", ""))
+
+
+def configuration_kind(code: str, status: int, message: str) -> str:
+    """:data:`CONFIGURATION` for errors no item can avoid (no access, unknown or retired model, a
+    ValidationException about the model), else :data:`REQUEST`."""
+    text = message.lower()
+    if code in CONFIGURATION_CODES or status in (401, 403, 404):
+        return CONFIGURATION
+    if any(word in text for word in _STRUCTURED_WORDS):
+        return REQUEST  # the output format, not the model: retried without it
+    if code == "ValidationException" and any(word in text for word in _MODEL_WORDS):
+        return CONFIGURATION
+    if "end of its life" in text or "end of life" in text:
+        return CONFIGURATION
+    return REQUEST
+
+
 def _classify(exc: ClientError) -> tuple[str, str]:
-    error = exc.response.get("Error", {}) if isinstance(exc.response, dict) else {}
-    code = str(error.get("Code", "Unknown"))
-    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) if isinstance(exc.response, dict) else 0
-    description = f"{code} (HTTP {status}): {error.get('Message', '')}".strip()
+    code, status, message = _error_parts(exc)
+    description = f"{code} (HTTP {status}): {message}".strip()
     if code in THROTTLING_CODES or status == 429:
         return "throttle", description
     if code in RETRYABLE_CODES or (isinstance(status, int) and status >= 500):

@@ -9,6 +9,7 @@ cannot close early. The system prompt tells the judge that everything inside the
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -45,6 +46,11 @@ Grade the answer above with the rubric. Reply with only the JSON object \
 
 CONVERSATION_SECTION = "## The conversation the answer responds to\n{conversation}"
 
+VERDICT_SCHEMA_NAME = "judge_verdict"
+# requestMetadata keys and values: at most 256 characters of this set (Converse API).
+_METADATA_OUTSIDE = re.compile(r"[^a-zA-Z0-9\s:_@$#=/+,.\-]")
+JUDGE_ROLE = {"rft-role": "judge"}
+
 
 @dataclass(frozen=True)
 class JudgeRequest:
@@ -52,8 +58,41 @@ class JudgeRequest:
     tag: str  # the nonce-tagged marker around the answer
 
 
+def verdict_schema(rubric: Rubric) -> dict[str, Any]:
+    """The JSON schema of the verdict the system prompt asks for."""
+    integral = float(rubric.scale_min).is_integer() and float(rubric.scale_max).is_integer()
+    low, high = _scale_text(rubric.scale_min), _scale_text(rubric.scale_max)
+    return {
+        "type": "object",
+        "properties": {
+            "score": {"type": "integer" if integral else "number",
+                      "description": f"the grade, from {low} (worst) to {high} (best)"},
+            "reason": {"type": "string", "description": "one or two sentences"},
+        },
+        "required": ["score", "reason"],
+        "additionalProperties": False,
+    }
+
+
+def output_config(rubric: Rubric) -> dict[str, Any]:
+    """Converse ``outputConfig`` asking for the verdict in :func:`verdict_schema` (the schema is a string)."""
+    return {"textFormat": {"type": "json_schema", "structure": {"jsonSchema": {
+        "name": VERDICT_SCHEMA_NAME, "description": "The grader's verdict on one answer",
+        "schema": json.dumps(verdict_schema(rubric), separators=(",", ":"))}}}}
+
+
+def request_metadata(environment: str | None) -> dict[str, str]:
+    """Tags on every judge call, so invocation-log training can filter the judge's own calls out."""
+    tags = dict(JUDGE_ROLE)
+    value = _METADATA_OUTSIDE.sub("_", environment or "").strip()[:256]
+    if value:
+        tags["rft-environment"] = value
+    return tags
+
+
 def build_request(rubric: Rubric, sample: Sample, *, model_id: str, max_tokens: int,
-                  nonce: str | None = None) -> JudgeRequest:
+                  nonce: str | None = None, structured: bool = False,
+                  metadata: Mapping[str, str] | None = None) -> JudgeRequest:
     tag = f"answer-{nonce or secrets.token_hex(8)}"
     low, high = _scale_text(rubric.scale_min), _scale_text(rubric.scale_max)
     fields = rubric_fields(sample)
@@ -63,15 +102,16 @@ def build_request(rubric: Rubric, sample: Sample, *, model_id: str, max_tokens: 
         rubric_text += "\n\n" + CONVERSATION_SECTION.format(conversation=fields["conversation"])
     answer = _truncate(sample.response, MAX_ANSWER_CHARS)
     user_text = rubric_text + "\n\n" + ANSWER_BLOCK.format(tag=tag, answer=answer, low=low, high=high)
-    return JudgeRequest(
-        kwargs={
-            "modelId": model_id,
-            "system": [{"text": SYSTEM_PROMPT.format(tag=tag, low=low, high=high)}],
-            "messages": [{"role": "user", "content": [{"text": user_text}]}],
-            "inferenceConfig": {"temperature": 0.0, "maxTokens": max_tokens},
-        },
-        tag=tag,
-    )
+    kwargs: dict[str, Any] = {
+        "modelId": model_id,
+        "system": [{"text": SYSTEM_PROMPT.format(tag=tag, low=low, high=high)}],
+        "messages": [{"role": "user", "content": [{"text": user_text}]}],
+        "inferenceConfig": {"temperature": 0.0, "maxTokens": max_tokens},
+        "requestMetadata": dict(metadata) if metadata is not None else dict(JUDGE_ROLE),
+    }
+    if structured:
+        kwargs["outputConfig"] = output_config(rubric)
+    return JudgeRequest(kwargs=kwargs, tag=tag)
 
 
 def rubric_fields(sample: Sample) -> dict[str, str]:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Mapping
 
 DEFAULT_MODEL_ID = "openai.gpt-oss-120b-1:0"
-NOVA_PREMIER_PROFILE_ID = "us.amazon.nova-premier-v1:0"
+DEFAULT_ERROR_SCORE = 0.5
+TRUE_WORDS, FALSE_WORDS, AUTO_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off"), ("auto",)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,13 @@ class JudgeSettings:
     read_timeout_seconds: float = 60.0  # the longest; a call near the deadline gets a shorter one
     min_call_seconds: float = 1.0  # no call starts with less time than this before the deadline
     region: str | None = None  # defaults to the Lambda's region
+    # Score of an item the judge could not grade (throttled past retries, timed out, 5xx) when no other
+    # sample of the same prompt in the batch was judged: a neutral value, not 0. Reward-affecting.
+    error_score: float = DEFAULT_ERROR_SCORE
+    # Ask for the verdict through Converse outputConfig.textFormat (JSON schema): None = for models
+    # known to support it (graders.judge.models), True/False = always/never.
+    structured_output: bool | None = None
+    environment: str | None = None  # tagged on every judge call (requestMetadata rft-environment)
 
     def __post_init__(self) -> None:
         if not self.model_id.strip():
@@ -39,6 +47,8 @@ class JudgeSettings:
             raise ValueError(f"JUDGE_MAX_TOKENS must be 16-32000, got {self.max_tokens}")
         if not 0.0 <= self.injection_penalty <= 1.0:
             raise ValueError(f"JUDGE_INJECTION_PENALTY must be in [0, 1], got {self.injection_penalty}")
+        if not (math.isfinite(self.error_score) and 0.0 <= self.error_score <= 1.0):
+            raise ValueError(f"JUDGE_ERROR_SCORE must be in [0, 1], got {self.error_score}")
         for name in ("backoff_base_seconds", "backoff_cap_seconds", "connect_timeout_seconds",
                      "read_timeout_seconds", "min_call_seconds"):
             value = getattr(self, name)
@@ -62,6 +72,16 @@ def settings_from_env(env: Mapping[str, str]) -> JudgeSettings:
         except ValueError:
             raise ValueError(f"{name} must be a number, got {value!r}") from None
 
+    def flag(name: str) -> bool | None:
+        value = text(name)
+        if value is None or value.strip().lower() in AUTO_WORDS:
+            return None
+        if value.strip().lower() in TRUE_WORDS:
+            return True
+        if value.strip().lower() in FALSE_WORDS:
+            return False
+        raise ValueError(f"{name} must be true, false or auto, got {value!r}")
+
     defaults = JudgeSettings()
     return JudgeSettings(
         model_id=(text("JUDGE_MODEL_ID") or defaults.model_id).strip(),
@@ -73,4 +93,7 @@ def settings_from_env(env: Mapping[str, str]) -> JudgeSettings:
         injection_penalty=number("JUDGE_INJECTION_PENALTY", float, defaults.injection_penalty),
         read_timeout_seconds=number("JUDGE_READ_TIMEOUT_SECONDS", float, defaults.read_timeout_seconds),
         region=text("JUDGE_REGION"),
+        error_score=number("JUDGE_ERROR_SCORE", float, defaults.error_score),
+        structured_output=flag("JUDGE_STRUCTURED_OUTPUT"),
+        environment=(text("RFT_ENVIRONMENT") or "").strip() or None,
     )
