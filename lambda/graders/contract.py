@@ -47,6 +47,11 @@ class Sample:
                 return message_text(message)
         return ""
 
+    @property
+    def last_message(self) -> Mapping[str, Any]:
+        """The generated turn exactly as sent (its ``tool_calls``, not only its text)."""
+        return self.messages[-1] if self.messages else {}
+
     def field(self, name: str, default: Any = None) -> Any:
         """A dataset field: from ``metadata`` first, then from an object ``reference_answer``."""
         if name in self.metadata:
