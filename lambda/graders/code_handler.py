@@ -19,3 +19,10 @@ def _build_grader():
 
 
 handler = make_batch_handler("code", _build_grader)
+
+
+def handler_for(environ: dict[str, str]):
+    """A handler with its own settings (tests, ``rft grade``): the same path as ``handler``."""
+    from graders.code_exec.grader import CodeGrader
+
+    return make_batch_handler("code", grader_factory(lambda: CodeGrader.from_environment(environ).grade_items))

@@ -19,3 +19,10 @@ def _build_grader():
 
 
 handler = make_handler("tools", _build_grader)
+
+
+def handler_for(environ: dict[str, str]):
+    """A handler with its own settings (tests, ``rft grade``): the same path as ``handler``."""
+    from graders.tool_calls.grader import ToolCallGrader
+
+    return make_handler("tools", grader_factory(lambda: ToolCallGrader.from_environment(environ)))

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from graders.contract import Deadline, Grade, Sample, item_id, result, safe_grade, zero
 
-from .program import TestPlan, compiles, extract_program, test_plan
+from .program import MAX_TESTS, RowTests, compiles, extract_program, plan_for_row
 from .sandbox import Limits, Outcome, ScratchSweeper, become_subreaper, run_function_test, run_io_test
 
 GRADER = "code"
@@ -46,6 +46,7 @@ class CodeSettings:
     limits: Limits = Limits()
     scoring: str = "fraction"  # or "all_or_nothing" (reward-affecting)
     max_workers: int = 0  # 0: the function's vCPUs
+    stop_after_timeouts: int = 1  # later tests of a program that timed out this often fail unrun (0: run all)
     scratch_dir: Path = Path(tempfile.gettempdir()) / "rft-code-sandbox"
     sweep_dirs: tuple[Path, ...] = ()
 
@@ -66,6 +67,7 @@ class CodeSettings:
         sweep = environ.get("CODE_SWEEP_DIRS", "/tmp" if on_lambda else "")
         scratch = environ.get("CODE_SCRATCH_DIR") or str(Path(tempfile.gettempdir()) / "rft-code-sandbox")
         return cls(limits=limits, scoring=scoring, max_workers=int(_number(environ, "CODE_MAX_WORKERS", 0, 0, 64)),
+                   stop_after_timeouts=int(_number(environ, "CODE_STOP_AFTER_TIMEOUTS", 1, 0, MAX_TESTS)),
                    scratch_dir=Path(scratch), sweep_dirs=tuple(Path(p) for p in sweep.split(",") if p.strip()))
 
 
@@ -84,7 +86,7 @@ class CodeGrader:
     # One item -----------------------------------------------------------------------------------------------
     def grade(self, sample: Sample, deadline: Deadline | None = None) -> Grade:
         deadline = deadline or Deadline()
-        plan = test_plan(sample)
+        plan = plan_for_row(sample)
         program = extract_program(sample.response, plan)
         metrics = {"code_found": 0.0, "compiles": 0.0, "tests_passed": 0.0, "timed_out": 0.0,
                    "memory_exceeded": 0.0, "crashed": 0.0}
@@ -95,7 +97,11 @@ class CodeGrader:
             return Grade(score=0.0, metrics=metrics, reason="the program does not compile")
         metrics["compiles"] = 1.0
         outcomes: list[Outcome] = []
+        stop = self.settings.stop_after_timeouts
         for index in range(plan.count):
+            if stop and sum(o.timed_out for o in outcomes) >= stop:
+                outcomes.append(Outcome(timed_out=True, reason="not run: the program already timed out"))
+                continue
             if deadline.remaining() < MIN_TEST_SECONDS:
                 return zero(NOT_IN_TIME, timed_out=1.0)
             outcomes.append(self._run(program.source, plan, index, deadline.remaining() - 0.1))
@@ -111,7 +117,7 @@ class CodeGrader:
         failed = [f"test {i + 1}: {o.reason}" for i, o in enumerate(outcomes) if not o.passed]
         return Grade(score=score, metrics=metrics, reason="; ".join(failed)[:500] or None)
 
-    def _run(self, program: str, plan: TestPlan, index: int, seconds_left: float) -> Outcome:
+    def _run(self, program: str, plan: RowTests, index: int, seconds_left: float) -> Outcome:
         limits = self.settings.limits
         try:
             if plan.kind == "io":

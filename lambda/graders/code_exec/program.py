@@ -18,7 +18,7 @@ MAX_TEST_CHARS = 200_000
 
 
 @dataclass(frozen=True)
-class TestPlan:
+class RowTests:
     """The tests of one row. ``function`` tests are judged in a trusted process; ``io`` by comparing output."""
 
     kind: str  # "function" | "io"
@@ -47,7 +47,7 @@ def row_field(sample: Sample, name: str) -> Any:
     return value
 
 
-def test_plan(fields: Mapping[str, Any] | Sample) -> TestPlan:
+def plan_for_row(fields: Mapping[str, Any] | Sample) -> RowTests:
     """The row's tests (raises :class:`ItemError` when it has none the grader can use)."""
     get = (lambda n: row_field(fields, n)) if isinstance(fields, Sample) else fields.get
     language = get("language")
@@ -67,7 +67,7 @@ def test_plan(fields: Mapping[str, Any] | Sample) -> TestPlan:
     if tests is None:
         tests = get("test_list") if get("test_list") is not None else get("test")
     if cases is not None:
-        return TestPlan(kind="io", io_cases=_io_cases(cases), starter=starter)
+        return RowTests(kind="io", io_cases=_io_cases(cases), starter=starter)
     if tests is None:
         raise ItemError("row has no tests: give 'tests' (check(candidate) text or a list of asserts) or 'test_cases'")
     function_tests = _function_tests(tests, entry)
@@ -75,7 +75,7 @@ def test_plan(fields: Mapping[str, Any] | Sample) -> TestPlan:
         entry = _called_name(function_tests)
     if function_tests[0]["kind"] == "check" and not entry:
         raise ItemError("check(candidate) tests need an entry_point")
-    return TestPlan(kind="function", function_tests=tuple(dict(t, entry_point=entry) for t in function_tests),
+    return RowTests(kind="function", function_tests=tuple(dict(t, entry_point=entry) for t in function_tests),
                     entry_point=entry, starter=starter, setup=setup)
 
 
@@ -157,7 +157,7 @@ def defines(source: str, name: str) -> bool:
     return re.search(rf"^(?:async\s+)?def\s+{re.escape(name)}\s*\(", source, re.MULTILINE) is not None
 
 
-def extract_program(response: str, plan: TestPlan) -> Program:
+def extract_program(response: str, plan: RowTests) -> Program:
     """The last fenced Python block, else the whole response when it parses; a stub continuation when the row
     has ``starter_code`` and the code does not define the entry point at the top level."""
     if not isinstance(response, str) or not response.strip():

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from graders.contract import ItemError
 
-from .program import TestPlan, compiles, extract_program, test_plan
+from .program import RowTests, compiles, extract_program, plan_for_row
 
 Problem = tuple[str, str, str]
 CORRUPTIONS = ("fails_one_test", "does_not_compile", "never_ends")
@@ -30,7 +30,7 @@ def row_problems(row: Mapping[str, Any]) -> list[Problem]:
     if isinstance(row.get("reference_answer"), Mapping):
         fields = {**row["reference_answer"], **fields}
     try:
-        plan = test_plan(fields)
+        plan = plan_for_row(fields)
     except ItemError as exc:
         return [("error", "tests", f"the code grader cannot use it: {exc}")]
     solution = reference_program(row)
@@ -51,14 +51,14 @@ def reference_response(row: Mapping[str, Any]) -> str | None:
     return fence(solution) if solution else None
 
 
-def _plan(row: Mapping[str, Any]) -> TestPlan:
+def _plan(row: Mapping[str, Any]) -> RowTests:
     fields = dict(row)
     if isinstance(row.get("reference_answer"), Mapping):
         fields = {**row["reference_answer"], **fields}
-    return test_plan(fields)
+    return plan_for_row(fields)
 
 
-def _first_call_args(plan: TestPlan) -> list[Any] | None:
+def _first_call_args(plan: RowTests) -> list[Any] | None:
     """The literal positional arguments of the entry point's first call in the first assert test."""
     test = plan.function_tests[0]
     if test["kind"] != "assert":
