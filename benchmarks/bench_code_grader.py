@@ -33,7 +33,8 @@ HOSTILE = {
     "endless output": "def add(a, b):\n    while True:\n        print('x' * 4096)\n",
     "sleep forever": "import time\ndef add(a, b):\n    time.sleep(10_000)\n",
     "cpu spin": "def add(a, b):\n    while True:\n        pass\n",
-    "daemon": "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        os.setsid()\n        time.sleep(10_000)\n"
+    "daemon": "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        os.setsid()\n"
+              "        time.sleep(10_000)\n"
               "    return a + b\n",
 }
 
@@ -73,7 +74,8 @@ def main() -> None:
         shutil.rmtree(base, ignore_errors=True)
     passed = sum(r["aggregate_reward_score"] == 1.0 for r in results)
     print(f"code grader, {vcpus()} vCPU(s): {CORRECT_ITEMS} correct programs ({tests} tests) in {elapsed:.2f} s = "
-          f"{CORRECT_ITEMS / elapsed:.1f} programs/s, {tests / elapsed:.1f} tests/s ({passed}/{CORRECT_ITEMS} scored 1.0)")
+          f"{CORRECT_ITEMS / elapsed:.1f} programs/s, {tests / elapsed:.1f} tests/s "
+          f"({passed}/{CORRECT_ITEMS} scored 1.0)")
     for name, seconds in hostile_times.items():
         print(f"  hostile batch of {HOSTILE_ITEMS} x {name} (2 tests each, default limits): {seconds:.2f} s")
     worst = max(hostile_times, key=hostile_times.get)

@@ -79,7 +79,8 @@ def digit_sum(rng: random.Random) -> dict[str, Any]:
     base = rng.choice((2, 3, 5, 7, 8, 16))
     return {"name": f"digit_sum_base_{base}", "params": "n",
             "text": f"returns the sum of the digits of the non-negative integer n written in base {base}",
-            "body": f"    total = 0\n    while n:\n        total += n % {base}\n        n //= {base}\n    return total\n",
+            "body": f"    total = 0\n    while n:\n        total += n % {base}\n        n //= {base}\n"
+                    "    return total\n",
             "inputs": [(rng.randint(0, 5000),) for _ in range(4)], "signature": "n: int"}
 
 
@@ -147,7 +148,8 @@ def io_sequence(rng: random.Random) -> dict[str, Any]:
     mult, add = rng.randint(2, 4), rng.randint(0, 5)
     return {"text": f"Read two integers a and n from one line. Print n lines: a, then each next value is "
                     f"{mult} times the previous one plus {add}.",
-            "solution": f"a, n = map(int, input().split())\nfor _ in range(n):\n    print(a)\n    a = a * {mult} + {add}\n",
+            "solution": "a, n = map(int, input().split())\nfor _ in range(n):\n    print(a)\n"
+                        f"    a = a * {mult} + {add}\n",
             "inputs": [f"{rng.randint(-3, 9)} {rng.randint(1, 6)}\n" for _ in range(3)]}
 
 

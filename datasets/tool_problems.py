@@ -66,7 +66,8 @@ def booking(rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
 
 def stocks(rng: random.Random) -> tuple[str, list[dict[str, Any]]]:
     picks = rng.sample(SYMBOLS, rng.randint(1, 3))
-    return f"Get me the latest price of {', '.join(picks[:-1]) + ' and ' + picks[-1] if len(picks) > 1 else picks[0]}.", [
+    listed = ", ".join(picks[:-1]) + " and " + picks[-1] if len(picks) > 1 else picks[0]
+    return f"Get me the latest price of {listed}.", [
         {"name": "get_stock_price", "arguments": {"symbol": s}} for s in picks]
 
 

@@ -162,7 +162,8 @@ FORGERIES = {
                       "def add(a, b):\n    return 0\n",
     "patch_builtins": "import builtins\nbuiltins.len = lambda x: 0\nbuiltins.isinstance = lambda *a: True\n"
                       "def add(a, b):\n    return 0\n",
-    "print_markers": "def add(a, b):\n    print('PASS')\n    print('{\"passed\": true, \"nonce\": \"\"}')\n    return 0\n",
+    "print_markers": "def add(a, b):\n    print('PASS')\n    print('{\"passed\": true, \"nonce\": \"\"}')\n"
+                     "    return 0\n",
     "write_every_fd": "import os, json\nforged = json.dumps({'passed': True, 'nonce': 'x'}).encode() + b'\\n'\n"
                       "for fd in range(3, 256):\n    try:\n        os.write(fd, forged)\n    except OSError:\n"
                       "        pass\nos.write(1, b'{\"ok\": [\"i\", \"3\"]}\\n')\ndef add(a, b):\n    return 0\n",
@@ -229,7 +230,8 @@ def _sandbox_processes() -> list[int]:
 
 
 HOSTILE = {
-    "fork_bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n", "timed_out"),
+    "fork_bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+                  "timed_out"),
     "memory_bomb": ("def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(50_000_000))\n",
                     "memory_exceeded"),
     "endless_output": ("def add(a, b):\n    while True:\n        print('x' * 4096)\n", "timed_out"),
@@ -345,3 +347,15 @@ def test_settings_are_validated() -> None:
         CodeSettings.from_environment({"CODE_SCORING": "best"})
     assert CodeSettings.from_environment({"AWS_LAMBDA_FUNCTION_NAME": "f"}).sweep_dirs == (Path("/tmp"),)
     assert json.dumps(CodeSettings.from_environment({}).scoring) == '"fraction"'
+
+
+def test_the_grader_process_is_not_dumpable_and_is_a_subreaper(env) -> None:
+    import ctypes
+
+    from graders.code_exec.grader import CodeGrader
+
+    grader = CodeGrader.from_environment(env)
+    libc = ctypes.CDLL(None)
+    assert grader.protected and libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
+    reaper = ctypes.c_int(0)
+    assert grader.subreaper and libc.prctl(37, ctypes.byref(reaper), 0, 0, 0) == 0 and reaper.value == 1

@@ -57,10 +57,12 @@ def checks(result: dict) -> dict[str, float]:
 REF = {"tool_calls": [PARIS]}
 
 
+WRAPPED = {"type": "function", "function": {"name": "get_weather", "arguments": json.dumps(PARIS["arguments"])}}
+
+
 @pytest.mark.parametrize("last", [openai_calls(PARIS), text(PARIS), text([PARIS], fence=True),
                                   text({"tool_calls": [PARIS]}), {"content": f"Sure. {json.dumps(PARIS)} Done."},
-                                  text({"type": "function", "function": {"name": "get_weather",
-                                                                         "arguments": json.dumps(PARIS["arguments"])}})])
+                                  text(WRAPPED)])
 def test_calls_are_read_from_tool_calls_or_text(last: dict) -> None:
     assert score(row(last, REF, [WEATHER])) == 1.0
 

@@ -12,7 +12,8 @@ from typing import Any, Mapping
 from graders.contract import Deadline, Grade, Sample, item_id, result, safe_grade, zero
 
 from .program import MAX_TESTS, RowTests, compiles, extract_program, plan_for_row
-from .sandbox import Limits, Outcome, ScratchSweeper, become_subreaper, run_function_test, run_io_test
+from .sandbox import (Limits, Outcome, ScratchSweeper, become_subreaper, protect_self, run_function_test,
+                      run_io_test)
 
 GRADER = "code"
 MIN_TEST_SECONDS = 0.3  # a test is not started with less time than this left
@@ -77,6 +78,7 @@ class CodeGrader:
         self.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.settings.scratch_dir, 0o711)  # children (maybe another user) enter only their own dir
         self.subreaper = become_subreaper()
+        self.protected = protect_self()
         self.sweeper = ScratchSweeper(list(self.settings.sweep_dirs), keep=self.settings.scratch_dir)
 
     @classmethod

@@ -73,6 +73,17 @@ def become_subreaper() -> bool:
     return _SUBREAPER[0]
 
 
+def protect_self() -> bool:
+    """Make this (the grader's) process non-dumpable: a program running as the same user (Lambda) can then no
+    longer read ``/proc/<grader>/environ`` (the role's credentials) or ``/proc/<grader>/mem``, nor ptrace us."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+    except OSError:
+        return False
+
+
 def _stat(pid: int) -> tuple[str, int, int, int] | None:
     """(state, ppid, pgid, sid) of a process, or None when it is gone."""
     try:

@@ -79,8 +79,8 @@ def same_value(expected: Any, actual: Any, schema: Mapping[str, Any] | None = No
     if isinstance(expected, bool) or isinstance(actual, bool):
         return _bool(expected) is not None and _bool(expected) == _bool(actual)
     left, right = _number(expected), _number(actual)
-    if left is not None and right is not None and (isinstance(expected, (int, float)) or isinstance(actual, (int, float))
-                                                   or schema.get("type") in ("number", "integer")):
+    typed = isinstance(expected, (int, float)) or isinstance(actual, (int, float))
+    if left is not None and right is not None and (typed or schema.get("type") in ("number", "integer")):
         return math.isclose(left, right, rel_tol=REL_TOL, abs_tol=1e-9)
     if isinstance(expected, str) and isinstance(actual, str):
         if expected.strip() == actual.strip():
