@@ -359,3 +359,12 @@ def test_the_grader_process_is_not_dumpable_and_is_a_subreaper(env) -> None:
     assert grader.protected and libc.prctl(3, 0, 0, 0, 0) == 0  # PR_GET_DUMPABLE
     reaper = ctypes.c_int(0)
     assert grader.subreaper and libc.prctl(37, ctypes.byref(reaper), 0, 0, 0) == 0 and reaper.value == 1
+
+
+def test_exit_builtin_and_stdlib_modules_in_tests(grade) -> None:
+    io_program = "print(int(input()) * 2)\nexit()\n"
+    [io_res, module_res] = grade(
+        item(fenced(io_program), test_cases=[{"input": "4\n", "output": "8\n"}]),
+        item(fenced("def half(x):\n    return x / 3\n"), tests=["assert math.isclose(half(3), 1.0)"]))
+    assert io_res["aggregate_reward_score"] == 1.0, io_res
+    assert module_res["aggregate_reward_score"] == 1.0, module_res

@@ -409,12 +409,10 @@ def _verdict(raw: bytes, nonce: str, over: bool, late: bool, server: subprocess.
     if not isinstance(verdict, dict) or verdict.get("nonce") != nonce:
         outcome.reason = "verdict without the nonce"
         return outcome
+    # Exceptions the program's functions raised (as the program reported them: diagnostics, never the verdict).
     errors = [str(e) for e in verdict.get("program_errors") or []]
-    outcome.memory_exceeded = "MemoryError" in errors or verdict.get("error") == "MemoryError"
-    if verdict.get("error") == "ProgramGone":
-        outcome.crashed = True
-    if "RecursionError" in errors or any(e not in ("AssertionError",) for e in errors):
-        outcome.crashed = outcome.crashed or bool(errors)
+    outcome.memory_exceeded = "MemoryError" in errors
+    outcome.crashed = outcome.crashed or bool(errors) or verdict.get("error") == "ProgramGone"
     outcome.passed = verdict.get("passed") is True
     if not outcome.passed and not outcome.reason:
         outcome.reason = f"{verdict.get('error', 'failed')}: {verdict.get('message', '')}".strip(": ")
