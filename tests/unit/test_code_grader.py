@@ -82,6 +82,8 @@ def test_last_fenced_block_is_the_program() -> None:
     assert extract_program(ADD, plan).how == "whole"
     assert extract_program("I think you add them.", plan).source is None
     assert extract_program("```js\nfunction add(a,b){}\n```", plan).source is None
+    usage_after = f"```python\n{ADD}```\nUse it like this:\n```python\nprint(add(1, 2))\n```"
+    assert extract_program(usage_after, plan).source == ADD
 
 
 def test_stub_continuation_and_full_function_with_starter() -> None:

@@ -140,9 +140,21 @@ class Program:
     how: str  # "fenced" | "whole" | "continuation" | "none"
 
 
-def last_code_block(response: str) -> str | None:
-    blocks = [m.group(2) for m in FENCE.finditer(response) if m.group(1).lower() in PYTHON_LABELS]
-    return blocks[-1] if blocks else None
+def code_blocks(response: str) -> list[str]:
+    return [m.group(2) for m in FENCE.finditer(response) if m.group(1).lower() in PYTHON_LABELS]
+
+
+def last_code_block(response: str, entry_point: str | None = None) -> str | None:
+    """The last Python block; with an entry point, the last block defining it when a later one does not (a usage
+    example after the solution is common)."""
+    blocks = code_blocks(response)
+    if not blocks:
+        return None
+    if entry_point and not defines(blocks[-1], entry_point):
+        defining = [b for b in blocks if defines(b, entry_point)]
+        if defining:
+            return defining[-1]
+    return blocks[-1]
 
 
 def parses(source: str) -> bool:
@@ -163,7 +175,7 @@ def extract_program(response: str, plan: RowTests) -> Program:
     if not isinstance(response, str) or not response.strip():
         return Program(None, "none")
     response = response[:MAX_PROGRAM_CHARS * 2]
-    block = last_code_block(response)
+    block = last_code_block(response, plan.entry_point)
     text = block if block is not None else response
     if not text.strip():
         return Program(None, "none")
