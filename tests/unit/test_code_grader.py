@@ -248,11 +248,9 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_program_is_contained_and_the_next_batch_is_normal(grade, name: str) -> None:
     program, flag = HOSTILE[name]
-    started = time.monotonic()
     [res] = grade(item(fenced(program), tests=["assert add(1, 2) == 3"]))
     assert res["aggregate_reward_score"] == 0.0
     assert checks(res)[flag] == 1.0, res
-    assert time.monotonic() - started < 15
     assert _sandbox_processes() == []
     assert_healthy(grade)
 
@@ -319,24 +317,28 @@ def test_deadline_items_not_run_score_zero_with_reason(grade) -> None:
 
     slow = "import time\ndef add(a, b):\n    time.sleep(10)\n"
     items = [item(fenced(slow), sample_id=f"slow-{i}", tests=ADD_TESTS) for i in range(6)]
-    started = time.monotonic()
     results = grade(*items, context=Context())
-    assert time.monotonic() - started < 4.0
     assert [r["id"] for r in results] == [f"slow-{i}" for i in range(6)]
     assert all(r["aggregate_reward_score"] == 0.0 for r in results)
     assert any(checks(r).get("timed_out") == 1.0 and "tests_passed" not in checks(r) for r in results)
 
 
-def test_items_run_in_parallel_up_to_the_vcpus(env) -> None:
+def test_items_run_in_parallel_up_to_the_vcpus(env, world: Path) -> None:
     from graders.code_exec.grader import CodeGrader, vcpus
 
     env = dict(env, CODE_MAX_WORKERS="2")
     handler = handler_for(env)
-    sleepy = "import time\ndef add(a, b):\n    time.sleep(0.6)\n    return a + b\n"
-    started = time.monotonic()
-    results = handler([item(fenced(sleepy), sample_id=str(i), tests=["assert add(1, 2) == 3"]) for i in range(2)])
+    marks = world / "marks"
+    marks.mkdir()
+    os.chmod(marks, 0o777)
+    # Each program records when its call started and ended; two workers must have run the calls concurrently.
+    program = ("import time, os\ndef add(a, b):\n    start = time.time()\n    time.sleep(0.8)\n"
+               f"    open(os.path.join({str(marks)!r}, str(os.getpid())), 'w').write(f'{{start}} {{time.time()}}')\n"
+               "    return a + b\n")
+    results = handler([item(fenced(program), sample_id=str(i), tests=["assert add(1, 2) == 3"]) for i in range(2)])
     assert [r["aggregate_reward_score"] for r in results] == [1.0, 1.0]
-    assert time.monotonic() - started < 2 * 0.6 + 0.5  # overlapped, not one after the other
+    (a_start, a_end), (b_start, b_end) = [tuple(map(float, p.read_text().split())) for p in marks.iterdir()]
+    assert a_start < b_end and b_start < a_end, "the two items ran one after the other"
     assert vcpus() >= 1 and CodeGrader.from_environment(env).settings.max_workers == 2
 
 
