@@ -34,15 +34,18 @@ def world(tmp_path: Path):
     shutil.rmtree(base, ignore_errors=True)
 
 
-@pytest.fixture()
-def env(world: Path) -> dict[str, str]:
+@pytest.fixture(params=["namespaces", "no-namespaces"])
+def env(world: Path, request) -> dict[str, str]:
+    """Every test twice: with the per-program namespaces where the kernel allows them, and without (as on a
+    kernel that refuses them, e.g. Lambda), where process tracking and the subreaper must do the work."""
     tmp_path = world
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)  # a place a hostile program (maybe another user) can write to
     return {"CODE_TEST_TIMEOUT_SECONDS": "1.5", "CODE_CPU_SECONDS": "1", "CODE_MEMORY_MB": "256",
             "CODE_OUTPUT_KB": "64", "CODE_FILE_SIZE_KB": "64", "CODE_NPROC_ALLOWANCE": "8",
-            "CODE_SCRATCH_DIR": str(tmp_path / "scratch"), "CODE_SWEEP_DIRS": str(shared)}
+            "CODE_SCRATCH_DIR": str(tmp_path / "scratch"), "CODE_SWEEP_DIRS": str(shared),
+            "CODE_NAMESPACES": "true" if request.param == "namespaces" else "false"}
 
 
 @pytest.fixture()
@@ -263,28 +266,29 @@ def test_endless_output_to_stdout_is_cut_off(grade) -> None:
 
 
 def test_daemonized_background_process_is_killed(grade, world: Path) -> None:
-    pids = world / "pids"  # not swept: the daemon leaves its pid here
-    pids.mkdir()
-    os.chmod(pids, 0o777)
-    pidfile = pids / "daemon.pid"
+    beats = world / "beats"  # not swept: the daemon appends a heartbeat here while it lives
+    beats.mkdir()
+    os.chmod(beats, 0o777)
+    heartbeat = beats / "daemon"
     program = (
         "import os, time\n"
         "def add(a, b):\n"
         "    if os.fork() == 0:\n"
         "        os.setsid()\n"
         "        if os.fork() == 0:\n"
-        f"            with open({str(pidfile)!r}, 'w') as h:\n"
-        "                h.write(str(os.getpid()))\n"
-        "            time.sleep(10_000)\n"
-        "            os._exit(0)\n"
+        "            while True:\n"
+        f"                with open({str(heartbeat)!r}, 'a') as h:\n"
+        "                    h.write('.')\n"
+        "                time.sleep(0.02)\n"
         "        os._exit(0)\n"
         "    time.sleep(0.3)\n"
         "    return a + b\n")
     [res] = grade(item(fenced(program), tests=["assert add(1, 2) == 3"]))
     assert res["aggregate_reward_score"] == 1.0, res
-    daemon = int(pidfile.read_text())
-    stat = Path(f"/proc/{daemon}/stat")
-    assert not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] == "Z", "the daemon outlived its test"
+    assert heartbeat.exists(), "the daemon never ran"
+    size = heartbeat.stat().st_size
+    time.sleep(0.3)
+    assert heartbeat.stat().st_size == size, "the daemon outlived its test"
     assert _sandbox_processes() == []
     assert_healthy(grade)
 
@@ -333,9 +337,10 @@ def test_items_run_in_parallel_up_to_the_vcpus(env, world: Path) -> None:
     os.chmod(marks, 0o777)
     # Each program records when its call started and ended; two workers must have run the calls concurrently.
     program = ("import time, os\ndef add(a, b):\n    start = time.time()\n    time.sleep(0.8)\n"
-               f"    open(os.path.join({str(marks)!r}, str(os.getpid())), 'w').write(f'{{start}} {{time.time()}}')\n"
+               f"    open(os.path.join({str(marks)!r}, str(a)), 'w').write(f'{{start}} {{time.time()}}')\n"
                "    return a + b\n")
-    results = handler([item(fenced(program), sample_id=str(i), tests=["assert add(1, 2) == 3"]) for i in range(2)])
+    results = handler([item(fenced(program), sample_id=str(i), tests=[f"assert add({i}, 2) == {i + 2}"])
+                       for i in range(2)])
     assert [r["aggregate_reward_score"] for r in results] == [1.0, 1.0]
     (a_start, a_end), (b_start, b_end) = [tuple(map(float, p.read_text().split())) for p in marks.iterdir()]
     assert a_start < b_end and b_start < a_end, "the two items ran one after the other"
@@ -372,3 +377,37 @@ def test_exit_builtin_and_stdlib_modules_in_tests(grade) -> None:
         item(fenced("def half(x):\n    return x / 3\n"), tests=["assert math.isclose(half(3), 1.0)"]))
     assert io_res["aggregate_reward_score"] == 1.0, io_res
     assert module_res["aggregate_reward_score"] == 1.0, module_res
+
+
+needs_namespaces = pytest.mark.skipif("not __import__('graders.code_exec.sandbox').code_exec.sandbox."
+                                      "namespaces_available()", reason="no unprivileged user namespaces here")
+
+
+@needs_namespaces
+def test_kill_everything_reaches_only_its_own_namespace(grade, env) -> None:
+    if env["CODE_NAMESPACES"] == "false":
+        pytest.skip("without namespaces a program can signal its user's processes (README: residual risks)")
+    killer = "import os, signal\ndef add(a, b):\n    os.kill(-1, signal.SIGKILL)\n    return a + b\n"
+    slow = "import time\ndef add(a, b):\n    time.sleep(0.5)\n    return a + b\n"
+    results = grade(item(fenced(slow), sample_id="victim", tests=["assert add(1, 2) == 3"]),
+                    item(fenced(killer), sample_id="killer", tests=["assert add(1, 2) == 3"]))
+    assert results[0]["aggregate_reward_score"] == 1.0, results
+    assert_healthy(grade)
+
+
+@needs_namespaces
+def test_no_network_not_even_loopback(grade, env) -> None:
+    import socket
+
+    if env["CODE_NAMESPACES"] == "false":
+        pytest.skip("without namespaces the stack's VPC is the network boundary (README)")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        port = server.getsockname()[1]
+        program = ("import socket, os\ndef probe():\n    try:\n"
+                   f"        socket.create_connection(('127.0.0.1', {port}), timeout=0.5).close()\n"
+                   "        return 'connected'\n    except OSError:\n        return 'no route'\n"
+                   "def pid():\n    return os.getpid()\n")
+        [res] = grade(item(fenced(program), tests=["assert probe() == 'no route'", "assert pid() == 1"]))
+    assert res["aggregate_reward_score"] == 1.0, res

@@ -33,6 +33,15 @@ def _number(environ: Mapping[str, str], name: str, default: float, low: float, h
     return value
 
 
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = str(environ.get(name, "")).strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ValueError(f"{name}={raw!r}: use true or false")
+    return raw in ("true", "1", "yes")
+
+
 def vcpus() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -60,6 +69,7 @@ class CodeSettings:
             file_bytes=int(_number(environ, "CODE_FILE_SIZE_KB", 1024, 1, 1024 * 1024)) * 1024,
             output_bytes=int(_number(environ, "CODE_OUTPUT_KB", 1024, 1, 64 * 1024)) * 1024,
             nproc_allowance=int(_number(environ, "CODE_NPROC_ALLOWANCE", 16, 1, 512)),
+            namespaces=_flag(environ, "CODE_NAMESPACES", True),
         )
         scoring = environ.get("CODE_SCORING", "fraction").strip().lower() or "fraction"
         if scoring not in ("fraction", "all_or_nothing"):

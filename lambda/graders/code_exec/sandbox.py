@@ -40,6 +40,7 @@ class Limits:
     output_bytes: int = 1024 * 1024
     nofile: int = 64
     nproc_allowance: int = 16
+    namespaces: bool = True  # best effort: user+PID+network namespaces for the program where the kernel allows
 
 
 @dataclass
@@ -204,7 +205,7 @@ def interpreter() -> str:
 
 
 def _limits_for_child(limits: Limits, uid: int, *, nproc: bool) -> dict[str, int | None]:
-    return {"cpu": max(1, int(limits.cpu_seconds)), "memory": int(limits.memory_bytes),
+    return {"namespaces": limits.namespaces, "cpu": max(1, int(limits.cpu_seconds)), "memory": int(limits.memory_bytes),
             "fsize": int(limits.file_bytes), "nofile": int(limits.nofile),
             "nproc": user_tasks(uid) + int(limits.nproc_allowance) if nproc else None}
 
@@ -322,6 +323,25 @@ def _write_program(workdir: Path, program: str, owner: int | None) -> None:
     target.write_text(program, encoding="utf-8")
     if owner is not None:
         os.chown(target, owner, owner)
+
+
+_NAMESPACES: list[bool] = []
+
+
+def namespaces_available() -> bool:
+    """Whether a sandbox child here can enter its own user, PID and network namespaces (probed once)."""
+    if not _NAMESPACES:
+        try:
+            proc = _popen(["probe"], cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL)
+            try:
+                out, _ = proc.communicate(timeout=10)
+            finally:
+                _finish([proc])
+            _NAMESPACES.append(out == b"1")
+        except (OSError, subprocess.SubprocessError):
+            _NAMESPACES.append(False)
+    return _NAMESPACES[0]
 
 
 # --- the two kinds of test -------------------------------------------------------------------------------------
