@@ -47,6 +47,7 @@ def item(row: dict, response: str) -> dict:
 def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="bench-code-"))
     handler = handler_for({"CODE_SCRATCH_DIR": str(base / "scratch")})
+    plain = handler_for({"CODE_SCRATCH_DIR": str(base / "scratch"), "CODE_NAMESPACES": "false"})
     rows = [json.loads(line) for line in (ROOT / "datasets" / "code_problems.jsonl").read_text().splitlines()]
     batch = [item(r, code_rows.reference_response(r)) for r in rows[:CORRECT_ITEMS]]
     tests = sum(len(r.get("tests") if isinstance(r.get("tests"), list) else r.get("test_cases") or [1])
@@ -55,9 +56,13 @@ def main() -> None:
     sys.stdout = open(os.devnull, "w")  # the handler's EMF lines
     try:
         handler(batch[:2], None)  # warm-up
+        plain(batch[:2], None)
         started = time.perf_counter()
         results = handler(batch, None)
         elapsed = time.perf_counter() - started
+        started = time.perf_counter()
+        plain(batch, None)
+        elapsed_plain = time.perf_counter() - started
         hostile_times = {}
         for name, program in HOSTILE.items():
             hostile = [{"id": f"h{i}", "messages": [{"role": "user", "content": "add"}, {
@@ -76,6 +81,8 @@ def main() -> None:
     print(f"code grader, {vcpus()} vCPU(s): {CORRECT_ITEMS} correct programs ({tests} tests) in {elapsed:.2f} s = "
           f"{CORRECT_ITEMS / elapsed:.1f} programs/s, {tests / elapsed:.1f} tests/s "
           f"({passed}/{CORRECT_ITEMS} scored 1.0)")
+    print(f"  same batch without namespaces (CODE_NAMESPACES=false): {elapsed_plain:.2f} s = "
+          f"{CORRECT_ITEMS / elapsed_plain:.1f} programs/s")
     for name, seconds in hostile_times.items():
         print(f"  hostile batch of {HOSTILE_ITEMS} x {name} (2 tests each, default limits): {seconds:.2f} s")
     worst = max(hostile_times, key=hostile_times.get)
