@@ -237,7 +237,8 @@ def _sandbox_processes() -> list[int]:
 HOSTILE = {
     "fork_bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
                   "timed_out"),
-    "memory_bomb": ("def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(50_000_000))\n",
+    # Blocks of 1 GiB: over the 256 MB address-space limit at the first one, whatever the machine's load.
+    "memory_bomb": ("def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(1 << 30))\n",
                     "memory_exceeded"),
     "endless_output": ("def add(a, b):\n    while True:\n        print('x' * 4096)\n", "timed_out"),
     "sleep_forever": ("import time\ndef add(a, b):\n    time.sleep(10_000)\n", "timed_out"),
