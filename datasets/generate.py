@@ -21,6 +21,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]  # sibling template modules and the
 from instruction_prompts import (MODIFIERS, REQUESTS, STRUCTURES, TOPICS, YES_NO_REQUESTS,  # noqa: E402
                                  describe, draw_kwargs)
 from math_problems import TEMPLATES, format_answer  # noqa: E402
+import code_problems  # noqa: E402
+import tool_problems  # noqa: E402
 
 from rft.format_synthesis import compliant_response  # noqa: E402
 
@@ -29,6 +31,11 @@ MATH_ROWS = 250
 INSTRUCTION_ROWS = 250
 MATH_FILE = "math_word_problems.jsonl"
 INSTRUCTION_FILE = "instruction_following.jsonl"
+CODE_ROWS = 120
+TOOL_ROWS = 120
+CODE_FILE = "code_problems.jsonl"
+TOOL_FILE = "tool_calls.jsonl"
+CODE_STYLE = "Answer with the complete Python code in one ```python block."
 MATH_SYSTEM = "You are a careful math tutor. Reason step by step before answering."
 HASH_STYLE = "Solve the problem step by step. Finish with a final line of the form '#### <answer>' where " \
              "<answer> is just the number."
@@ -78,6 +85,69 @@ def instruction_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
     return rows
 
 
+def _signature(name: str, params: str, signature: str) -> str:
+    return f"def {name}({signature}):"
+
+
+def code_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    """Function problems alternate MBPP-style assert lists and HumanEval-style check(candidate) with a stub;
+    every fourth row is a stdin/stdout problem."""
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while len(rows) < count:
+        number = len(rows) + 1
+        if number % 4 == 0:
+            problem = rng.choice(code_problems.IO_FAMILIES)(rng)
+            prompt = f"{problem['text']}\n\nWrite a Python 3 program that reads standard input and prints the " \
+                     f"answer. {CODE_STYLE}"
+            cases = [{"input": i, "output": code_problems.run_script(problem["solution"], i)}
+                     for i in problem["inputs"]]
+            row = {"messages": [{"role": "user", "content": prompt}], "reference_answer": problem["solution"],
+                   "language": "python", "test_cases": cases}
+        else:
+            problem = rng.choice(code_problems.FUNCTION_FAMILIES)(rng)
+            name, header = problem["name"], _signature(problem["name"], problem["params"], problem["signature"])
+            solution = f"{header}\n{problem['body']}"
+            calls = [(args, code_problems.run_function(solution, name, args)) for args in problem["inputs"]]
+            if len({repr(expected) for _, expected in calls}) < 2:  # tests a constant answer would pass
+                continue
+            row = {"messages": [], "language": "python", "entry_point": name}
+            if number % 2:
+                tests = [f"assert {name}({', '.join(map(repr, args))}) == {expected!r}" for args, expected in calls]
+                prompt = f"Write a Python function `{header[4:-1]}` that {problem['text']}. {CODE_STYLE}"
+                row.update(reference_answer=solution, tests=tests)
+            else:
+                doc = f'    """{problem["text"][0].upper()}{problem["text"][1:]}."""\n'
+                starter = f"{header}\n{doc}"
+                body = "\n".join(f"    assert candidate({', '.join(map(repr, args))}) == {expected!r}"
+                                  for args, expected in calls)
+                prompt = f"Complete this function:\n\n```python\n{starter}```\n\n{CODE_STYLE}"
+                row.update(reference_answer=problem["body"], starter_code=starter,
+                           tests=f"def check(candidate):\n{body}\n")
+            row["messages"] = [{"role": "user", "content": prompt}]
+        if prompt in seen:
+            continue
+        seen.add(prompt)
+        rows.append({"id": f"code-{number:04d}", **row, "graders": ["code"]})
+    return rows
+
+
+def tool_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    while len(rows) < count:
+        family = tool_problems.FAMILIES[len(rows) % len(tool_problems.FAMILIES)]
+        request, calls = family(rng)
+        if request in seen:
+            continue
+        seen.add(request)
+        messages = [{"role": "system", "content": tool_problems.SYSTEM}, {"role": "user", "content": request}]
+        rows.append({"id": f"tools-{len(rows) + 1:04d}", "messages": messages,
+                     "tools": tool_problems.tools_for(rng, calls), "reference_answer": {"tool_calls": calls},
+                     "graders": ["tools"]})
+    return rows
+
+
 def render(rows: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
 
@@ -87,6 +157,8 @@ def build() -> dict[str, bytes]:
     return {
         MATH_FILE: render(math_rows(random.Random(f"{SEED}-math"), MATH_ROWS)),
         INSTRUCTION_FILE: render(instruction_rows(random.Random(f"{SEED}-if"), INSTRUCTION_ROWS)),
+        CODE_FILE: render(code_rows(random.Random(f"{SEED}-code"), CODE_ROWS)),
+        TOOL_FILE: render(tool_rows(random.Random(f"{SEED}-tools"), TOOL_ROWS)),
     }
 
 

@@ -65,6 +65,11 @@ class Sample:
                 return message_text(message)
         return ""
 
+    @property
+    def last_message(self) -> Mapping[str, Any]:
+        """The generated turn exactly as sent (its ``tool_calls``, not only its text)."""
+        return self.messages[-1] if self.messages else {}
+
     def field(self, name: str, default: Any = None) -> Any:
         """A dataset field: the row's own (``metadata`` over top-level fields, see :func:`row_fields`),
         then one from an object ``reference_answer``."""

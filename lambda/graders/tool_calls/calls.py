@@ -1,0 +1,162 @@
+"""Tool calls as data: the reference calls and tool schemas of a row, and the calls in an answer."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from graders.contract import ItemError, Sample, message_text
+
+MAX_CALLS = 12
+FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    arguments: Any  # a dict for well-formed calls; whatever was sent otherwise
+    arguments_ok: bool = True  # arguments were a JSON object (or JSON text of one)
+
+
+def _arguments(raw: Any) -> tuple[Any, bool]:
+    if raw is None:
+        return {}, True
+    if isinstance(raw, str):
+        if not raw.strip():
+            return {}, True
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return raw, False
+    return (raw, True) if isinstance(raw, Mapping) else (raw, False)
+
+
+def as_call(raw: Any) -> Call | None:
+    """One call from the shapes models and datasets use: OpenAI ``{"type": "function", "function": {...}}``,
+    ``{"name", "arguments"|"parameters"|"args"}``, or ``{"function": "name", "arguments": ...}``."""
+    if not isinstance(raw, Mapping):
+        return None
+    inner = raw.get("function")
+    if isinstance(inner, Mapping):
+        raw = inner
+    name = raw.get("name", inner if isinstance(inner, str) else None)
+    if not isinstance(name, str) or not name.strip():
+        return None
+    for key in ("arguments", "parameters", "args", "input"):
+        if key in raw:
+            arguments, ok = _arguments(raw[key])
+            break
+    else:
+        arguments, ok = {}, True
+    return Call(name=name.strip(), arguments=dict(arguments) if ok else arguments, arguments_ok=ok)
+
+
+def calls_from_value(value: Any) -> list[Call] | None:
+    """A list of calls from a JSON value, or None when it does not look like calls at all."""
+    if isinstance(value, Mapping):
+        for key in ("tool_calls", "calls", "function_calls"):
+            if isinstance(value.get(key), list):
+                value = value[key]
+                break
+        else:
+            call = as_call(value)
+            return [call] if call else None
+    if isinstance(value, list):
+        calls = [as_call(v) for v in value]
+        if value and any(c is None for c in calls):
+            return None
+        return [c for c in calls if c][:MAX_CALLS * 2]
+    return None
+
+
+def _json_values(text: str) -> list[Any]:
+    """JSON values in text: fenced blocks (last first), the whole text, then the first object or list in it."""
+    values: list[Any] = []
+    for match in reversed(list(FENCE.finditer(text))):
+        try:
+            values.append(json.loads(match.group(2)))
+        except ValueError:
+            continue
+    stripped = text.strip()
+    try:
+        values.append(json.loads(stripped))
+    except ValueError:
+        decoder = json.JSONDecoder()
+        for index, char in enumerate(text[:100_000]):
+            if char in "[{":
+                try:
+                    values.append(decoder.raw_decode(text, index)[0])
+                    break
+                except ValueError:
+                    continue
+    return values
+
+
+def answer_calls(sample: Sample) -> tuple[list[Call], str]:
+    """The answer's calls and where they came from: ``tool_calls`` on the final message, else JSON in its text."""
+    last = sample.last_message
+    structured = last.get("tool_calls") if isinstance(last, Mapping) else None
+    if isinstance(structured, list) and structured:
+        calls = [as_call(c) for c in structured]
+        return [c for c in calls if c][:MAX_CALLS * 2], "tool_calls"
+    legacy = last.get("function_call") if isinstance(last, Mapping) else None
+    if isinstance(legacy, Mapping) and as_call(legacy):
+        return [as_call(legacy)], "function_call"  # type: ignore[list-item]
+    for value in _json_values(message_text(last)):
+        calls = calls_from_value(value)
+        if calls is not None:
+            return calls, "content"
+    return [], "none"
+
+
+def reference_calls(fields: Mapping[str, Any] | Sample) -> list[Call]:
+    """The row's reference calls (``reference_answer: {"tool_calls": [...]}``, a list, or JSON text of either)."""
+    if isinstance(fields, Sample):
+        value = fields.field("tool_calls")
+        if value is None:
+            value = fields.reference_answer
+    else:
+        value = fields.get("tool_calls")
+        if value is None:
+            value = fields.get("reference_answer")
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ItemError("reference_answer is text that is not JSON tool calls") from None
+    if isinstance(value, list) and not value:
+        return []
+    calls = calls_from_value(value)
+    if calls is None:
+        raise ItemError("row has no reference tool calls: give reference_answer {\"tool_calls\": [...]}")
+    if any(not c.arguments_ok for c in calls):
+        raise ItemError("a reference call's arguments are not a JSON object")
+    if len(calls) > MAX_CALLS:
+        raise ItemError(f"more than {MAX_CALLS} reference calls")
+    return calls
+
+
+def tool_schemas(fields: Mapping[str, Any] | Sample) -> dict[str, Mapping[str, Any]]:
+    """Function name -> JSON schema of its parameters, from OpenAI ``tools`` (or bare function objects)."""
+    tools = fields.field("tools") if isinstance(fields, Sample) else fields.get("tools")
+    if isinstance(tools, str):
+        try:
+            tools = json.loads(tools)
+        except ValueError:
+            raise ItemError("tools is text that is not JSON") from None
+    if tools is None:
+        return {}
+    if not isinstance(tools, list):
+        raise ItemError("tools must be a list of function definitions")
+    schemas: dict[str, Mapping[str, Any]] = {}
+    for tool in tools:
+        function = tool.get("function", tool) if isinstance(tool, Mapping) else None
+        if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+            raise ItemError("a tool has no function name")
+        parameters = function.get("parameters", {"type": "object"})
+        if not isinstance(parameters, Mapping):
+            raise ItemError(f"tool {function['name']!r}: parameters must be a JSON schema object")
+        schemas[function["name"]] = parameters
+    return schemas
