@@ -407,6 +407,13 @@ def _ready(judge: subprocess.Popen, end: float) -> bool:
 def _verdict(raw: bytes, nonce: str, over: bool, late: bool, server: subprocess.Popen) -> Outcome:
     outcome = Outcome()
     server_status = server.poll()
+    if server_status is None and b"ProgramGone" in raw[:4096]:
+        # The judge can see the program's channel close before the kernel reports why it died (SIGXCPU is
+        # a timeout, not a crash): give the exit status a moment to arrive.
+        try:
+            server_status = server.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            server_status = None
     if server_status is not None and server_status < 0:
         signum = -server_status
         outcome.crashed = True
