@@ -8,7 +8,15 @@ named by ``config`` (default ``config/environments.json``).
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
+
+# The pinned Node 22 (package.json) runs jsii even when the app is started without make or npx: jsii on the
+# system's Node 20 prints an end-of-life banner. Set before aws_cdk is imported, which starts jsii.
+_NODE_BIN = Path(__file__).resolve().parent / "node_modules" / ".bin"
+if _NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(_NODE_BIN)):
+    os.environ["PATH"] = f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks

@@ -25,7 +25,8 @@ GRADER_SPECS = {
 
 # What each grader's code is: shared modules plus its own. A job is fingerprinted by the code of the
 # grader it uses, so editing the judge does not restart a job graded by the math grader.
-SHARED_GRADER_CODE = ("__init__.py", "contract.py", "observability.py", "requirements.txt")
+# requirements.txt is the bundle's lock: a new sympy can change verdicts, so the bundled versions count too.
+SHARED_GRADER_CODE = ("__init__.py", "contract.py", "observability.py", "requirements.in", "requirements.txt")
 GRADER_CODE = {
     "math": ("math_answer", "math_handler.py"),
     "format": ("format_rules", "format_handler.py"),

@@ -24,6 +24,9 @@ LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_13
 RUNTIME_PYTHON_VERSION = "3.13"
 PLATFORM = "manylinux2014_x86_64"
 SOURCE_EXCLUDES = ["__pycache__", "*.pyc", "tests"]
+# A bundle's dependencies: requirements.in is the human list, requirements.txt its lock (`make lock`).
+LOCK_FILE = "requirements.txt"
+REQUIREMENTS_FILES = ("requirements.in", LOCK_FILE)
 # Test suites inside vendored packages are dead weight in a Lambda (sympy's alone is ~10 MB).
 _PRUNED_DIRS = ("tests", "__pycache__")
 
@@ -40,22 +43,20 @@ def runtime_python() -> str | None:
     return None
 
 
-def _install_requirements(requirements: Path) -> Path:
-    """Wheels for the Lambda platform, cached by the requirements' content."""
-    key = hashlib.sha256(requirements.read_bytes() + f"{PLATFORM}/{RUNTIME_PYTHON_VERSION}".encode()).hexdigest()
+def _install_requirements(lock: Path) -> Path:
+    """Wheels for the Lambda platform from the bundle's lock, hash-checked, cached by the lock's content."""
+    key = hashlib.sha256(lock.read_bytes() + f"{PLATFORM}/{RUNTIME_PYTHON_VERSION}".encode()).hexdigest()
     target = CACHE_DIR / key[:16]
     if (target / ".complete").is_file():
         return target
     shutil.rmtree(target, ignore_errors=True)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    # Some pure-Python packages (langdetect) publish only an sdist, which a cross-platform install
-    # refuses; build those into universal wheels first and offer them as local links.
-    wheelhouse = CACHE_DIR / f"{key[:16]}-wheelhouse"
-    subprocess.run([*pip, "wheel", "--no-deps", "--wheel-dir", str(wheelhouse), "-r", str(requirements)],
-                   check=True)
-    subprocess.run([*pip, "install", "--no-compile", "--target", str(target), "-r", str(requirements),
-                    "--find-links", str(wheelhouse), "--only-binary=:all:", "--implementation", "cp",
-                    "--platform", PLATFORM, "--python-version", RUNTIME_PYTHON_VERSION], check=True)
+    # The lock is complete (make lock), so --no-deps: nothing outside it is installed, and every file is checked
+    # against its hashes. --no-deps also lets pip build the few pure-Python sdist-only packages (langdetect) that a
+    # binary-only cross-platform install would refuse; everything else comes as a wheel for the runtime.
+    subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", "install",
+                    "--require-hashes", "--no-deps", "--no-compile", "--prefer-binary", "--target", str(target),
+                    "-r", str(lock), "--implementation", "cp", "--platform", PLATFORM,
+                    "--python-version", RUNTIME_PYTHON_VERSION], check=True)
     for pruned in _PRUNED_DIRS:
         for folder in list(target.rglob(pruned)):
             if folder.is_dir():
@@ -66,12 +67,12 @@ def _install_requirements(requirements: Path) -> Path:
 
 def bundle_package(source_dir: Path, output_dir: Path) -> None:
     """Write the deployable tree for ``source_dir`` into ``output_dir``."""
-    requirements = source_dir / "requirements.txt"
-    if requirements.is_file():
-        shutil.copytree(_install_requirements(requirements), output_dir, dirs_exist_ok=True,
+    lock = source_dir / LOCK_FILE
+    if lock.is_file():
+        shutil.copytree(_install_requirements(lock), output_dir, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".complete"))
     shutil.copytree(source_dir, output_dir / source_dir.name, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(*SOURCE_EXCLUDES, "requirements.txt"))
+                    ignore=shutil.ignore_patterns(*SOURCE_EXCLUDES, *REQUIREMENTS_FILES))
     interpreter = runtime_python()
     if interpreter is None:
         print(f"warning: no python{RUNTIME_PYTHON_VERSION} found; {source_dir.name} ships without bytecode "

@@ -49,3 +49,11 @@ def test_every_file_of_the_grader_package_belongs_to_some_grader():
     claimed = set(SHARED_GRADER_CODE) | {name for names in GRADER_CODE.values() for name in names}
     present = {p.name for p in GRADER_SOURCE.iterdir() if p.name != "__pycache__"}
     assert present <= claimed, f"new grader code not fingerprinted: {sorted(present - claimed)}"
+
+
+def test_a_new_bundled_dependency_version_is_a_new_job(tree):
+    """The grader bundle's lock is part of its code: a new sympy can change verdicts."""
+    base = fingerprint(tree, "math")
+    lock = tree / "lambda" / "graders" / "requirements.txt"
+    lock.write_text(lock.read_text().replace("sympy==", "sympy==0.0.0-was-"))
+    assert fingerprint(tree, "math") != base
