@@ -62,6 +62,7 @@ _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<![\\$])\$
 _WORDY = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}")
 _SPACE_THOUSANDS = re.compile(r"(?<![\d.])\d{1,3}(?:(?: |\\,|\\ |,\\!\s?|\{,\})\d{3})+(?![\d])")
 _TOKEN = re.compile(r"\S+")
+_ASSIGNED = re.compile(r"(?<![A-Za-z\\])[A-Za-z](?:_\{?\w+\}?)?\s*=")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 
 
@@ -206,7 +207,7 @@ def _offered_together(between: str) -> bool:
         return True
     if _FINAL_MARKER.search(between):
         return False  # "... = \boxed{12}. Final answer: \boxed{36}"
-    core = between.strip(" \t\n$.,;:\\()[]")
+    core = _ASSIGNED.sub("", between).strip(" \t\n$.,;:\\()[]")  # "x = \boxed{5} and x = \boxed{-5}"
     return len(core) <= 40 and "=" not in core and not any(char.isdigit() for char in core)
 
 

@@ -93,7 +93,8 @@ class MathGrader:
             outcome.hedged = True
             return self._grade(outcome, f"more than {MAX_FINAL_ANSWERS} final answers")
         answers_found = extraction.answers
-        if len(extraction.all_boxes) > len(answers_found) and max(map(_item_count, references)) > len(answers_found):
+        if len(extraction.all_boxes) > len(answers_found) and (
+                max(map(_parts, references)) > sum(map(_parts, answers_found))):
             answers_found = extraction.all_boxes  # a multi-part answer boxed part by part along the way
         readings = [read_answer(answer, references) for answer in answers_found]
         hedge = next((reading.hedge for reading in readings if reading.hedge), None)
@@ -206,6 +207,12 @@ def _item_count(reference: str) -> int:
         if inner:
             count = max(1, len(split_items(inner.group(1))))
     return count * 2 if "\\pm" in reference or "\\mp" in reference else count  # \pm 5 is two answers
+
+
+def _parts(reference: str) -> int:
+    """Separately answered parts of a reference: ``3, 4`` or ``\\pm 5`` has 2; one interval,
+    tuple or set is one answer however many items it holds."""
+    return 1 if _BRACKETED.fullmatch(clean_answer(reference)) else _item_count(reference)
 
 
 _DEFAULT: list[MathGrader] = []
