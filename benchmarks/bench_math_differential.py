@@ -22,9 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
-from graders.contract import parse_sample  # noqa: E402
-from graders.math_answer.grader import MathGrader  # noqa: E402
-from tests.support.math_corpus import compare, corpus  # noqa: E402
+from graders.contract import parse_sample
+from graders.math_answer.grader import MathGrader
+
+from tests.support.math_corpus import compare, corpus
 
 
 def our_grade(grader: MathGrader):

@@ -69,10 +69,10 @@ if __name__ == "__main__" and not _BUNDLE_PATH and "--here" not in sys.argv and 
     sys.exit(subprocess.run([str(LAMBDA_PYTHON), "-s", __file__, *sys.argv[1:]],
                             env={**_env, "MATH_BENCH_SYS_PATH": os.pathsep.join(_path)}).returncode)
 
-from graders.contract import parse_sample  # noqa: E402
-from graders.math_answer import equivalence, normalize, numeric, reference  # noqa: E402
-from graders.math_answer import grader as grader_module  # noqa: E402
-from graders.math_answer.grader import MathGrader  # noqa: E402
+from graders.contract import parse_sample
+from graders.math_answer import equivalence, normalize, numeric, reference
+from graders.math_answer import grader as grader_module
+from graders.math_answer.grader import MathGrader
 
 TARGET_SPEEDUP_NUMERIC = 20.0
 TARGET_IMPORT_MS = 300.0

@@ -9,7 +9,8 @@ graders can be named. All text is generated here; nothing is downloaded or copie
 from __future__ import annotations
 
 import random
-from typing import Iterator, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 NAMES = ["Natalia", "Weng", "Betty", "Julie", "James", "Albert", "Ken", "Alexis", "Tina", "Mark"]
 THINGS = ["apples", "clips", "cans", "pages", "eggs", "cupcakes", "marbles", "tickets"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
+from graders.contract import parse_sample
 from graders.math_answer.grader import MathGrader
 from graders.math_answer.numeric import Tolerance
 from graders.math_answer.settings import MathSettings
-from graders.contract import parse_sample
 from graders.math_handler import handler
 
 WORK = ("Let me set up the problem carefully. We are told that the quantity doubles every step and that "

@@ -19,9 +19,16 @@ from types import ModuleType
 from typing import NamedTuple
 
 from . import guards
-from .normalize import (answer_choice_letter, choice_letter, clean_answer, compact, is_word_answer,
-                        normalize_words, split_items)
 from .hedging import number_words
+from .normalize import (
+    answer_choice_letter,
+    choice_letter,
+    clean_answer,
+    compact,
+    is_word_answer,
+    normalize_words,
+    split_items,
+)
 from .numeric import Number, Tolerance, numbers_equal, parse_number
 from .probe import probe_equal
 from .timelimit import SymbolicTimeout, time_limit

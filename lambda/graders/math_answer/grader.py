@@ -71,7 +71,7 @@ class MathGrader:
         self.tolerance = tolerance
 
     @classmethod
-    def from_env(cls, *, budget: Budget | None = None) -> "MathGrader":
+    def from_env(cls, *, budget: Budget | None = None) -> MathGrader:
         """The grader the Lambda runs: tolerance from ``MATH_TOLERANCE_*`` (see :mod:`.settings`)."""
         return cls(budget=budget, tolerance=MathSettings.from_env().tolerance)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .numeric import Tolerance
 
@@ -40,7 +40,7 @@ class MathSettings:
         return Tolerance(relative=self.tolerance_relative or 0.0, absolute=self.tolerance_absolute or 0.0)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "MathSettings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> MathSettings:
         environ = os.environ if environ is None else environ
         return cls(tolerance_relative=_number(environ, ENV_RELATIVE),
                    tolerance_absolute=_number(environ, ENV_ABSOLUTE))
