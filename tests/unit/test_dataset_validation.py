@@ -177,7 +177,7 @@ def test_math_accepts_every_reference_shape_the_math_grader_uses(tmp_path, refer
     (["4", " "], 'reference_answer[1]: the math grader cannot use it: reference_answer is empty (got string " ")'),
     ({"answer": ["4", False]}, "reference_answer.answer[1]: the math grader cannot use it: reference_answer is a "
                                "boolean"),
-    ({"solution": {"text": "4"}}, "reference_answer.solution: the math grader cannot use it: reference_answer "
+    ({"solution": {"note": "4"}}, "reference_answer.solution: the math grader cannot use it: reference_answer "
                                   "object has none of the keys"),
     ("x" * 1001, "reference_answer: the math grader cannot use it: reference_answer is 1001 characters with no "
                  "marked final answer"),
