@@ -19,7 +19,7 @@ _BUDGET = Budget()
 def _build_grader():
     from .math_answer.grader import MathGrader
 
-    return MathGrader(budget=_BUDGET)
+    return MathGrader.from_env(budget=_BUDGET)
 
 
 _grade_batch = make_handler("math", _build_grader)

@@ -81,9 +81,9 @@ def test_the_math_check_time_shrinks_to_the_time_left_in_the_batch(standin, monk
     allowed: list[float] = []
     real_equivalent = math_grader.equivalent
 
-    def recording_equivalent(answer, reference, *, seconds):
+    def recording_equivalent(answer, reference, *, seconds, **options):
         allowed.append(seconds)
-        return real_equivalent(answer, reference, seconds=seconds)
+        return real_equivalent(answer, reference, seconds=seconds, **options)
 
     monkeypatch.setattr(math_grader, "equivalent", recording_equivalent)
     handler = fresh_handler()

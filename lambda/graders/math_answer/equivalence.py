@@ -11,15 +11,25 @@ sets, tuples, equations) goes to Math-Verify on sympy, imported on first need, a
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
+from fractions import Fraction
 from functools import lru_cache
 from types import ModuleType
 from typing import NamedTuple
 
 from . import guards
-from .normalize import (answer_choice_letter, choice_letter, clean_answer, compact, is_word_answer,
-                        normalize_words, split_items)
-from .numeric import Number, numbers_equal, parse_number
+from .hedging import number_words
+from .normalize import (
+    answer_choice_letter,
+    choice_letter,
+    clean_answer,
+    compact,
+    is_word_answer,
+    normalize_words,
+    split_items,
+)
+from .numeric import Number, Tolerance, numbers_equal, parse_number
 from .probe import probe_equal
 from .timelimit import SymbolicTimeout, time_limit
 
@@ -36,16 +46,23 @@ class Verdict(NamedTuple):
         return self.reason is not None
 
 
-def equivalent(answer: str, reference: str, *, seconds: float) -> Verdict:
-    """Compare one answer with one reference; symbolic work gets at most ``seconds``."""
+def equivalent(answer: str, reference: str, *, seconds: float, tolerance: Tolerance | None = None) -> Verdict:
+    """Compare one answer with one reference; symbolic work gets at most ``seconds``.
+
+    An equation is compared as an equation when the reference is one (a plane, a line); when
+    the reference is a value, an answer ``x = 3`` (or ``24 + 60 = 84``) gives its last side.
+    """
     answer, reference = clean_answer(answer), clean_answer(reference)
     if not answer:
         return Verdict(False, "identical")
-    reference_number = parse_number(reference)
+    if not _RELATION.search(reference) and ("=" in answer or "\\approx" in answer):
+        items = split_items(answer)
+        answer = ", ".join(last_side(item) for item in items) if len(items) > 1 else last_side(answer)
+    reference_number = parse_number(reference) or _spelled(reference)
     if reference_number is not None:  # the common case, decided before any other reading
-        answer_number = parse_number(answer)
+        answer_number = parse_number(answer) or _spelled(answer)
         if answer_number is not None:
-            return Verdict(numbers_equal(answer_number, reference_number), "numeric")
+            return Verdict(numbers_equal(answer_number, reference_number, tolerance), "numeric")
     if compact(answer) == compact(reference):
         return Verdict(True, "identical")
     letter = choice_letter(reference) if reference_number is None else None
@@ -54,13 +71,47 @@ def equivalent(answer: str, reference: str, *, seconds: float) -> Verdict:
         return Verdict(answer_letter == letter, "choice")
     if is_word_answer(reference):
         return Verdict(normalize_words(answer) == normalize_words(reference), "words")
-    same_list = _numeric_lists(answer, reference)
+    same_list = _numeric_lists(answer, reference, tolerance)
     if same_list is not None:
         return Verdict(same_list, "numeric")
     return symbolic(answer, reference, seconds=seconds)
 
 
-def _numeric_lists(answer: str, reference: str) -> bool | None:
+_RELATION = re.compile(r"=|<|>|\\[lg]eq?(?![a-z])|\\[lg]eqslant|\\neq|\\approx|\\in(?![a-z])")
+_SIDE_SPLIT = re.compile(r"=|\\approx(?![a-z])")
+
+
+def last_side(answer: str) -> str:
+    """``x = 3`` -> ``3``; ``24 + 60 = 84`` -> ``84``; an ``=`` inside braces or brackets (a set
+    builder, a system) leaves the answer whole; so does an inequality."""
+    if "=" not in answer and "\\approx" not in answer:
+        return answer
+    if re.search(r"[<>]|\\[lg]eq?(?![a-z])|\\neq", answer):
+        return answer
+    depth = 0
+    cut = -1
+    for index, char in enumerate(answer):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and (char == "=" or answer.startswith("\\approx", index)):
+            cut = index + (1 if char == "=" else len("\\approx"))
+    side = answer[cut:].strip() if cut >= 0 else answer
+    return side or answer
+
+
+def _spelled(text: str) -> Number | None:
+    """``five``, ``forty-two``: a small number in words."""
+    if not text[:1].isalpha():
+        return None
+    spoken = number_words(text)
+    if spoken is None or spoken[1] != len(re.findall(r"[a-z]+", text.lower())):
+        return None
+    return Number(Fraction(spoken[0]))
+
+
+def _numeric_lists(answer: str, reference: str, tolerance: Tolerance | None = None) -> bool | None:
     """The verdict when both sides are lists of plain numbers of the same length, else None."""
     answer_items, reference_items = split_items(answer), split_items(reference)
     if len(answer_items) < 2 or len(answer_items) != len(reference_items):
@@ -69,17 +120,17 @@ def _numeric_lists(answer: str, reference: str) -> bool | None:
     reference_numbers = [parse_number(item) for item in reference_items]
     if None in answer_numbers or None in reference_numbers:
         return None
-    return _same_multiset(answer_numbers, reference_numbers)  # type: ignore[arg-type]
+    return _same_multiset(answer_numbers, reference_numbers, tolerance)  # type: ignore[arg-type]
 
 
-def _same_multiset(answers: list[Number], references: list[Number]) -> bool:
+def _same_multiset(answers: list[Number], references: list[Number], tolerance: Tolerance | None = None) -> bool:
     """A plain list ``1, 2`` is a solution set: order does not matter, each item used once."""
     left = Counter(a.value for a in answers)
     if left == Counter(r.value for r in references):
         return True
     unmatched = list(references)
     for answer in answers:
-        match = next((r for r in unmatched if numbers_equal(answer, r)), None)
+        match = next((r for r in unmatched if numbers_equal(answer, r, tolerance)), None)
         if match is None:
             return False
         unmatched.remove(match)

@@ -24,7 +24,9 @@ from .equivalence import ENGINE_LOAD_SECONDS, Verdict, engine_loaded, equivalent
 from .extract import MAX_FINAL_ANSWERS, extract_final_answer
 from .hedging import read_answer
 from .normalize import clean_answer, split_items
-from .reference import reference_answers
+from .numeric import Tolerance
+from .reference import reference_answers, sample_reference
+from .settings import MathSettings
 from .timelimit import Budget
 
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=")
@@ -61,9 +63,17 @@ class _Outcome:
 class MathGrader:
     """Grades one sample; ``budget`` shrinks per-item time as the Lambda deadline nears."""
 
-    def __init__(self, *, settings: MathGraderSettings | None = None, budget: Budget | None = None) -> None:
+    def __init__(self, *, settings: MathGraderSettings | None = None, budget: Budget | None = None,
+                 tolerance: Tolerance | None = None) -> None:
+        """``tolerance`` (opt-in, for rounded references) replaces the exact rule for plain numbers."""
         self.settings = settings or MathGraderSettings()
         self.budget = budget or Budget()
+        self.tolerance = tolerance
+
+    @classmethod
+    def from_env(cls, *, budget: Budget | None = None) -> MathGrader:
+        """The grader the Lambda runs: tolerance from ``MATH_TOLERANCE_*`` (see :mod:`.settings`)."""
+        return cls(budget=budget, tolerance=MathSettings.from_env().tolerance)
 
     def __call__(self, sample: Sample) -> Grade:
         return self.grade(sample)
@@ -71,28 +81,33 @@ class MathGrader:
     def grade(self, sample: Sample, *, seconds_left: float | None = None) -> Grade:
         """Grade one sample; ``seconds_left`` (the caller's remaining time) also caps the
         symbolic checking time."""
-        references = reference_answers(sample.reference_answer)
+        references = reference_answers(sample_reference(sample))
         response = sample.response
         if len(response) > self.settings.max_response_chars:
             return self._grade(_Outcome(), f"response too long ({len(response)} chars)")
         extraction = extract_final_answer(response)
         if not extraction.found:
             return self._grade(_Outcome(), "no final answer found")
-        outcome = _Outcome(found=True, explicit=extraction.explicit, single=len(extraction.answers) == 1)
+        outcome = _Outcome(found=True, explicit=extraction.explicit)
         if extraction.too_many:
             outcome.hedged = True
             return self._grade(outcome, f"more than {MAX_FINAL_ANSWERS} final answers")
-        readings = [read_answer(answer, references) for answer in extraction.answers]
+        answers_found = extraction.answers
+        if len(extraction.all_boxes) > len(answers_found) and (
+                max(map(_parts, references)) > sum(map(_parts, answers_found))):
+            answers_found = extraction.all_boxes  # a multi-part answer boxed part by part along the way
+        readings = [read_answer(answer, references) for answer in answers_found]
         hedge = next((reading.hedge for reading in readings if reading.hedge), None)
         if hedge:
             outcome.hedged = True
             return self._grade(outcome, f"hedged: {hedge}")
         answers = tuple(reading.answer for reading in readings)
+        outcome.single = len(answers) == 1
         if _lists_candidates(answers, references):
             outcome.hedged = True
             return self._grade(outcome, "hedged: a list of candidate answers")
         deadline = time.monotonic() + self._item_seconds(seconds_left)
-        verdicts = _judge(answers, references, deadline)
+        verdicts = _judge(answers, references, deadline, self.tolerance)
         outcome.correct = all(v.equivalent for v in verdicts)
         outcome.symbolic = any(v.engine in ("symbolic", "refused") for v in verdicts)
         if len(answers) > 1 and not outcome.correct:
@@ -134,28 +149,30 @@ class MathGrader:
         )
 
 
-def _judge(answers: tuple[str, ...], references: tuple[str, ...], deadline: float) -> list[Verdict]:
+def _judge(answers: tuple[str, ...], references: tuple[str, ...], deadline: float,
+           tolerance: Tolerance | None = None) -> list[Verdict]:
     """Verdicts on the final answers: each must be right, or, when there are several, all of
     them as one list (``x = \\boxed{5}`` or ``x = \\boxed{-5}`` for ``\\pm 5``). Symbolic work
     ends by ``deadline``."""
     verdicts = []
     for answer in answers:
-        verdicts.append(_best_verdict(answer, references, deadline))
+        verdicts.append(_best_verdict(answer, references, deadline, tolerance))
         if not verdicts[-1].equivalent:
             break
     if len(answers) > 1 and not verdicts[-1].equivalent:
-        together = _best_verdict(", ".join(answers), references, deadline)
+        together = _best_verdict(", ".join(answers), references, deadline, tolerance)
         if together.equivalent:
             return [together]
         verdicts.append(together)
     return verdicts
 
 
-def _best_verdict(answer: str, references: tuple[str, ...], deadline: float) -> Verdict:
+def _best_verdict(answer: str, references: tuple[str, ...], deadline: float,
+                  tolerance: Tolerance | None = None) -> Verdict:
     """Equivalent to some reference; else the verdict saying why it could not be checked, if any."""
     verdicts = []
     for reference in references:
-        verdict = equivalent(answer, reference, seconds=deadline - time.monotonic())
+        verdict = equivalent(answer, reference, seconds=deadline - time.monotonic(), tolerance=tolerance)
         if verdict.equivalent:
             return verdict
         verdicts.append(verdict)
@@ -190,6 +207,12 @@ def _item_count(reference: str) -> int:
         if inner:
             count = max(1, len(split_items(inner.group(1))))
     return count * 2 if "\\pm" in reference or "\\mp" in reference else count  # \pm 5 is two answers
+
+
+def _parts(reference: str) -> int:
+    """Separately answered parts of a reference: ``3, 4`` or ``\\pm 5`` has 2; one interval,
+    tuple or set is one answer however many items it holds."""
+    return 1 if _BRACKETED.fullmatch(clean_answer(reference)) else _item_count(reference)
 
 
 _DEFAULT: list[MathGrader] = []

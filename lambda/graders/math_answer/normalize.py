@@ -12,6 +12,9 @@ CACHE_SIZE = 8192
 _PLAIN_TEXT = re.compile(r"[\w.,%/+\-=]+(?: [\w.,%/+\-=]+)*\s*")
 _MATH_DELIMITERS = re.compile(r"\\\$|\$|(?<!\\)\\[()\[\]]")
 _THIN_SPACE_IN_NUMBER = re.compile(r"(?<=\d)(?:\\[,!]|\{,\}|\\ )(?=\d)")
+# LaTeX thousands separators: "10,\!080", "32,\! 349", "1\,000"; plain spaces: "1 000 000".
+_LATEX_THOUSANDS = re.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))|(?<=\d)\{,\}\s*(?=\d{3}(?!\d))")
+_SPACE_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d,])")
 _SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad\b|~|\\displaystyle\b|\\textstyle\b")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|big|Big|bigg|Bigg)(?![a-zA-Z])\.?")
 _FRAC_VARIANTS = re.compile(r"\\[dt]frac(?![a-zA-Z])")
@@ -36,19 +39,27 @@ _SEPARATOR_WORDS = re.compile(r"\s+(?:or|and)\s+|\\q?quad\b|\\(?:lor|vee)\b")
 def clean_answer(text: str) -> str:
     """An extracted answer without math delimiters, markdown, spacing commands or sizing."""
     if _PLAIN_TEXT.fullmatch(text) and "_" not in (text[:1], text.rstrip()[-1:]):  # nothing to undo
-        return _TRAILING_PUNCTUATION.sub("", text.strip())
+        text = _TRAILING_PUNCTUATION.sub("", text.strip())
+        return _SPACE_THOUSANDS.sub(_join_digits, text) if " " in text else text
     text = _MATH_DELIMITERS.sub(" ", text)
+    text = _LATEX_THOUSANDS.sub(",", text)
     text = _THIN_SPACE_IN_NUMBER.sub("", text)
     text = _SPACING.sub(" ", text)
     text = _LEFT_RIGHT.sub("", text)
     text = _FRAC_VARIANTS.sub(r"\\frac", text)
     text = text.replace("\u2212", "-").replace("\u2013", "-")
     text = _WHITESPACE.sub(" ", text).strip()
+    if " " in text:
+        text = _SPACE_THOUSANDS.sub(_join_digits, text)
     text = _MARKDOWN_EMPHASIS.sub("", text).strip()
     text = _TRAILING_PUNCTUATION.sub("", text)
     while text.startswith("{") and _closes_at_end(text):  # {84} -> 84
         text = text[1:-1].strip()
     return text
+
+
+def _join_digits(match: re.Match) -> str:
+    return match.group(0).replace(" ", "")
 
 
 def _closes_at_end(text: str) -> bool:

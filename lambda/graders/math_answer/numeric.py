@@ -45,6 +45,13 @@ _UNIT_POWER = re.compile(r"(?<=[A-Za-z])\s*(?:\^\s*\{?\s*[23]\s*\}?|[\u00b2\u00b
 _SHORT_UNITS = frozenset({"m", "g", "s", "h", "L"})
 
 
+class Tolerance(NamedTuple):
+    """An opt-in tolerance: equal when ``|a - r| <= max(relative * |r|, absolute)``."""
+
+    relative: float = 0.0
+    absolute: float = 0.0
+
+
 class Number(NamedTuple):
     value: Fraction
     percent: bool = False
@@ -86,15 +93,17 @@ def parse_number(text: str) -> Number | None:
     return Number(value=value, percent=bool(percent))
 
 
-def numbers_equal(answer: Number, reference: Number) -> bool:
+def numbers_equal(answer: Number, reference: Number, tolerance: Tolerance | None = None) -> bool:
     if not (answer.percent or reference.percent):
-        return _close(answer.value, reference.value)
-    return any(_close(a, r) for a in answer.readings() for r in reference.readings())
+        return _close(answer.value, reference.value, tolerance)
+    return any(_close(a, r, tolerance) for a in answer.readings() for r in reference.readings())
 
 
-def _close(a: Fraction, r: Fraction) -> bool:
+def _close(a: Fraction, r: Fraction, tolerance: Tolerance | None = None) -> bool:
     if a == r:
         return True
+    if tolerance is not None:
+        return float(abs(a - r)) <= max(tolerance.relative * float(abs(r)), tolerance.absolute)
     if a.denominator == 1 and r.denominator == 1:  # distinct integers
         return False
     return abs(a - r) <= abs(r) * RELATIVE_TOLERANCE and round(a, ROUND_PLACES) == round(r, ROUND_PLACES)

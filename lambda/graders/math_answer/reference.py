@@ -4,16 +4,38 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from ..contract import ItemError
 from .extract import MAX_ANSWER_CHARS, extract_final_answer
 
 _MARKED = re.compile(r"\\boxed|\\fbox|####|<answer>|answer", re.IGNORECASE)
+<<<<<<< HEAD
 # Keys under which an object reference_answer holds the answer itself. "text": AWS's open-weight GSM8K sample
 # stores {"text": "<worked solution> #### 72"}.
 ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "solution", "value", "expected", "text")
+=======
+# Keys under which an object reference_answer holds the answer itself.
+ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "ground_truth", "expectedAnswer", "expected_answer",
+               "solution", "value", "expected", "text")
+# Item fields (top level or metadata, read through ``Sample.field``) that may hold the reference
+# when ``reference_answer`` is absent or null, as AWS's own sample datasets name it.
+SAMPLE_KEYS = ("reference_answer", "ground_truth", "expectedAnswer", "expected_answer", "answer", "final_answer")
+
+
+def sample_reference(sample: Any) -> Any:
+    """The raw reference of a sample: ``reference_answer``, else the first non-null of
+    :data:`SAMPLE_KEYS`; ``null`` counts as absent."""
+    if sample.reference_answer is not None:
+        return sample.reference_answer
+    for key in SAMPLE_KEYS:
+        value = sample.field(key)
+        if value is not None:
+            return value
+    return None
+>>>>>>> issue-17
 
 
 def reference_answers(raw: Any) -> tuple[str, ...]:
