@@ -12,12 +12,8 @@ from ..contract import ItemError
 from .extract import MAX_ANSWER_CHARS, extract_final_answer
 
 _MARKED = re.compile(r"\\boxed|\\fbox|####|<answer>|answer", re.IGNORECASE)
-<<<<<<< HEAD
-# Keys under which an object reference_answer holds the answer itself. "text": AWS's open-weight GSM8K sample
-# stores {"text": "<worked solution> #### 72"}.
-ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "solution", "value", "expected", "text")
-=======
-# Keys under which an object reference_answer holds the answer itself.
+# Keys under which an object reference_answer holds the answer itself ("text": AWS's open-weight GSM8K sample
+# stores {"text": "<worked solution> #### 72"}).
 ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "ground_truth", "expectedAnswer", "expected_answer",
                "solution", "value", "expected", "text")
 # Item fields (top level or metadata, read through ``Sample.field``) that may hold the reference
@@ -35,7 +31,6 @@ def sample_reference(sample: Any) -> Any:
         if value is not None:
             return value
     return None
->>>>>>> issue-17
 
 
 def reference_answers(raw: Any) -> tuple[str, ...]:
