@@ -122,6 +122,22 @@ class EnvironmentConfig:
     # Lambdas' environments are built from.
     grader_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
+    def grader_environment(self, kind: str, *, reward_only: bool = False) -> dict[str, str]:
+        """The environment of a grader Lambda of this environment (the composite's includes its
+        components'); ``reward_only`` keeps what changes rewards, for the job fingerprint."""
+        from graders.catalog import environment
+
+        return environment(kind, self.grader_settings, reward_only=reward_only,
+                           environment_name=None if reward_only else self.name)
+
+    def grader_calls_judge(self, kind: str) -> bool:
+        from graders.catalog import calls_judge
+
+        return calls_judge(kind, self.grader_settings)
+
+    def grader_function_name(self, kind: str) -> str:
+        return f"{self.project}-{self.name}-{kind}-grader"
+
     @property
     def stack_prefix(self) -> str:
         """``Rft`` + environment, e.g. stacks ``RftData-dev``, ``RftTraining-dev``."""

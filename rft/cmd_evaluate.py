@@ -109,9 +109,8 @@ def deployed_tuned_model(config: EnvironmentConfig, region: str) -> str:
 
 def _apply_grader_settings(config: EnvironmentConfig, grader: str) -> None:
     """The grader reads its settings from the environment, as in its Lambda (explicit variables win)."""
-    from stacks.graders_stack import grader_environment
 
-    for key, value in grader_environment(config, grader).items():
+    for key, value in config.grader_environment(grader).items():
         os.environ.setdefault(key, value)
 
 

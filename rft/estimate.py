@@ -32,7 +32,6 @@ JUDGE_OUTPUT_TOKENS = 1024  # JudgeSettings.max_tokens default (JUDGE_MAX_TOKENS
 JUDGE_RUBRIC_TOKENS = 450  # ~1.7k characters of rubric plus the request wrapper
 STATE_TRANSITIONS_PER_ROW = 8  # evaluation map: iteration, parallel, two answers, grader, record
 DEFAULT_EVALUATION_MODEL = "us.amazon.nova-2-lite-v1:0"
-GRADER_MEMORY_FALLBACK_MB = {"math": 1024, "format": 512, "judge": 512, "composite": 1024}
 
 
 def tokens(text_chars: int) -> int:
@@ -71,11 +70,10 @@ def _text_chars(row: Row) -> tuple[int, int]:
 
 
 def grader_memory_mb(grader: str) -> int:
-    try:  # the grader's spec, as the graders stack deploys it
-        from stacks.graders_stack import GRADER_SPECS
-    except ImportError:
-        return GRADER_MEMORY_FALLBACK_MB[grader]
-    return int(GRADER_SPECS[grader][1])
+    """The grader's memory as the graders stack deploys it (from the grader catalogue)."""
+    from graders.catalog import CATALOG
+
+    return CATALOG[grader].memory_mb
 
 
 @dataclass

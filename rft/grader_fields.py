@@ -19,8 +19,7 @@ from graders.format_rules.constraints import Constraint, ifeval_constraint, spec
 from graders.format_rules.grader import constraint_fields
 from graders.math_answer.reference import ANSWER_KEYS, reference_answers
 
-GRADERS = ("math", "format", "judge", "composite", "code", "tools")
-COMPONENTS = ("math", "format", "judge")  # what a composite row may name
+from graders.catalog import COMPONENTS, GRADERS  # noqa: E402  (the grader catalogue: kinds, composite parts)
 COMPOSITE_GRADERS_FIELD = "graders"  # the row field naming the graders a composite row uses (graders.composite)
 MAX_REFERENCE_ALTERNATIVES = 20  # the math grader reads the first 20 items of a list reference
 REFERENCE = "reference_answer"

@@ -14,17 +14,12 @@ import io
 import logging
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
+from graders.catalog import CATALOG
+
 from .errors import CliError
 from .rows import Row
 
-HANDLER_MODULES = {
-    "math": "graders.math_handler",
-    "format": "graders.format_handler",
-    "judge": "graders.judge_handler",
-    "composite": "graders.composite_handler",
-    "code": "graders.code_handler",  # issue 13
-    "tools": "graders.tools_handler",  # issue 13
-}
+HANDLER_MODULES = {kind: entry.module for kind, entry in CATALOG.items()}  # from the grader catalogue
 BATCH_SIZE = 64  # about what a Lambda grader sees per call
 ASSISTANT_ROLES = ("assistant", "nova_assistant", "bot")
 _NOT_METADATA = ("messages", "response", "id")

@@ -8,8 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from config.settings import EnvironmentConfig
-from graders.catalog import CATALOG, SHARED_CODE, calls_judge
-from graders.catalog import environment as catalog_environment
+from graders.catalog import CATALOG, SHARED_CODE
 
 from .constructs.grader_function import GraderFunction
 from .constructs.isolated_grader_network import IsolatedNetwork
@@ -29,20 +28,7 @@ def grader_code_paths(kind: str) -> list[Path]:
 
 def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:
     """The runtime settings each grader reads (the composite reads those of its components)."""
-    return catalog_environment(kind, config.grader_settings, environment_name=config.name)
-
-
-def reward_settings(config: EnvironmentConfig, kind: str) -> dict[str, str]:
-    """Only what changes rewards (the job fingerprint): no memory, timeout or concurrency."""
-    return catalog_environment(kind, config.grader_settings, reward_only=True)
-
-
-def grader_function_name(config: EnvironmentConfig, kind: str) -> str:
-    return f"{config.project}-{config.name}-{kind}-grader"
-
-
-def grader_calls_judge(config: EnvironmentConfig, kind: str) -> bool:
-    return calls_judge(kind, config.grader_settings)
+    return config.grader_environment(kind)
 
 
 class GradersStack(cdk.Stack):
@@ -57,10 +43,10 @@ class GradersStack(cdk.Stack):
                 self.network = network = self.network or IsolatedNetwork(self, "SandboxNetwork")
             grader = GraderFunction(
                 self, f"{kind.capitalize()}Grader", kind=kind, code=code, handler=entry.handler,
-                function_name=grader_function_name(config, kind), memory_mb=entry.memory_mb,
+                function_name=config.grader_function_name(kind), memory_mb=entry.memory_mb,
                 timeout=cdk.Duration.seconds(entry.timeout_seconds), environment=grader_environment(config, kind),
                 network=network)
             self.graders[kind] = grader
             cdk.CfnOutput(self, f"{kind.capitalize()}GraderName", value=grader.function.function_name)
-            if grader_calls_judge(config, kind):
+            if config.grader_calls_judge(kind):
                 grader.allow_judge_model(config.judge.model_id)

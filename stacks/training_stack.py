@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config.settings import REPO_ROOT, EnvironmentConfig
+from graders.catalog import CATALOG
 
 from .constructs.bedrock_service_role import BedrockServiceRole
 from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
@@ -19,8 +20,7 @@ from .constructs.model_deployment import ModelDeployment, deployment_parameter_n
 from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
 from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import data_bucket_name, data_key_alias
-from .graders_stack import (GRADER_SPECS, composite_uses_judge, grader_code_paths, grader_environment,
-                            grader_function_name)
+from .graders_stack import grader_code_paths
 from .inputs_fingerprint import inputs_fingerprint
 
 
@@ -34,7 +34,7 @@ class TrainingStack(cdk.Stack):
         # By name, not by export: the stateful data stack never gets pinned by this stack's references.
         bucket_name = data_bucket_name(config, self.account)
         bucket = s3.Bucket.from_bucket_name(self, "DataBucket", bucket_name)
-        grader = lambda_.Function.from_function_name(self, "Grader", grader_function_name(config, config.grader))
+        grader = lambda_.Function.from_function_name(self, "Grader", config.grader_function_name(config.grader))
         logs = config.dataset.invocation_logs
         self.service_role = BedrockServiceRole(
             self, "BedrockServiceRole", bucket=bucket, training_prefix=TRAINING_PREFIX,
@@ -58,7 +58,7 @@ class TrainingStack(cdk.Stack):
             hyperparameters=config.hyperparameters.to_api(),
             inputs_fingerprint=inputs_fingerprint(
                 dataset_files=config.dataset.local_files(), grader_code=grader_code_paths(config.grader),
-                grader_settings={"grader": config.grader, **grader_environment(config, config.grader)},
+                grader_settings={"grader": config.grader, **config.grader_environment(config.grader, reward_only=True)},
                 root=REPO_ROOT),
             tags={"rft:environment": config.name, "rft:grader": config.grader})
         # The role's permissions must exist before Bedrock first assumes it.
@@ -83,11 +83,11 @@ class TrainingStack(cdk.Stack):
                 retain_on_delete=config.model_deployment.retain_on_delete,
                 tags={"rft:project": config.project, "rft:environment": config.name})
             cdk.CfnOutput(self, "DeploymentArnParameter", value=self.deployment.parameter_name)
-        token_graders = ["judge"] + (["composite"] if composite_uses_judge(config) else [])
+        token_graders = [kind for kind in CATALOG if config.grader_calls_judge(kind)]
         dashboard_name = f"{config.project}-{config.name}-rft-graders"
         self.monitoring = MonitoringDashboard(
             self, "Monitoring", dashboard_name=dashboard_name, alarm_topic=self.notifications.topic,
-            grader_functions={kind: grader_function_name(config, kind) for kind in GRADER_SPECS},
+            grader_functions={kind: config.grader_function_name(kind) for kind in CATALOG},
             token_graders=token_graders, job_grader=config.grader)
         cdk.CfnOutput(self, "DashboardName", value=dashboard_name)
         cdk.CfnOutput(self, "DashboardUrl", value=dashboard_url(config.region, dashboard_name))

@@ -6,7 +6,10 @@ import shutil
 
 import pytest
 
-from stacks.graders_stack import GRADER_CODE, GRADER_SOURCE, SHARED_GRADER_CODE, grader_code_paths
+from graders.catalog import CATALOG
+from stacks.graders_stack import GRADER_SOURCE, SHARED_GRADER_CODE, grader_code_paths
+
+GRADER_CODE = {kind: entry.code for kind, entry in CATALOG.items()}
 from stacks.inputs_fingerprint import inputs_fingerprint
 
 
