@@ -1,8 +1,11 @@
 """The preflight's rehearsal batch, built at synth by the same case builder as ``rft rehearse``.
 
 A bounded sample of rows gives one reference case and each corruption kind per row, and every case
-is sent in both payload shapes Bedrock may use: the row's extra fields under ``metadata`` and the
-same fields at the top level of the item. The deployed grader must score both the same way.
+is sent in both payload shapes AWS documents: ``reference_answer`` under ``metadata`` (the Bedrock
+guide) and at the top level of the item (the SageMaker/Nova guide and AWS samples; see the contract
+reference, D1 vs D9). The deployed grader must score both the same way. Other dataset fields stay
+under ``metadata`` in both: no AWS document sends them at the top level (moving them too makes the
+format grader miss its constraints, which is how a grader reads them today).
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ SHAPES = ("metadata", "top_level")
 
 
 def top_level_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The same sample with its metadata fields beside ``id`` and ``messages``."""
-    flat = {k: v for k, v in (item.get("metadata") or {}).items() if k not in ("id", "messages")}
-    return {**flat, "id": item["id"], "messages": item["messages"]}
+    """The same sample with ``reference_answer`` beside ``id`` and ``messages`` instead of in ``metadata``."""
+    metadata = dict(item.get("metadata") or {})
+    flat: dict[str, Any] = {"id": item["id"], "messages": item["messages"], "metadata": metadata}
+    if "reference_answer" in metadata:
+        flat["reference_answer"] = metadata.pop("reference_answer")
+    return flat
 
 
 def build_preflight_batch(dataset: str | Path, grader: str, *, sample_rows: int = DEFAULT_SAMPLE_ROWS,
