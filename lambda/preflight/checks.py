@@ -17,6 +17,7 @@ from typing import Any, Mapping, Sequence
 REFERENCE = "reference"
 METRIC_KEYS = {"name", "value", "type"}
 RFT_CUSTOMIZATION = "REINFORCEMENT_FINE_TUNING"
+PROFILE_PREFIXES = ("us", "eu", "apac", "global", "jp", "au")  # cross-region inference profile ids
 
 
 class PreflightFailed(Exception):
@@ -148,10 +149,14 @@ def _past(when: Any, now: datetime) -> bool:
     return isinstance(when, datetime) and when.astimezone(timezone.utc) <= now
 
 
+def is_inference_profile(model_id: str) -> bool:
+    return ":inference-profile/" in model_id or model_id.split(".", 1)[0] in PROFILE_PREFIXES
+
+
 def check_judge_model(bedrock: Any, model_id: str, outcome: Outcome, now: datetime) -> None:
     """The judge's model (or inference profile) must be active and not past its end of life."""
     try:
-        if ":inference-profile/" in model_id or model_id.split(".", 1)[0] in ("us", "eu", "apac", "global", "jp", "au"):
+        if is_inference_profile(model_id):
             outcome.count("bedrock:GetInferenceProfile")
             profile = bedrock.get_inference_profile(inferenceProfileIdentifier=model_id)
             if profile.get("status") != "ACTIVE":

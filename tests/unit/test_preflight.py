@@ -178,15 +178,16 @@ def test_create_returns_the_result_as_resource_data():
         answer = on_event({"RequestType": "Create", "ResourceProperties": PROPS}, lambda_client=lam, bedrock=bed,
                           batch=BATCH)
     assert answer["Data"]["Result"] == "passed" and answer["Data"]["Auc"] == 1.0
-    assert answer["PhysicalResourceId"] == "preflight-b1"
+    assert answer["PhysicalResourceId"].startswith("preflight-b1|passed: AUC 1.0")
 
 
 def test_an_unchanged_redeploy_does_not_run_again():
     lam, bed = _clients()
     with Stubber(lam), Stubber(bed):  # any call would fail: nothing is queued
-        answer = on_event({"RequestType": "Update", "PhysicalResourceId": "preflight-b1", "ResourceProperties": PROPS,
-                           "OldResourceProperties": dict(PROPS)}, lambda_client=lam, bedrock=bed, batch=BATCH)
-    assert answer["Data"]["Result"].startswith("unchanged")
+        answer = on_event({"RequestType": "Update", "PhysicalResourceId": "preflight-b1|passed: AUC 1.0",
+                           "ResourceProperties": PROPS, "OldResourceProperties": dict(PROPS)},
+                          lambda_client=lam, bedrock=bed, batch=BATCH)
+    assert answer["Data"] == {"Result": "unchanged since the last preflight", "Summary": "passed: AUC 1.0"}
 
 
 def test_a_changed_fingerprint_runs_again():
