@@ -237,7 +237,9 @@ def run_preflight(props: Mapping[str, Any], batch: Mapping[str, Any], *, lambda_
             outcome.problems += breaches
             break
         answers += answer
-    if not outcome.problems:
+    if not items:
+        outcome.notes.append("no training dataset to rehearse the grader on (training from invocation logs)")
+    elif not outcome.problems:
         scores = [float(a["aggregate_reward_score"]) for a in answers]
         separation(batch["kinds"], batch["shapes"], scores, Thresholds.from_properties(props), outcome)
     if props.get("JudgeModelId"):

@@ -42,14 +42,16 @@ def staged_code(batch: Mapping[str, Any]) -> Path:
 
 class GraderPreflight(Construct):
     def __init__(self, scope: Construct, id_: str, *, grader: lambda_.IFunction, grader_kind: str,
-                 training_dataset: Path, inputs_fingerprint: str, base_model_id: str | None,
+                 training_dataset: Path | None, inputs_fingerprint: str, base_model_id: str | None,
                  judge_model_id: str | None, grader_env: Mapping[str, str] | None = None,
                  check_invocation_logging: bool = False, sample_rows: int = DEFAULT_SAMPLE_ROWS,
                  min_auc: float = 0.8, min_gap: float = 0.3, max_low_reference_share: float = 0.2,
                  grader_timeout: cdk.Duration = cdk.Duration.minutes(5)) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
-        batch = build_preflight_batch(training_dataset, grader_kind, sample_rows=sample_rows, env=grader_env)
+        # Training from invocation logs: no dataset to rehearse on; the models and logging are still checked.
+        batch = (build_preflight_batch(training_dataset, grader_kind, sample_rows=sample_rows, env=grader_env)
+                 if training_dataset else {"grader": grader_kind, "items": [], "kinds": [], "shapes": []})
         role, log_group = role_with_own_logs(self, "Handler",
                                              description="Rehearses the RFT job's grader before the job starts")
         role.add_to_policy(iam.PolicyStatement(sid="InvokeJobGrader", actions=["lambda:InvokeFunction"],
