@@ -20,7 +20,6 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from preflight.checks import is_inference_profile
 from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, batch_hash, build_preflight_batch
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
@@ -29,6 +28,11 @@ from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT
 
 RESOURCE_TYPE = "Custom::RftGraderPreflight"
 HANDLER_SOURCE = REPO_ROOT / "lambda" / "preflight"
+PROFILE_PREFIXES = ("us", "eu", "apac", "global", "jp", "au")  # as lambda/preflight/checks.py reads them
+
+
+def is_inference_profile(model_id: str) -> bool:
+    return ":inference-profile/" in model_id or model_id.split(".", 1)[0] in PROFILE_PREFIXES
 
 
 def staged_code(batch: Mapping[str, Any]) -> Path:
