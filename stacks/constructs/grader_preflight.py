@@ -27,6 +27,7 @@ from .lambda_support import role_with_own_logs, scoped_provider
 from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT
 
 RESOURCE_TYPE = "Custom::RftGraderPreflight"
+JUDGE_SAMPLE_ROWS = 4  # x 3 cases x 2 payload shapes = 24 judge calls
 HANDLER_SOURCE = REPO_ROOT / "lambda" / "preflight"
 PROFILE_PREFIXES = ("us", "eu", "apac", "global", "jp", "au")  # as lambda/preflight/checks.py reads them
 
@@ -49,12 +50,15 @@ class GraderPreflight(Construct):
                  training_dataset: Path | None, inputs_fingerprint: str, base_model_id: str | None,
                  judge_model_id: str | None, grader_env: Mapping[str, str] | None = None,
                  check_invocation_logging: bool = False, sample_rows: int = DEFAULT_SAMPLE_ROWS,
+                 judge_sample_rows: int = JUDGE_SAMPLE_ROWS,
                  min_auc: float = 0.8, min_gap: float = 0.3, max_low_reference_share: float = 0.2,
                  grader_timeout: cdk.Duration = cdk.Duration.minutes(5)) -> None:
         super().__init__(scope, id_)
         stack = cdk.Stack.of(self)
         # Training from invocation logs: no dataset to rehearse on; the models and logging are still checked.
-        batch = (build_preflight_batch(training_dataset, grader_kind, sample_rows=sample_rows, env=grader_env)
+        # A judge call is billed per case: graders that call the judge rehearse fewer rows.
+        rows = judge_sample_rows if judge_model_id else sample_rows
+        batch = (build_preflight_batch(training_dataset, grader_kind, sample_rows=rows, env=grader_env)
                  if training_dataset else {"grader": grader_kind, "items": [], "kinds": [], "shapes": []})
         role, log_group = role_with_own_logs(self, "Handler",
                                              description="Rehearses the RFT job's grader before the job starts")
