@@ -18,6 +18,7 @@ from .constructs.grader_preflight import GraderPreflight
 from .constructs.job_notifications import JobNotifications
 from .constructs.model_deployment import ModelDeployment, deployment_parameter_name
 from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
+from .constructs.reward_health import RewardHealthAlarms, RewardHealthThresholds
 from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import data_bucket_name, data_key_alias
 from .graders_stack import (GRADER_SPECS, composite_uses_judge, grader_code_paths, grader_environment,
@@ -31,7 +32,7 @@ def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:
 
 class TrainingStack(cdk.Stack):
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, preflight: bool = True,
-                 **kwargs: object) -> None:
+                 reward_health: RewardHealthThresholds = RewardHealthThresholds(), **kwargs: object) -> None:
         """``preflight``: rehearse the deployed grader before the job starts (``preflight.enabled`` later)."""
         super().__init__(scope, id_, **kwargs)
         # By name, not by export: the stateful data stack never gets pinned by this stack's references.
@@ -47,6 +48,10 @@ class TrainingStack(cdk.Stack):
         cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role.role_arn)
         cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
         self._add_post_training(config)
+        self.reward_health = RewardHealthAlarms(
+            self, "RewardHealth", grader_kind=config.grader, function_name=grader_function_name(config, config.grader),
+            grader_timeout=GRADER_SPECS[config.grader][2], topic=self.notifications.topic, thresholds=reward_health)
+        self.monitoring.dashboard.add_widgets(*self.reward_health.widgets())
         self.job: RftTrainingJob | None = None
         if not config.start_training:
             cdk.CfnOutput(self, "JobArn", value="not started (set startTraining to true to train on deploy)")
