@@ -28,7 +28,10 @@ class DataStack(cdk.Stack):
         super().__init__(scope, id_, **kwargs)
         self.data = DataBucket(self, "Data", bucket_name=data_bucket_name(config, self.account),
                                datasets_dir=datasets_dir,
-                               key_alias=data_key_alias(config) if config.data_kms_key else None)
+                               key_alias=data_key_alias(config) if config.data_kms_key else None,
+                               # Only the configured files, which synth validated: a broken file never uploads.
+                               dataset_files=[p.name for p in config.dataset.local_files()
+                                              if p.parent == datasets_dir])
         training = config.dataset.training
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
         cdk.CfnOutput(self, "DatasetUri", value=self.data.training_uri(Path(training).name) if training

@@ -56,3 +56,11 @@ def test_outputs_name_the_bucket_and_dataset(dev):
     assert {"BucketName", "DatasetUri", "OutputUri"} <= set(outputs)
     uri = outputs["DatasetUri"]["Value"]["Fn::Join"][1]
     assert uri[0] == "s3://" and uri[-1] == "/training/math_word_problems.jsonl"
+
+
+def test_only_the_configured_datasets_are_uploaded(dev):
+    """Synth validates the configured files; any other ``datasets/*.jsonl`` never reaches the bucket."""
+    from pathlib import Path
+
+    staged = {p.name for p in Path(dev.assembly_dir).glob("asset.*/*.jsonl")}
+    assert staged == {"math_word_problems.jsonl"}
