@@ -33,6 +33,8 @@ MAX_ROWS = 20_000  # ... and at most 20,000.
 CHARS_PER_TOKEN = 4  # typical estimate, reported as an error when over the limit
 CHARS_PER_TOKEN_PESSIMISTIC = 3  # dense text; reported as a warning
 MAX_MESSAGES_IN_EXCEPTION = 20
+REPEATED_ROWS = 5  # a problem on this many rows is reported once, with its count
+GRADER_FIELDS = frozenset({"reference_answer", "instruction_id_list", "kwargs", "constraints", "graders"})
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,40 @@ class ValidationReport:
     def messages(self) -> list[str]:
         return [f"error: {e}" for e in self.errors] + [f"warning: {w}" for w in self.warnings]
 
+    def grouped(self, level: str = "error", *, min_rows: int = REPEATED_ROWS) -> list[str]:
+        """The ``level`` problems, one line per problem repeated on ``min_rows`` rows or more, with its count
+        and the likely cause; the others as they are."""
+        issues = self.errors if level == "error" else self.warnings
+        groups: dict[tuple, list[Issue]] = {}
+        for issue in issues:
+            groups.setdefault((issue.field, issue.message), []).append(issue)
+        out: list[str] = []
+        for (field_name, message), members in groups.items():
+            if len(members) < min_rows or members[0].line is None:
+                out += [str(m) for m in members]
+                continue
+            lines = ", ".join(str(m.line) for m in members[:5]) + (", ..." if len(members) > 5 else "")
+            out.append(f"{self.path}: {len(members)} rows (lines {lines}): {field_name}: {message}"
+                       + self._likely_cause(field_name, len(members)))
+        return out
+
+    def _likely_cause(self, field_name: str | None, count: int) -> str:
+        if field_name in GRADER_FIELDS and count >= max(1, self.rows) * 0.9:
+            return (f"; likely cause: almost every row lacks what the {self.grader} grader needs, so the file is "
+                    f"probably meant for another grader: check that dataset.training ({self.path}) and grader "
+                    f"({self.grader}) belong together")
+        return ""
+
 
 class DatasetError(ValueError):
     """A dataset failed validation; the message lists its errors (capped)."""
 
     def __init__(self, reports: Iterable[ValidationReport], *, limit: int = MAX_MESSAGES_IN_EXCEPTION) -> None:
         self.reports = list(reports)
-        errors = [str(e) for r in self.reports for e in r.errors]
+        errors = [line for r in self.reports for line in r.grouped("error")]
         shown = errors[:limit]
         more = len(errors) - len(shown)
-        lines = [f"{len(errors)} dataset error(s):"] + [f"  {e}" for e in shown]
+        lines = [f"{sum(len(r.errors) for r in self.reports)} dataset error(s):"] + [f"  {e}" for e in shown]
         if more:
             lines.append(f"  ... and {more} more")
         super().__init__("\n".join(lines))

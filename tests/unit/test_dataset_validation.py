@@ -446,9 +446,16 @@ def test_ensure_valid_raises_with_capped_messages(tmp_path):
     with pytest.raises(DatasetError) as caught:
         ensure_valid(path, grader="math")
     message = str(caught.value)
-    assert message.startswith("30 dataset error(s):")
-    assert f"{path}:20: reference_answer" in message and f"{path}:21: reference_answer" not in message
-    assert message.endswith("... and 10 more")
+    assert message.startswith("30 dataset error(s):")  # one problem on 30 rows: one line with its count
+    assert f"{path}: 30 rows (lines 1, 2, 3, 4, 5, ...): reference_answer" in message
+
+
+def test_ensure_valid_caps_distinct_problems(tmp_path):
+    rows = {line: {**math_row(line), "id": line} for line in range(1, 31)}  # each message names its own id
+    with pytest.raises(DatasetError) as caught:
+        ensure_valid(dataset(tmp_path, rows), grader="math")
+    message = str(caught.value)
+    assert message.startswith("30 dataset error(s):") and message.endswith("... and 10 more")
     assert ensure_valid(dataset(tmp_path, name="good.jsonl"), grader="math").rows == 100
 
 
@@ -535,3 +542,19 @@ def test_a_json_array_file_is_named(tmp_path):
 def test_other_dataset_formats_are_named_once(tmp_path, row, name):
     found = errors(validate_dataset(write(tmp_path, [row] * 100), grader="math"))
     assert len(found) == 1 and f"100 row(s) look like {name}" in found[0]
+
+
+def test_a_problem_on_many_rows_is_reported_once_with_its_count_and_likely_cause(tmp_path):
+    path = dataset(tmp_path)  # math rows: no instruction_id_list anywhere
+    report = validate_dataset(path, grader="format")
+    grouped = report.grouped("error")
+    assert len(grouped) < len(report.errors)
+    line = next(g for g in grouped if "100 rows (lines 1, 2, 3, 4, 5, ...)" in g)
+    assert "likely cause" in line and "meant for another grader" in line and str(path) in line
+    from rft.dataset_validation import DatasetError
+    assert "100 rows" in str(DatasetError([report]))
+
+
+def test_a_problem_on_few_rows_keeps_its_lines(tmp_path):
+    path = dataset(tmp_path, {3: {**math_row(3), "id": 7}})
+    assert [g for g in validate_dataset(path, grader="math").grouped("error") if g.startswith(f"{path}:3: id:")]
