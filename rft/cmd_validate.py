@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         report = validate_dataset(path, grader=grader, max_prompt_length=args.max_prompt_length,
                                   has_default_format_constraints=has_defaults,
                                   composite_graders=composite_graders)
-        messages = report.messages()
+        messages = [f"error: {m}" for m in report.grouped("error")] + [f"warning: {m}" for m in report.grouped("warning")]
         for message in messages[:args.max_messages]:
             console.print(message, markup=False, highlight=False, soft_wrap=True)
         if len(messages) > args.max_messages:

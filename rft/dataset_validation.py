@@ -34,6 +34,8 @@ MAX_ROWS = 20_000  # ... and at most 20,000.
 CHARS_PER_TOKEN = 4  # typical estimate, reported as an error when over the limit
 CHARS_PER_TOKEN_PESSIMISTIC = 3  # dense text; reported as a warning
 MAX_MESSAGES_IN_EXCEPTION = 20
+REPEATED_ROWS = 5  # a problem on this many rows is reported once, with its count
+GRADER_FIELDS = frozenset({"reference_answer", "instruction_id_list", "kwargs", "constraints", "graders"})
 
 
 @dataclass(frozen=True)
@@ -65,16 +67,40 @@ class ValidationReport:
     def messages(self) -> list[str]:
         return [f"error: {e}" for e in self.errors] + [f"warning: {w}" for w in self.warnings]
 
+    def grouped(self, level: str = "error", *, min_rows: int = REPEATED_ROWS) -> list[str]:
+        """The ``level`` problems, one line per problem repeated on ``min_rows`` rows or more, with its count
+        and the likely cause; the others as they are."""
+        issues = self.errors if level == "error" else self.warnings
+        groups: dict[tuple, list[Issue]] = {}
+        for issue in issues:
+            groups.setdefault((issue.field, issue.message), []).append(issue)
+        out: list[str] = []
+        for (field_name, message), members in groups.items():
+            if len(members) < min_rows or members[0].line is None:
+                out += [str(m) for m in members]
+                continue
+            lines = ", ".join(str(m.line) for m in members[:5]) + (", ..." if len(members) > 5 else "")
+            out.append(f"{self.path}: {len(members)} rows (lines {lines}): {field_name}: {message}"
+                       + self._likely_cause(field_name, len(members)))
+        return out
+
+    def _likely_cause(self, field_name: str | None, count: int) -> str:
+        if field_name in GRADER_FIELDS and count >= max(1, self.rows) * 0.9:
+            return (f"; likely cause: almost every row lacks what the {self.grader} grader needs, so the file is "
+                    f"probably meant for another grader: check that dataset.training ({self.path}) and grader "
+                    f"({self.grader}) belong together")
+        return ""
+
 
 class DatasetError(ValueError):
     """A dataset failed validation; the message lists its errors (capped)."""
 
     def __init__(self, reports: Iterable[ValidationReport], *, limit: int = MAX_MESSAGES_IN_EXCEPTION) -> None:
         self.reports = list(reports)
-        errors = [str(e) for r in self.reports for e in r.errors]
+        errors = [line for r in self.reports for line in r.grouped("error")]
         shown = errors[:limit]
         more = len(errors) - len(shown)
-        lines = [f"{len(errors)} dataset error(s):"] + [f"  {e}" for e in shown]
+        lines = [f"{sum(len(r.errors) for r in self.reports)} dataset error(s):"] + [f"  {e}" for e in shown]
         if more:
             lines.append(f"  ... and {more} more")
         super().__init__("\n".join(lines))
@@ -114,6 +140,20 @@ def validate_dataset(path: str | Path, *, grader: str, max_prompt_length: int | 
     return checker.report
 
 
+def other_format(row: Mapping[str, Any]) -> str | None:
+    """The name of another dataset format a row is written in, or None for an RFT chat row."""
+    if "messages" in row:
+        messages = row["messages"]
+        if "schemaVersion" in row or isinstance(row.get("system"), list) or "inferenceConfig" in row:
+            return "the Bedrock conversation schema (bedrock-conversation-2024: content blocks {'text': ...})"
+        return None
+    if "prompt" in row and ("completion" in row or "chosen" in row):
+        return "a prompt/completion (SFT) file"
+    if "input" in row and "output" in row:
+        return "an input/output (SFT) file"
+    return None
+
+
 class _RowChecker:
     def __init__(self, *, path: str, grader: str, max_prompt_length: int | None,
                  has_default_format_constraints: bool, composite_graders: tuple[str, ...] | None) -> None:
@@ -125,6 +165,10 @@ class _RowChecker:
         self.composite_graders = composite_graders
         self.prompts_seen: dict[tuple, int] = {}
         self.ids_seen: dict[str, int] = {}
+        self.rows_with_id: list[int] = []
+        self.rows_without_id: list[int] = []
+        self.shapes: dict[str, int] = {}  # rows in another dataset format, by the format's name
+        self.loose_references: list[tuple[int, Any]] = []  # (line, a number or list reference_answer)
 
     # -- reporting ---------------------------------------------------------------------------
     def file_error(self, message: str) -> None:
@@ -146,8 +190,26 @@ class _RowChecker:
             lines.pop()  # the newline that ends the last line
         if not lines:
             self.file_error("the file is empty")
+        if data.lstrip()[:1] == b"[":
+            self.file_error("this is a JSON array file, not JSON Lines: write one JSON object per line "
+                            "(e.g. `jq -c '.[]' FILE > FILE.jsonl`)")
+            return
         for number, raw in enumerate(lines, start=1):
             self.check_line(number, raw)
+        for shape, count in self.shapes.items():
+            self.file_error(f"{count} row(s) look like {shape}, not RFT chat rows: RFT needs 'messages' "
+                            "(role/content turns ending before the answer) plus the grader's fields")
+        if self.loose_references:
+            line, example = self.loose_references[0]
+            written = json.dumps(str(example) if not isinstance(example, list) else {"answers": example})
+            self.report.warnings.append(Issue(self.path, None, "reference_answer", (
+                f"{len(self.loose_references)} row(s) (first on line {line}) hold a number or list: AWS's documents "
+                "disagree on whether that is accepted (the Nova SDK validator wants a string or an object); this "
+                f"pipeline's graders read it, but portable data writes it as a string or object, e.g. {written}")))
+        if self.rows_with_id and self.rows_without_id:
+            self.file_error(f"'id' is on {len(self.rows_with_id)} row(s) but missing on "
+                            f"{len(self.rows_without_id)} (first on line {self.rows_without_id[0]}): give every "
+                            "row an id or none")
         rows = self.report.rows
         if rows and rows < MIN_ROWS:
             self.file_error(f"{rows} rows: Bedrock RFT needs at least {MIN_ROWS} prompts")
@@ -176,6 +238,11 @@ class _RowChecker:
 
     # -- row level ---------------------------------------------------------------------------
     def check_row(self, number: int, row: dict[str, Any]) -> None:
+        shape = other_format(row)
+        if shape:
+            self.shapes[shape] = self.shapes.get(shape, 0) + 1
+            return
+        (self.rows_without_id if row.get("id") is None else self.rows_with_id).append(number)
         self.check_id(number, row.get("id"))
         messages = row.get("messages")
         if messages is None:
@@ -186,13 +253,24 @@ class _RowChecker:
             self.check_messages(number, messages)
         if "tools" in row and not isinstance(row["tools"], list):
             self.error(number, "tools", f"must be a list of function tools, got {describe(row['tools'])}")
+        elif isinstance(row.get("tools"), list):
+            for index, tool in enumerate(row["tools"]):
+                kind = tool.get("type") if isinstance(tool, dict) else None
+                if kind != "function":
+                    self.error(number, f"tools[{index}].type", f"{kind!r}: RFT takes only tools of type 'function'")
+        self.check_reference_type(number, row)
         self.check_grader_fields(number, row)
 
     def check_id(self, number: int, row_id: Any) -> None:
         if row_id is None:
             return
-        if not isinstance(row_id, (str, int)) or isinstance(row_id, bool):
-            self.error(number, "id", f"must be a string, got {describe(row_id)}")
+        if not isinstance(row_id, str):
+            self.error(number, "id", f"must be a string (AWS's validator rejects other types), got {describe(row_id)}"
+                       + (f"; write it as \"{row_id}\"" if isinstance(row_id, int) and not isinstance(row_id, bool)
+                          else ""))
+            return
+        if not row_id.strip():
+            self.error(number, "id", "empty: an id must be a non-empty string (or leave 'id' out on every row)")
             return
         key = str(row_id)
         if key in self.ids_seen:
@@ -214,6 +292,8 @@ class _RowChecker:
                 self.error(number, where, f"unexpected key(s) {', '.join(map(repr, extra))}; "
                            f"allowed: {', '.join(sorted(MESSAGE_KEYS))}")
             role = message.get("role")
+            if role == "system" and index > 0:
+                self.error(number, f"{where}.role", "a system message may only be the first turn")
             if role not in ROLES:
                 self.error(number, f"{where}.role", f"{role!r} is not one of {', '.join(map(repr, ROLES))}")
             has_user = has_user or role == "user"
@@ -241,8 +321,8 @@ class _RowChecker:
             return ""
         content = message["content"]
         if isinstance(content, str):
-            if not content.strip() and message.get("role") == "user":
-                self.warn(number, f"{where}.content", "empty user turn")
+            if not content.strip():
+                self.error(number, f"{where}.content", "empty or whitespace only: every turn needs text")
             return content
         if not isinstance(content, list) or not content:
             self.error(number, f"{where}.content", f"must be a string or a non-empty list of text blocks, "
@@ -260,7 +340,16 @@ class _RowChecker:
                 self.error(number, f"{block_where}.text", f"must be a string, got {describe(block.get('text'))}")
             else:
                 parts.append(block["text"])
+        if parts and not "".join(parts).strip():
+            self.error(number, f"{where}.content", "empty or whitespace only: every turn needs text")
         return "".join(parts)
+
+    def check_reference_type(self, number: int, row: Mapping[str, Any]) -> None:
+        """AWS's documents disagree on number or list references: the Bedrock guide passes any JSON value,
+        the Nova SDK validator wants a string or an object. Our graders read both; reported once per file."""
+        reference = row.get("reference_answer")
+        if not isinstance(reference, bool) and isinstance(reference, (int, float, list)):
+            self.loose_references.append((number, reference))
 
     def check_prompt_length(self, number: int, characters: int) -> None:
         limit = self.max_prompt_length

@@ -10,6 +10,7 @@ from constructs import Construct
 from config.settings import EnvironmentConfig
 
 from .constructs.data_bucket import DataBucket
+from .constructs.invocation_logging import InvocationLogging
 
 
 def data_bucket_name(config: EnvironmentConfig, account: str) -> str:
@@ -24,12 +25,20 @@ def data_key_alias(config: EnvironmentConfig) -> str:
 
 class DataStack(cdk.Stack):
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path,
-                 **kwargs: object) -> None:
+                 manage_invocation_logging: bool = False, **kwargs: object) -> None:
+        """``manage_invocation_logging``: turn Bedrock invocation logging on to ``dataset.invocationLogs``'s
+        bucket (``dataset.invocationLogs.manageLogging`` later); otherwise the training preflight checks it."""
         super().__init__(scope, id_, **kwargs)
         self.data = DataBucket(self, "Data", bucket_name=data_bucket_name(config, self.account),
                                datasets_dir=datasets_dir,
-                               key_alias=data_key_alias(config) if config.data_kms_key else None)
+                               key_alias=data_key_alias(config) if config.data_kms_key else None,
+                               # Only the configured files, which synth validated: a broken file never uploads.
+                               dataset_files=[p.name for p in config.dataset.local_files()
+                                              if p.parent == datasets_dir])
         training = config.dataset.training
+        logs = config.dataset.invocation_logs
+        self.invocation_logging = (InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri)
+                                   if manage_invocation_logging and logs else None)
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
         cdk.CfnOutput(self, "DatasetUri", value=self.data.training_uri(Path(training).name) if training
                       else config.dataset.invocation_logs.s3_uri)

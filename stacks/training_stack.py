@@ -15,9 +15,11 @@ from graders.catalog import CATALOG
 
 from .constructs.bedrock_service_role import BedrockServiceRole
 from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
+from .constructs.grader_preflight import GraderPreflight
 from .constructs.job_notifications import JobNotifications
 from .constructs.model_deployment import ModelDeployment, deployment_parameter_name
 from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
+from .constructs.reward_health import RewardHealthAlarms, RewardHealthThresholds
 from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import data_bucket_name, data_key_alias
 from .graders_stack import grader_code_paths
@@ -29,7 +31,9 @@ def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:
 
 
 class TrainingStack(cdk.Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, preflight: bool = True,
+                 reward_health: RewardHealthThresholds = RewardHealthThresholds(), **kwargs: object) -> None:
+        """``preflight``: rehearse the deployed grader before the job starts (``preflight.enabled`` later)."""
         super().__init__(scope, id_, **kwargs)
         # By name, not by export: the stateful data stack never gets pinned by this stack's references.
         bucket_name = data_bucket_name(config, self.account)
@@ -44,10 +48,29 @@ class TrainingStack(cdk.Stack):
         cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role.role_arn)
         cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
         self._add_post_training(config)
+        self.reward_health = RewardHealthAlarms(
+            self, "RewardHealth", grader_kind=config.grader, function_name=config.grader_function_name(config.grader),
+            grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds), topic=self.notifications.topic, thresholds=reward_health)
+        self.monitoring.dashboard.add_widgets(*self.reward_health.widgets())
         self.job: RftTrainingJob | None = None
         if not config.start_training:
             cdk.CfnOutput(self, "JobArn", value="not started (set startTraining to true to train on deploy)")
             return
+        fingerprint = inputs_fingerprint(
+            dataset_files=config.dataset.local_files(), grader_code=grader_code_paths(config.grader),
+            grader_settings={"grader": config.grader, **config.grader_environment(config.grader, reward_only=True)},
+            root=REPO_ROOT)
+        self.preflight: GraderPreflight | None = None
+        if preflight:
+            uses_judge = config.grader_calls_judge(config.grader)
+            self.preflight = GraderPreflight(
+                self, "GraderPreflight", grader=grader, grader_kind=config.grader,
+                training_dataset=REPO_ROOT / config.dataset.training if config.dataset.training else None,
+                inputs_fingerprint=fingerprint, base_model_id=config.base_model_id,
+                judge_model_id=config.judge.model_id if uses_judge else None,
+                grader_env=config.grader_environment(config.grader),
+                check_invocation_logging=logs is not None, grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds))
+            cdk.CfnOutput(self, "PreflightResult", value=self.preflight.summary)
         self.job = RftTrainingJob(
             self, "TrainingJob", job_name_prefix=f"{config.project}-{config.name}",
             base_model_id=config.base_model_id, service_role=self.service_role.role, grader=grader,
@@ -56,13 +79,12 @@ class TrainingStack(cdk.Stack):
             validation_data_uri=dataset_uri(bucket_name, config.dataset.validation),
             output_data_uri=f"s3://{bucket_name}/{OUTPUT_PREFIX}",
             hyperparameters=config.hyperparameters.to_api(),
-            inputs_fingerprint=inputs_fingerprint(
-                dataset_files=config.dataset.local_files(), grader_code=grader_code_paths(config.grader),
-                grader_settings={"grader": config.grader, **config.grader_environment(config.grader, reward_only=True)},
-                root=REPO_ROOT),
+            inputs_fingerprint=fingerprint,
             tags={"rft:environment": config.name, "rft:grader": config.grader})
         # The role's permissions must exist before Bedrock first assumes it.
         self.job.resource.node.add_dependency(self.service_role.policy)
+        if self.preflight is not None:  # no job starts before its grader passed the preflight
+            self.job.resource.node.add_dependency(self.preflight.resource)
         cdk.CfnOutput(self, "JobArn", value=self.job.job_arn)
         cdk.CfnOutput(self, "JobName", value=self.job.job_name)
         cdk.CfnOutput(self, "CustomModelName", value=self.job.custom_model_name)

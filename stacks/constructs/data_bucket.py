@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_kms as kms
@@ -21,8 +22,9 @@ class DataBucket(Construct):
     """S3 bucket (private, SSL-only, versioned, logged, encrypted) with the datasets uploaded."""
 
     def __init__(self, scope: Construct, id_: str, *, bucket_name: str, datasets_dir: Path,
-                 key_alias: str | None) -> None:
-        """``key_alias``: encrypt with a customer-managed key under this alias (None: SSE-S3)."""
+                 key_alias: str | None, dataset_files: Sequence[str] | None = None) -> None:
+        """``key_alias``: encrypt with a customer-managed key under this alias (None: SSE-S3).
+        ``dataset_files``: the file names to upload (the configured, synth-validated ones); None: every ``*.jsonl``."""
         super().__init__(scope, id_)
         self.key: kms.Key | None = None
         if key_alias:
@@ -46,7 +48,8 @@ class DataBucket(Construct):
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90))])
         self.upload = s3deploy.BucketDeployment(
             self, "Datasets",
-            sources=[s3deploy.Source.asset(str(datasets_dir), exclude=["*", "!*.jsonl"])],
+            sources=[s3deploy.Source.asset(str(datasets_dir), exclude=["*", *(
+                ["!*.jsonl"] if dataset_files is None else [f"!{name}" for name in dataset_files])])],
             destination_bucket=self.bucket, destination_key_prefix=TRAINING_PREFIX,
             prune=False, retain_on_delete=True, memory_limit=512)
         self._accept_upload_findings()

@@ -56,3 +56,34 @@ def test_outputs_name_the_bucket_and_dataset(dev):
     assert {"BucketName", "DatasetUri", "OutputUri"} <= set(outputs)
     uri = outputs["DatasetUri"]["Value"]["Fn::Join"][1]
     assert uri[0] == "s3://" and uri[-1] == "/training/math_word_problems.jsonl"
+
+
+def test_only_the_configured_datasets_are_uploaded(dev):
+    """Synth validates the configured files; any other ``datasets/*.jsonl`` never reaches the bucket."""
+    from pathlib import Path
+
+    staged = {p.name for p in Path(dev.assembly_dir).glob("asset.*/*.jsonl")}
+    assert staged == {"math_word_problems.jsonl"}
+
+
+def test_invocation_logging_is_managed_only_when_asked():
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
+
+    from config.settings import parse_config
+    from stacks.data_stack import DataStack
+    from stacks.pipeline import DATASETS_DIR
+
+    from .conftest import CDK_CONTEXT, document_with
+
+    document = document_with()
+    document["defaults"]["grader"] = "judge"
+    document["defaults"]["dataset"] = {"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}}
+    config = parse_config(document)["dev"]
+    env = cdk.Environment(account="111111111111", region="us-east-1")
+    managed = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=config, datasets_dir=DATASETS_DIR, manage_invocation_logging=True,
+                        env=env)
+    resources = Template.from_stack(managed).find_resources("Custom::BedrockInvocationLogging")
+    assert [r["Properties"]["BucketName"] for r in resources.values()] == ["my-logs"]
+    plain = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=config, datasets_dir=DATASETS_DIR, env=env)
+    assert not Template.from_stack(plain).find_resources("Custom::BedrockInvocationLogging")

@@ -59,7 +59,7 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, tmp_path):
     ({"region": "eu-west-1"}, "environments.dev.region: 'eu-west-1' is not allowed: Bedrock reinforcement"),
     ({"hyperparameters": {"batchSize": 8}}, "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512"),
     ({"format": {"defaultConstraints": {"colour": "blue"}}}, "environments.dev.format: default constraints name none"),
-    ({"grader": "format"}, "math_word_problems.jsonl:1: instruction_id_list: missing"),
+    ({"grader": "format"}, "math_word_problems.jsonl: 250 rows (lines 1, 2, 3, 4, 5, ...): instruction_id_list: missing"),
 ])
 def test_app_refuses_to_synthesize_a_bad_configuration(tmp_path, overrides, message):
     config_file = tmp_path / "bad.json"

@@ -102,11 +102,21 @@ def test_constraints_the_format_grader_would_score_zero_fail_the_command(tmp_pat
 
 
 def test_the_number_of_messages_printed_is_capped(tmp_path, capsys):
-    path = write_rows(tmp_path / "bad.jsonl", [{"messages": r["messages"]} for r in math_rows()])
+    rows = math_rows()
+    for index in range(4):  # under the count at which a repeated problem becomes one line
+        del rows[index]["reference_answer"]
+        rows[10 + index]["messages"][0]["role"] = f"bot{index}"
+    path = write_rows(tmp_path / "bad.jsonl", rows)
     assert main(["validate", "--grader", "math", "--max-messages", "3", str(path)]) == 1
     out = capsys.readouterr().out
-    assert out.count("reference_answer: missing") == 3
-    assert f"... and 97 more for {path}" in out
+    assert out.count("reference_answer: missing") == 3 and f"more for {path}" in out
+
+
+def test_a_problem_on_every_row_is_one_line_with_its_count(tmp_path, capsys):
+    path = write_rows(tmp_path / "bad.jsonl", [{"messages": r["messages"]} for r in math_rows()])
+    assert main(["validate", "--grader", "math", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert out.count("reference_answer: missing") == 1 and "rows (lines 1, 2, 3, 4, 5, ...)" in out
 
 
 def test_a_missing_file_is_a_message_not_a_traceback(tmp_path, capsys):
