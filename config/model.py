@@ -102,6 +102,18 @@ class ModelDeploymentConfig:
 
 
 @dataclass(frozen=True)
+class PreflightConfig:
+    """Rehearse the deployed grader before a paid job starts (thresholds as ``rft rehearse``'s)."""
+
+    enabled: bool = True
+    sample_rows: int = 32
+    judge_sample_rows: int = 4
+    min_auc: float = 0.8
+    min_gap: float = 0.3
+    max_low_reference_share: float = 0.2
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     project: str
@@ -121,6 +133,9 @@ class EnvironmentConfig:
     # Every grader kind's settings (config keys of graders.catalog, defaults filled in), what the
     # Lambdas' environments are built from.
     grader_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    preflight: PreflightConfig = field(default_factory=PreflightConfig)
+    # Reward-health alarm thresholds (stacks/constructs/reward_health.py), snake_case field -> value.
+    reward_health: Mapping[str, float] = field(default_factory=dict)
 
     def grader_environment(self, kind: str, *, reward_only: bool = False) -> dict[str, str]:
         """The environment of a grader Lambda of this environment (the composite's includes its

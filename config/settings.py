@@ -12,12 +12,12 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-from graders.catalog import CATALOG, COMPONENTS
+from graders.catalog import CATALOG, COMPONENTS, Setting
 
 from .model import (CALLER_ACCOUNT, DEFAULT_CONFIG_FILE, GRADERS, JUDGE_RUBRICS, PRODUCTION_NAMES,  # noqa: F401
                     REASONING_EFFORTS, REPO_ROOT, RFT_REGIONS, CompositeConfig, DatasetConfig, DeliveryConfig,
                     EnvironmentConfig, FormatConfig, Hyperparameters, InvocationLogs, JudgeConfig,
-                    ModelDeploymentConfig)
+                    ModelDeploymentConfig, PreflightConfig)
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -166,9 +166,37 @@ def _composite(r: _Reader, values: dict[str, Any]) -> CompositeConfig:
     return CompositeConfig(weights=values["weights"], default_graders=tuple(defaults))
 
 
+PREFLIGHT_SETTINGS = (
+    Setting("enabled", "", "boolean", True, doc="rehearse the deployed grader before the job starts"),
+    Setting("sampleRows", "", "integer", 32, low=1, high=500),
+    Setting("judgeSampleRows", "", "integer", 4, low=1, high=32, doc="rows rehearsed when the judge is called"),
+    Setting("minAuc", "", "number", 0.8, low=0.5, high=1),
+    Setting("minGap", "", "number", 0.3, low=0, high=1),
+    Setting("maxLowReferenceShare", "", "number", 0.2, low=0, high=1),
+)
+REWARD_HEALTH_SETTINGS = (
+    Setting("periodMinutes", "", "integer", 15, low=1, high=60),
+    Setting("evaluationPeriods", "", "integer", 2, low=1, high=24),
+    Setting("maxMalformedShare", "", "number", 0.05, low=0, high=1),
+    Setting("maxNoConstraintsShare", "", "number", 0.05, low=0, high=1),
+    Setting("maxJudgeErrorShare", "", "number", 0.05, low=0, high=1),
+    Setting("stuckMargin", "", "number", 0.01, low=0, high=0.2),
+    Setting("minRewardSpread", "", "number", 0.05, low=0, high=1),
+    Setting("maxDurationShareOfTimeout", "", "number", 0.8, low=0.1, high=1),
+)
+
+
+def _snake(key: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
+
+
 def _grader_section(r: _Reader, kind: str) -> dict[str, Any]:
     """One grader's settings, checked against the catalogue: known keys, types, ranges; defaults filled."""
-    declared = CATALOG[kind].settings
+    return _section(r, CATALOG[kind].settings)
+
+
+def _section(r: _Reader, declared: tuple[Setting, ...]) -> dict[str, Any]:
+    """A section of declared settings: known keys, types, ranges; defaults filled."""
     r.unknown({s.key for s in declared})
     values: dict[str, Any] = {}
     for setting in declared:
@@ -183,7 +211,7 @@ def _grader_section(r: _Reader, kind: str) -> dict[str, Any]:
 
 def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list[str]) -> EnvironmentConfig:
     r = _Reader(raw, f"environments.{name}", problems)
-    r.unknown({"account", "region", "baseModelId", "dataset", "grader", *CATALOG,
+    r.unknown({"account", "region", "baseModelId", "dataset", "grader", *CATALOG, "preflight", "rewardHealth",
                "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment"})
     if not _ENV_NAME.match(name):
         # No "-": events are matched to an environment's jobs by the name prefix "<project>-<env>-".
@@ -239,6 +267,8 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
                             default_constraints=sections["format"]["defaultConstraints"]),
         composite=_composite(r.child("composite"), sections["composite"]),
         grader_settings=sections,
+        preflight=PreflightConfig(**{_snake(k): v for k, v in _section(r.child("preflight"), PREFLIGHT_SETTINGS).items()}),
+        reward_health={_snake(k): float(v) for k, v in _section(r.child("rewardHealth"), REWARD_HEALTH_SETTINGS).items()},
         hyperparameters=_hyperparameters(r.child("hyperparameters")),
         start_training=r.boolean("startTraining"),
         data_kms_key=r.boolean("dataKmsKey"),

@@ -40,7 +40,9 @@ class GradersStack(cdk.Stack):
         for kind, entry in CATALOG.items():
             network = None
             if entry.isolated:  # runs model-written programs: no route anywhere, a role that can only log
-                self.network = network = self.network or IsolatedNetwork(self, "SandboxNetwork")
+                # Explicit zones: no AZ lookup, so synth needs no credentials.
+                self.network = network = self.network or IsolatedNetwork(
+                    self, "SandboxNetwork", availability_zones=[f"{config.region}a", f"{config.region}b"])
             grader = GraderFunction(
                 self, f"{kind.capitalize()}Grader", kind=kind, code=code, handler=entry.handler,
                 function_name=config.grader_function_name(kind), memory_mb=entry.memory_mb,

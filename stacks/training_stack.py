@@ -31,10 +31,11 @@ def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:
 
 
 class TrainingStack(cdk.Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, preflight: bool = True,
-                 reward_health: RewardHealthThresholds = RewardHealthThresholds(), **kwargs: object) -> None:
-        """``preflight``: rehearse the deployed grader before the job starts (``preflight.enabled`` later)."""
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: object) -> None:
         super().__init__(scope, id_, **kwargs)
+        health = config.reward_health
+        reward_health = RewardHealthThresholds(**{k: (int(v) if k in ("period_minutes", "evaluation_periods") else v)
+                                                  for k, v in health.items()})
         # By name, not by export: the stateful data stack never gets pinned by this stack's references.
         bucket_name = data_bucket_name(config, self.account)
         bucket = s3.Bucket.from_bucket_name(self, "DataBucket", bucket_name)
@@ -61,7 +62,8 @@ class TrainingStack(cdk.Stack):
             grader_settings={"grader": config.grader, **config.grader_environment(config.grader, reward_only=True)},
             root=REPO_ROOT)
         self.preflight: GraderPreflight | None = None
-        if preflight:
+        checks = config.preflight
+        if checks.enabled:
             uses_judge = config.grader_calls_judge(config.grader)
             self.preflight = GraderPreflight(
                 self, "GraderPreflight", grader=grader, grader_kind=config.grader,
@@ -69,7 +71,9 @@ class TrainingStack(cdk.Stack):
                 inputs_fingerprint=fingerprint, base_model_id=config.base_model_id,
                 judge_model_id=config.judge.model_id if uses_judge else None,
                 grader_env=config.grader_environment(config.grader),
-                check_invocation_logging=logs is not None, grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds))
+                check_invocation_logging=logs is not None, sample_rows=checks.sample_rows,
+                judge_sample_rows=checks.judge_sample_rows, min_auc=checks.min_auc, min_gap=checks.min_gap,
+                max_low_reference_share=checks.max_low_reference_share, grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds))
             cdk.CfnOutput(self, "PreflightResult", value=self.preflight.summary)
         self.job = RftTrainingJob(
             self, "TrainingJob", job_name_prefix=f"{config.project}-{config.name}",

@@ -16,10 +16,13 @@ def functions(template) -> dict[str, dict]:
     return found
 
 
-def test_four_graders_each_tagged_with_its_kind_on_a_current_python_runtime(dev):
+def test_every_catalogued_grader_is_tagged_with_its_kind_on_a_current_python_runtime(dev):
+    from graders.catalog import CATALOG
+
     graders = functions(dev["graders"])
-    assert set(graders) == {"math", "format", "judge", "composite"}
+    assert set(graders) == set(CATALOG) >= {"math", "format", "judge", "composite", "code", "tools"}
     for kind, props in graders.items():
+        assert props["MemorySize"] == CATALOG[kind].memory_mb and props["Timeout"] == CATALOG[kind].timeout_seconds
         assert props["Runtime"] == "python3.13"
         assert props["Handler"] == f"graders.{kind}_handler.handler"
         assert props["FunctionName"] == f"rft-dev-{kind}-grader"

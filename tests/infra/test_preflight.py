@@ -48,8 +48,8 @@ def test_no_preflight_when_disabled():
     from config.settings import parse_config
     from stacks.training_stack import TrainingStack
 
-    config = parse_config(document_with(startTraining=True))["dev"]
-    stack = TrainingStack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "T", config=config, preflight=False,
+    config = parse_config(document_with(startTraining=True, preflight={"enabled": False}))["dev"]
+    stack = TrainingStack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "T", config=config,
                           env=cdk.Environment(account="111111111111", region="us-east-1"))
     assert stack.preflight is None and stack.job is not None
 
@@ -79,7 +79,7 @@ def test_format_and_judge_graders_get_their_own_share_alarms():
     assert "rft-dev-format-grader-noConstraintsShare" in format_alarms
 
 
-def test_thresholds_are_constructor_props():
+def test_thresholds_come_from_the_configuration():
     import aws_cdk as cdk
     from aws_cdk.assertions import Template
 
@@ -87,9 +87,9 @@ def test_thresholds_are_constructor_props():
     from stacks.constructs.reward_health import RewardHealthThresholds
     from stacks.training_stack import TrainingStack
 
-    config = parse_config(document_with())["dev"]
+    config = parse_config(document_with(rewardHealth={"maxMalformedShare": 0.2, "evaluationPeriods": 4}))["dev"]
+    assert RewardHealthThresholds(**config.reward_health).max_malformed_share == 0.2
     stack = TrainingStack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "T", config=config,
-                          reward_health=RewardHealthThresholds(max_malformed_share=0.2, evaluation_periods=4),
                           env=cdk.Environment(account="111111111111", region="us-east-1"))
     props = _alarms(Template.from_stack(stack).to_json())["rft-dev-math-grader-malformedShare"]
     assert props["Threshold"] == 0.2 and props["EvaluationPeriods"] == 4
