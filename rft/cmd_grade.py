@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .errors import CliError
+from .environment_settings import add_environment_arguments, apply_environment
 from .local_grading import HANDLER_MODULES, batch_item, load_handler, metrics_of, prompt_and_response, run_grader
 from .rehearsal import REFERENCE, build_cases
 from .render import distribution_tables, metrics_table
@@ -29,7 +30,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                                   description="Grade each row's response (a 'response' field, or a last "
                                   "assistant turn) with the grader's Lambda handler, locally.")
     grade.add_argument("file", metavar="FILE", help="JSONL: dataset rows plus a response")
-    grade.add_argument("--grader", required=True, choices=tuple(HANDLER_MODULES))
+    grade.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
+    add_environment_arguments(grade)
     grade.add_argument("--out", type=Path, help="per-row results JSONL (default rft-results/<FILE>.graded.jsonl)")
     grade.set_defaults(run=run_grade)
 
@@ -38,7 +40,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
                                      "corrupted answers (should score low); fail when the grader cannot tell "
                                      "them apart.")
     rehearse.add_argument("dataset", metavar="DATASET", help="the training JSONL")
-    rehearse.add_argument("--grader", required=True, choices=tuple(HANDLER_MODULES))
+    rehearse.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
+    add_environment_arguments(rehearse)
     rehearse.add_argument("--min-gap", type=float, default=DEFAULT_MIN_GAP,
                           help=f"smallest acceptable mean(reference) - mean(corrupted), overall and per kind "
                           f"(default {DEFAULT_MIN_GAP})")
@@ -72,7 +75,14 @@ def _write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
 
 
 # -- grade -----------------------------------------------------------------------------------------
+def _settings(args: argparse.Namespace) -> None:
+    apply_environment(args)
+    if args.grader is None:
+        raise CliError("give --grader G, or --env ENV to grade with that environment's grader", exit_code=2)
+
+
 def run_grade(args: argparse.Namespace, console: Console) -> int:
+    _settings(args)
     rows = read_rows(args.file)
     items, missing = [], []
     for row in rows:
@@ -85,7 +95,7 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
         raise CliError(f"{args.file}: no response to grade on line(s) {shown}: give each row a 'response' "
                        "field or end its 'messages' with an assistant turn")
     results = _grade_items(console, args.grader, items)
-    out = args.out or RESULTS_DIR / f"{Path(args.file).stem}.graded.jsonl"
+    out = args.out or RESULTS_DIR / f"{Path(args.file).stem}.{args.grader}.graded.jsonl"
     _write_jsonl(out, [{"line": row.line, "id": row.id, "score": res.get("aggregate_reward_score"),
                         "metrics": metrics_of(res)} for row, res in zip(rows, results)])
     scores = [float(r.get("aggregate_reward_score", 0.0)) for r in results]
@@ -100,6 +110,7 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
 
 # -- rehearse --------------------------------------------------------------------------------------
 def run_rehearse(args: argparse.Namespace, console: Console) -> int:
+    _settings(args)
     rows = read_rows(args.dataset)
     if args.limit is not None:
         rows = rows[:max(0, args.limit)]

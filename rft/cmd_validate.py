@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .environment_settings import add_environment_arguments, apply_environment
 from .dataset_validation import GRADERS, validate_dataset
 
 
@@ -27,12 +28,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                         help="the format grader has FORMAT_DEFAULT_CONSTRAINTS, so rows may carry none "
                         "(implied when FORMAT_DEFAULT_CONSTRAINTS is set)")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    add_environment_arguments(parser)
     parser.add_argument("--max-messages", type=int, default=20, metavar="N",
                         help="problems printed per file (default 20)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    config = apply_environment(args)
+    if config is not None and args.max_prompt_length is None:
+        args.max_prompt_length = config.hyperparameters.max_prompt_length
     has_defaults = args.default_format_constraints or bool(os.environ.get("FORMAT_DEFAULT_CONSTRAINTS", "").strip())
     composite_graders = _composite_defaults()
     failed = False

@@ -40,9 +40,7 @@ class GradersStack(cdk.Stack):
         for kind, entry in CATALOG.items():
             network = None
             if entry.isolated:  # runs model-written programs: no route anywhere, a role that can only log
-                # Explicit zones: no AZ lookup, so synth needs no credentials.
-                self.network = network = self.network or IsolatedNetwork(
-                    self, "SandboxNetwork", availability_zones=[f"{config.region}a", f"{config.region}b"])
+                self.network = network = self.network or IsolatedNetwork(self, "SandboxNetwork", max_azs=2)
             grader = GraderFunction(
                 self, f"{kind.capitalize()}Grader", kind=kind, code=code, handler=entry.handler,
                 function_name=config.grader_function_name(kind), memory_mb=entry.memory_mb,
@@ -52,3 +50,9 @@ class GradersStack(cdk.Stack):
             cdk.CfnOutput(self, f"{kind.capitalize()}GraderName", value=grader.function.function_name)
             if config.grader_calls_judge(kind):
                 grader.allow_judge_model(config.judge.model_id)
+
+    @property
+    def availability_zones(self) -> list[str]:
+        """Two zones resolved at deploy time (``Fn::GetAZs``): no context lookup, so synth needs no
+        credentials, and no zone names written into the template."""
+        return [cdk.Fn.select(index, cdk.Fn.get_azs()) for index in range(2)]

@@ -26,7 +26,7 @@ def test_every_catalogued_grader_is_tagged_with_its_kind_on_a_current_python_run
         assert props["Runtime"] == "python3.13"
         assert props["Handler"] == f"graders.{kind}_handler.handler"
         assert props["FunctionName"] == f"rft-dev-{kind}-grader"
-        assert props["Timeout"] >= 300 and props["MemorySize"] >= 512
+        assert props["Timeout"] >= 60 and props["MemorySize"] >= 512
 
 
 def test_graders_share_one_code_asset(dev):

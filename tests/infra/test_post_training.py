@@ -11,7 +11,7 @@ from stacks.constructs.monitoring_dashboard import GRADER_NAMESPACE, REWARD_METR
 
 from .test_iam import as_list, policy_statements
 
-KINDS = ("math", "format", "judge", "composite")
+from graders.catalog import GRADERS as KINDS  # noqa: E402  (every catalogued kind)
 
 
 def resources(template, resource_type: str) -> dict[str, dict]:

@@ -39,8 +39,10 @@ def test_every_acknowledgement_is_a_specific_finding_on_a_specific_construct_wit
             assert path.count("/") >= 1, f"{finding} acknowledged for a whole stack"
             assert finding not in {"Annotation::AwsSolutions-IAM5", "Annotation::AwsSolutions-IAM4"}, path
             assert len(reason) >= 40, (path, finding, reason)
-        wildcard_resources = [f for _, f, _ in synthesized.acknowledgements if "[Resource::" in f]
-        assert all(not f.endswith("[Resource::*]") for f in wildcard_resources)
+        wildcard_resources = [(p, f) for p, f, _ in synthesized.acknowledgements if f.endswith("[Resource::*]")]
+        # The one exception: the VPC network-interface actions Lambda needs on the code grader's role, which
+        # EC2 grants only on "*" and which a Deny keeps from the function's own code.
+        assert all("CodeGrader" in p and "IAM5" in f for p, f in wildcard_resources), wildcard_resources
 
 
 def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, tmp_path):

@@ -118,7 +118,7 @@ def test_settings_from_environment():
     assert settings == JudgeSettings(model_id="us.anthropic.claude-sonnet-4-5-20250929-v1:0", rubric="custom",
                                      custom_rubric="Grade it.", max_concurrency=16, injection_penalty=0.5)
     assert settings_from_env({}).model_id == "openai.gpt-oss-120b-1:0"
-    assert settings_from_env({}).max_concurrency == 8
+    assert settings_from_env({}).max_concurrency == 32  # the catalogue default, as the configuration deploys
     for bad in ({"JUDGE_MAX_CONCURRENCY": "many"}, {"JUDGE_MAX_CONCURRENCY": "0"}, {"JUDGE_INJECTION_PENALTY": "2"}):
         with pytest.raises(ValueError):
             settings_from_env(bad)

@@ -53,7 +53,7 @@ def test_results_go_to_rft_results_by_default(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_rows(tmp_path / "answers.jsonl", math_rows())
     assert main(["grade", "--grader", "math", "answers.jsonl"]) == 0
-    assert len((tmp_path / "rft-results" / "answers.graded.jsonl").read_text().splitlines()) == 20
+    assert len((tmp_path / "rft-results" / "answers.math.graded.jsonl").read_text().splitlines()) == 20
 
 
 def test_rows_without_a_response_are_reported(tmp_path, capsys):
@@ -130,3 +130,30 @@ def test_a_missing_grader_module_is_reported(tmp_path, capsys, monkeypatch):
 @pytest.mark.parametrize("argv", [["grade", "x.jsonl"], ["grade", "--grader", "vibes", "x.jsonl"]])
 def test_usage_errors(argv, capsys):
     assert main(argv) == 2
+
+
+def test_env_grades_with_the_environments_grader_and_settings(tmp_path, monkeypatch) -> None:
+    import json as _json
+
+    from config.settings import DEFAULT_CONFIG_FILE
+
+    document = _json.loads(DEFAULT_CONFIG_FILE.read_text())
+    document["defaults"]["format"] = {"scoring": "all_or_nothing"}
+    document["defaults"]["grader"] = "format"
+    document["defaults"]["dataset"] = {"training": "datasets/instruction_following.jsonl"}
+    config = tmp_path / "environments.json"
+    config.write_text(_json.dumps(document))
+    import os
+
+    monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "FORMAT_SCORING"})
+    rows = tmp_path / "answers.jsonl"
+    rows.write_text(_json.dumps({"messages": [{"role": "user", "content": "Answer in lowercase."},
+                                              {"role": "assistant", "content": "all lowercase here"}],
+                                 "instruction_id_list": ["change_case:english_lowercase", "punctuation:no_comma"],
+                                 "kwargs": [{}, {}]}) + "\n")
+    monkeypatch.chdir(tmp_path)
+    from rft.cli import main
+
+    assert main(["grade", "--env", "dev", "--config", str(config), str(rows)]) == 0
+    assert os.environ["FORMAT_SCORING"] == "all_or_nothing"
+    assert (tmp_path / "rft-results" / "answers.format.graded.jsonl").is_file()

@@ -6,8 +6,11 @@ import math
 from dataclasses import dataclass
 from typing import Mapping
 
-DEFAULT_MODEL_ID = "openai.gpt-oss-120b-1:0"
-DEFAULT_ERROR_SCORE = 0.5
+from graders.catalog import CATALOG
+
+_DEFAULTS = CATALOG["judge"].defaults()
+DEFAULT_MODEL_ID = _DEFAULTS["modelId"]
+DEFAULT_ERROR_SCORE = _DEFAULTS["errorScore"]
 TRUE_WORDS, FALSE_WORDS, AUTO_WORDS = ("true", "1", "yes", "on"), ("false", "0", "no", "off"), ("auto",)
 
 
@@ -16,7 +19,7 @@ class JudgeSettings:
     model_id: str = DEFAULT_MODEL_ID  # any Converse model id, inference profile id or ARN
     rubric: str = "instruction_following"  # a built-in name, "name.vN", or "custom"
     custom_rubric: str | None = None
-    max_concurrency: int = 8  # Converse calls in flight per batch
+    max_concurrency: int = _DEFAULTS["maxConcurrency"]  # Converse calls in flight per batch (catalogue default)
     max_tokens: int = 1024  # room for gpt-oss reasoning plus the JSON verdict
     max_attempts: int = 6  # per Converse call, counting throttled and 5xx attempts
     backoff_base_seconds: float = 0.25
