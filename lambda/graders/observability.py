@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -21,6 +21,7 @@ from .contract import (BatchError, Deadline, GraderConfigurationError, GradeFn, 
                        unwrap_event, zero)
 
 METRICS_NAMESPACE = "BedrockRFT"
+SHAPE_LOG_EVERY = 100  # batches between two "batch shape" log lines of one container
 # EMF accepts at most 100 values per metric per document.
 MAX_VALUES_PER_FLUSH = 100
 # Per-item judge token counts (``input_tokens``, or ``judge.input_tokens`` in the composite) -> batch sums.
@@ -35,15 +36,47 @@ class _Instruments:
         self.logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
         self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
                                service=f"rft-grader-{grader}")
+        self.batches = 0
 
     def rejected(self, exc: BatchError) -> None:
         self.logger.error("rejected batch", extra={"reason": str(exc)})
 
+    def received(self, items: list) -> None:
+        """Once per container, then every ``SHAPE_LOG_EVERY``-th batch: the batch size and the key structure
+        of its first item (keys and value types, never content), to learn what the service really sends."""
+        self.batches += 1
+        if self.batches != 1 and self.batches % SHAPE_LOG_EVERY:
+            return
+        try:
+            self.logger.info("batch shape", extra={"grader": self.grader, "batch_size": len(items),
+                                                   "batch_number": self.batches,
+                                                   "first_item": key_structure(items[0]) if items else None})
+        except Exception:  # observability never fails a batch
+            pass
+
     def graded(self, results: list[dict]) -> list[dict]:
-        _report(self.metrics, self.grader, results)
-        self.logger.info("graded batch", extra={"grader": self.grader, "items": len(results),
-                                                "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
+        try:
+            _report(self.metrics, self.grader, results)
+            self.logger.info("graded batch", extra={"grader": self.grader, "items": len(results),
+                                                    "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
+        except Exception:  # metrics or logging must never fail a batch: the results still go back
+            try:
+                self.metrics.clear_metrics()
+                self.logger.exception("could not report the batch's metrics")
+            except Exception:
+                pass
         return results
+
+
+def key_structure(value: Any, depth: int = 0) -> Any:
+    """The shape of a JSON value: keys and type names, lists by their first element; no content."""
+    if depth >= 4:
+        return type(value).__name__
+    if isinstance(value, Mapping):
+        return {str(key)[:64]: key_structure(item, depth + 1) for key, item in list(value.items())[:32]}
+    if isinstance(value, list):
+        return [key_structure(value[0], depth + 1)] if value else []
+    return type(value).__name__
 
 
 def _lazy(fn_or_factory: Callable) -> Callable[[], Callable]:
@@ -71,6 +104,7 @@ def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Cal
         except BatchError as exc:
             instruments.rejected(exc)
             raise
+        instruments.received(items)
         results = grade_batch(items, grade_fn(), grader=grader, deadline=Deadline(context))
         return wrap(instruments.graded(results))
 
@@ -95,6 +129,7 @@ def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], Bat
         except BatchError as exc:
             instruments.rejected(exc)
             raise
+        instruments.received(items)
         grade_all = grade_fn()
         try:
             results = grade_all(items, deadline)

@@ -84,3 +84,31 @@ def test_the_reply_goes_through_the_envelope_wrap(kind: str, monkeypatch, capsys
 def test_other_shapes_fail_the_batch(kind: str, event) -> None:
     with pytest.raises(observability.BatchError):
         HANDLERS[kind]()(event, None)
+
+
+def test_batch_shape_is_logged_once_then_every_nth_batch_without_content(caplog):
+    import logging
+
+    from graders import observability
+    from graders.observability import key_structure
+
+    item = {"id": "secret-id", "messages": [{"role": "user", "content": "the prompt"}], "metadata": {"x": 1}}
+    assert key_structure(item) == {"id": "str", "messages": [{"role": "str", "content": "str"}],
+                                   "metadata": {"x": "int"}}
+    instruments = observability._Instruments("math")
+    with caplog.at_level(logging.INFO, logger="graders"):
+        for _ in range(observability.SHAPE_LOG_EVERY + 1):
+            instruments.received([item])
+    shapes = [r for r in caplog.records if r.getMessage() == "batch shape"]
+    assert len(shapes) == 2 and "the prompt" not in caplog.text and "secret-id" not in caplog.text
+
+
+def test_a_failing_metrics_library_never_fails_the_batch(monkeypatch):
+    from graders import observability
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("metrics backend down")
+
+    monkeypatch.setattr(observability, "_report", broken)
+    results = [{"id": "a", "aggregate_reward_score": 1.0}]
+    assert observability._Instruments("math").graded(results) == results
