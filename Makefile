@@ -13,7 +13,7 @@ LAMBDA_LOCK := $(LOCK) --python-version 3.13 --python-platform x86_64-manylinux2
 LAMBDA_BUNDLES := lambda/graders lambda/rft_job lambda/job_events lambda/openai_job lambda/evaluation
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: setup synth lint lint-py lock test bench clean
+.PHONY: setup synth lint lint-py lock schema test bench clean
 
 setup:
 	@python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -43,6 +43,10 @@ lock:
 	$(LOCK) requirements.in -o requirements.txt
 	for bundle in $(LAMBDA_BUNDLES); do $(LAMBDA_LOCK) $$bundle/requirements.in -o $$bundle/requirements.txt || exit 1; done
 	$(LOCK) requirements-dev.in -o requirements-dev.txt
+
+# The JSON Schema of config/environments.json, generated from the validators (a test keeps it current).
+schema:
+	$(PY) -m config.schema
 
 test:
 	$(PY) -m pytest

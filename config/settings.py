@@ -281,7 +281,7 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
 def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
     """Validate a whole configuration document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    unknown = set(document) - {"project", "defaults", "environments"}
+    unknown = set(document) - {"$schema", "project", "defaults", "environments"}  # $schema: for editors
     problems += [f"{key}: unknown top-level setting" for key in sorted(unknown - {"delivery"})]
     project = document.get("project", "rft")
     if not isinstance(project, str) or not re.match(r"^[a-z][a-z0-9]{1,15}$", project):
