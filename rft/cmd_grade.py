@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -11,6 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+
+from graders.catalog import CATALOG, calls_judge
 
 from .errors import CliError
 from .environment_settings import add_environment_arguments, apply_environment
@@ -32,6 +35,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     grade.add_argument("file", metavar="FILE", help="JSONL: dataset rows plus a response")
     grade.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
     add_environment_arguments(grade)
+    grade.add_argument("--region", help="AWS region of the judge's calls (default: AWS_REGION or the profile's)")
     grade.add_argument("--out", type=Path, help="per-row results JSONL (default rft-results/<FILE>.graded.jsonl)")
     grade.set_defaults(run=run_grade)
 
@@ -42,6 +46,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     rehearse.add_argument("dataset", metavar="DATASET", help="the training JSONL")
     rehearse.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
     add_environment_arguments(rehearse)
+    rehearse.add_argument("--region", help="AWS region of the judge's calls (default: AWS_REGION or the profile's)")
     rehearse.add_argument("--min-gap", type=float, default=DEFAULT_MIN_GAP,
                           help=f"smallest acceptable mean(reference) - mean(corrupted), overall and per kind "
                           f"(default {DEFAULT_MIN_GAP})")
@@ -79,6 +84,45 @@ def _settings(args: argparse.Namespace) -> None:
     apply_environment(args)
     if args.grader is None:
         raise CliError("give --grader G, or --env ENV to grade with that environment's grader", exit_code=2)
+    if getattr(args, "region", None):
+        os.environ["AWS_REGION"] = args.region
+    _check_judge_access(args.grader)
+
+
+def _check_judge_access(grader: str) -> None:
+    """One line before the first batch, not a traceback per item, when the judge cannot be called at all."""
+    import boto3
+
+    if not calls_judge(grader, _settings_from_environment()) or HANDLER_MODULES[grader] != CATALOG[grader].module:
+        return  # no judge calls, or a handler other than the catalogue's (which brings its own client)
+    session = boto3.Session()
+    region = os.environ.get("JUDGE_REGION") or os.environ.get("AWS_REGION") or session.region_name
+    if not region:
+        raise CliError(f"the {grader} grader calls the Bedrock runtime and no AWS region is set: pass --region "
+                       "us-east-1, set AWS_REGION, or use --env ENV")
+    os.environ.setdefault("AWS_REGION", region)
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)
+    if session.get_credentials() is None:
+        raise CliError(f"the {grader} grader calls the Bedrock runtime and no AWS credentials were found: run "
+                       "`aws configure` / `aws sso login`, or set AWS_PROFILE")
+
+
+def _settings_from_environment() -> dict[str, dict[str, object]]:
+    """The composite's weights as the handler will read them (so a judge of weight 0 needs no credentials)."""
+    raw = os.environ.get("COMPOSITE_WEIGHTS", "").strip()
+    try:
+        weights = json.loads(raw) if raw else None
+    except ValueError:
+        weights = None
+    return {"composite": {"weights": weights}} if isinstance(weights, dict) else {}
+
+
+def _all_failed(results: Sequence[dict[str, Any]]) -> str | None:
+    """The reason when every item errored (a grade of only errors is a failed run, not a low score)."""
+    flags = ("grader_error", "malformed", "configuration_error")
+    if results and all(any(metrics_of(r).get(f) for f in flags) for r in results):
+        return f"every one of the {len(results)} items failed to grade (see the per-row results for reasons)"
+    return None
 
 
 def run_grade(args: argparse.Namespace, console: Console) -> int:
@@ -105,6 +149,9 @@ def run_grade(args: argparse.Namespace, console: Console) -> int:
     if checks is not None:
         console.print(checks)
     console.print(f"per-row results: {out}", markup=False, soft_wrap=True)
+    failure = _all_failed(results)
+    if failure:
+        raise CliError(failure)
     return 0
 
 

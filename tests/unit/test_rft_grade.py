@@ -157,3 +157,26 @@ def test_env_grades_with_the_environments_grader_and_settings(tmp_path, monkeypa
     assert main(["grade", "--env", "dev", "--config", str(config), str(rows)]) == 0
     assert os.environ["FORMAT_SCORING"] == "all_or_nothing"
     assert (tmp_path / "rft-results" / "answers.format.graded.jsonl").is_file()
+
+
+def test_judge_without_credentials_is_one_line_before_any_batch(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    write_rows(tmp_path / "answers.jsonl", math_rows())
+    assert main(["grade", "--grader", "judge", "--region", "us-east-1", "answers.jsonl"]) != 0
+    err = capsys.readouterr().err
+    assert "no AWS credentials" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_grade_where_every_item_errored_exits_non_zero(tmp_path, capsys, monkeypatch):
+    import json as _json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "answers.jsonl").write_text(_json.dumps({"messages": [{"role": "user", "content": "q"}],
+                                                         "response": "42"}) + "\n")
+    assert main(["grade", "--grader", "math", "answers.jsonl"]) == 1
+    assert "every one of the 1 items failed" in capsys.readouterr().err
