@@ -14,8 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = REPO_ROOT / "config" / "environments.json"
 
 RFT_REGIONS = ("us-east-1",)
-GRADERS = ("math", "format", "judge", "composite")
-JUDGE_RUBRICS = ("instruction_following", "summarization", "reasoning", "rag_faithfulness", "custom")
+from graders.catalog import GRADERS, JUDGE_RUBRICS  # noqa: E402,F401  (the grader catalogue is the one list)
 REASONING_EFFORTS = ("low", "medium", "high")
 CALLER_ACCOUNT = "caller"  # use the deploying credentials' account (never for production)
 PRODUCTION_NAMES = ("prod", "production")
@@ -138,6 +137,9 @@ class EnvironmentConfig:
     @property
     def open_weight(self) -> bool:
         return self.training_path == "open-weight"
+    # Every grader kind's settings (config keys of graders.catalog, defaults filled in), what the
+    # Lambdas' environments are built from.
+    grader_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def stack_prefix(self) -> str:

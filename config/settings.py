@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
+from graders.catalog import CATALOG, COMPONENTS
+
 from .model import (CALLER_ACCOUNT, DEFAULT_CONFIG_FILE, GRADERS, JUDGE_RUBRICS, PRODUCTION_NAMES,  # noqa: F401
                     REASONING_EFFORTS, REPO_ROOT, RFT_REGIONS, CompositeConfig, DatasetConfig, DeliveryConfig,
                     EnvironmentConfig, FormatConfig, Hyperparameters, InvocationLogs, JudgeConfig,
@@ -149,25 +151,40 @@ def _dataset(r: _Reader) -> DatasetConfig:
     return DatasetConfig(training=training, validation=validation, invocation_logs=logs)
 
 
-def _composite(r: _Reader) -> CompositeConfig:
-    r.unknown({"weights", "defaultGraders"})
-    components = ("math", "format", "judge")
-    weights = r.raw.get("weights", {})
+def _composite(r: _Reader, values: dict[str, Any]) -> CompositeConfig:
+    components = COMPONENTS
+    weights = values["weights"]
     if (not isinstance(weights, Mapping) or not weights or set(weights) - set(components)
             or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
             or sum(weights.values()) <= 0):
-        r.fail("weights", weights, "an object of non-negative numbers keyed by math, format, judge, not all 0")
+        r.fail("weights", weights, f"an object of non-negative numbers keyed by {', '.join(components)}, not all 0")
         weights = {"math": 1.0}
-    defaults = r.raw.get("defaultGraders", list(weights))
+    defaults = values["defaultGraders"]
     if not isinstance(defaults, list) or not defaults or any(g not in components for g in defaults):
-        r.fail("defaultGraders", defaults, "a non-empty list drawn from math, format, judge")
+        r.fail("defaultGraders", defaults, f"a non-empty list drawn from {', '.join(components)}")
         defaults = ["math"]
-    return CompositeConfig(weights={k: float(v) for k, v in weights.items()}, default_graders=tuple(defaults))
+    values["weights"], values["defaultGraders"] = {k: float(v) for k, v in weights.items()}, list(defaults)
+    return CompositeConfig(weights=values["weights"], default_graders=tuple(defaults))
+
+
+def _grader_section(r: _Reader, kind: str) -> dict[str, Any]:
+    """One grader's settings, checked against the catalogue: known keys, types, ranges; defaults filled."""
+    declared = CATALOG[kind].settings
+    r.unknown({s.key for s in declared})
+    values: dict[str, Any] = {}
+    for setting in declared:
+        value = r.raw.get(setting.key, setting.default)
+        problem = setting.problem(value)
+        if problem:
+            r.fail(setting.key, value, problem)
+            value = setting.default
+        values[setting.key] = value
+    return values
 
 
 def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list[str]) -> EnvironmentConfig:
     r = _Reader(raw, f"environments.{name}", problems)
-    r.unknown({"account", "region", "baseModelId", "dataset", "grader", "judge", "format", "composite",
+    r.unknown({"account", "region", "baseModelId", "dataset", "grader", *CATALOG,
                "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment",
                "evaluation"})
     if not _ENV_NAME.match(name):
@@ -180,18 +197,14 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         r.fail("account", account, f"a 12-digit account id, or '{CALLER_ACCOUNT}' outside production")
     region = r.raw.get("region")
     base_model_id, path = _base_model_and_region(r)
-    judge = r.child("judge")
-    judge.unknown({"modelId", "rubric", "customRubric", "maxConcurrency", "injectionPenalty"})
-    rubric = judge.choice("rubric", JUDGE_RUBRICS)
-    custom = judge.text("customRubric", optional=True)
-    if rubric == "custom" and not custom:
-        judge.fail("customRubric", custom, "the rubric text, required when rubric is 'custom'")
-    fmt = r.child("format")
-    fmt.unknown({"scoring", "loose", "defaultConstraints"})
-    default_constraints = fmt.raw.get("defaultConstraints")
-    if default_constraints is not None and not isinstance(default_constraints, Mapping):
-        fmt.fail("defaultConstraints", default_constraints, "an object with instruction_id_list/kwargs "
-                 "and/or constraints")
+    sections = {kind: _grader_section(r.child(kind), kind) for kind in CATALOG}
+    judge_values = sections["judge"]
+    if judge_values["rubric"] == "custom" and not judge_values["customRubric"]:
+        problems.append(f"{r.path}.judge.customRubric: None is not allowed: the rubric text, required when "
+                        "rubric is 'custom'")
+    if judge_values["modelId"] and not _MODEL_ID.match(judge_values["modelId"]):
+        problems.append(f"{r.path}.judge.modelId: {judge_values['modelId']!r} is not allowed: a Bedrock model id, "
+                        "inference profile id or ARN")
     grader = r.raw.get("grader")
     if "invocationLogs" in r.raw.get("dataset", {}):
         composite_parts = r.raw.get("composite", {}).get("defaultGraders", [])
@@ -224,13 +237,13 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         base_model_id=base_model_id,
         dataset=dataset,
         grader=r.choice("grader", GRADERS),
-        judge=JudgeConfig(model_id=judge.text("modelId", _MODEL_ID, "a Bedrock model id, inference profile "
-                                              "id or ARN") or "", rubric=rubric, custom_rubric=custom,
-                          max_concurrency=judge.integer("maxConcurrency", 1, 64, default=32),
-                          injection_penalty=judge.number("injectionPenalty", 0.0, 1.0, default=0.5)),
-        format=FormatConfig(scoring=fmt.choice("scoring", ("fraction", "all_or_nothing"), "fraction"),
-                            loose=fmt.boolean("loose"), default_constraints=default_constraints),
-        composite=_composite(r.child("composite")),
+        judge=JudgeConfig(model_id=judge_values["modelId"] or "", rubric=judge_values["rubric"],
+                          custom_rubric=judge_values["customRubric"], max_concurrency=judge_values["maxConcurrency"],
+                          injection_penalty=float(judge_values["injectionPenalty"])),
+        format=FormatConfig(scoring=sections["format"]["scoring"], loose=sections["format"]["loose"],
+                            default_constraints=sections["format"]["defaultConstraints"]),
+        composite=_composite(r.child("composite"), sections["composite"]),
+        grader_settings=sections,
         hyperparameters=nova_hyperparameters,
         start_training=r.boolean("startTraining"),
         data_kms_key=r.boolean("dataKmsKey"),

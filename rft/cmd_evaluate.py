@@ -109,9 +109,9 @@ def deployed_tuned_model(config: EnvironmentConfig, region: str) -> str:
 
 def _apply_grader_settings(config: EnvironmentConfig, grader: str) -> None:
     """The grader reads its settings from the environment, as in its Lambda (explicit variables win)."""
-    from stacks.graders_stack import grader_environment
+    from graders.catalog import environment  # the graders stack's source of the variables, without CDK
 
-    for key, value in grader_environment(config, grader).items():
+    for key, value in environment(grader, config.grader_settings, environment_name=config.name).items():
         os.environ.setdefault(key, value)
 
 

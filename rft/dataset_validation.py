@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from .grader_fields import ROW_CHECKS  # code, tools (issue 13)
 from .grader_fields import (GRADERS, describe, format_constraint_problems, graders_for_row, json_type,
                             math_reference_problems)
 
@@ -282,5 +283,7 @@ class _RowChecker:
                 problems += math_reference_problems(row)
             elif grader == "format":
                 problems += format_constraint_problems(row, self.has_default_format_constraints)
+            elif grader in ROW_CHECKS:  # code, tools (issue 13)
+                problems += ROW_CHECKS[grader](row)
         for level, field_name, message in problems:
             (self.error if level == "error" else self.warn)(number, field_name, message)

@@ -71,11 +71,12 @@ def _text_chars(row: Row) -> tuple[int, int]:
 
 
 def grader_memory_mb(grader: str) -> int:
-    try:  # the grader's spec, as the graders stack deploys it
-        from stacks.graders_stack import GRADER_SPECS
+    """As the graders stack deploys it, from the catalogue (no jsii start-up: graders.catalog imports no CDK)."""
+    try:
+        from graders.catalog import CATALOG
     except ImportError:
         return GRADER_MEMORY_FALLBACK_MB[grader]
-    return int(GRADER_SPECS[grader][1])
+    return int(CATALOG[grader].memory_mb)
 
 
 @dataclass

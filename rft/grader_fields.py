@@ -19,7 +19,7 @@ from graders.format_rules.constraints import Constraint, ifeval_constraint, spec
 from graders.format_rules.grader import constraint_fields
 from graders.math_answer.reference import ANSWER_KEYS, reference_answers
 
-GRADERS = ("math", "format", "judge", "composite")
+GRADERS = ("math", "format", "judge", "composite", "code", "tools")
 COMPONENTS = ("math", "format", "judge")  # what a composite row may name
 COMPOSITE_GRADERS_FIELD = "graders"  # the row field naming the graders a composite row uses (graders.composite)
 MAX_REFERENCE_ALTERNATIVES = 20  # the math grader reads the first 20 items of a list reference
@@ -59,6 +59,25 @@ def graders_for_row(row: Mapping[str, Any], grader: str,
         problems.append(("error", COMPOSITE_GRADERS_FIELD, f"unknown grader(s) {', '.join(map(repr, unknown))}; "
                          "use 'math', 'format' or 'judge'" if unknown else "names no grader"))
     return tuple(dict.fromkeys(g for g in names if g in COMPONENTS)), problems
+
+
+# -- code and tools (issue 13): the graders' own row checks -------------------------------------
+
+def code_row_problems(row: Mapping[str, Any]) -> list[Problem]:
+    """What ``graders.code_exec.rows.row_problems`` finds: tests the code grader cannot run, no reference program."""
+    from graders.code_exec.rows import row_problems
+
+    return list(row_problems(row))
+
+
+def tool_row_problems(row: Mapping[str, Any]) -> list[Problem]:
+    """What ``graders.tool_calls.rows.row_problems`` finds: unreadable reference calls or tools, schema breaks."""
+    from graders.tool_calls.rows import row_problems
+
+    return list(row_problems(row))
+
+
+ROW_CHECKS = {"code": code_row_problems, "tools": tool_row_problems}
 
 
 # -- math ----------------------------------------------------------------------------------------

@@ -22,6 +22,8 @@ HANDLER_MODULES = {
     "format": "graders.format_handler",
     "judge": "graders.judge_handler",
     "composite": "graders.composite_handler",
+    "code": "graders.code_handler",  # issue 13
+    "tools": "graders.tools_handler",  # issue 13
 }
 BATCH_SIZE = 64  # about what a Lambda grader sees per call
 ASSISTANT_ROLES = ("assistant", "nova_assistant", "bot")

@@ -11,11 +11,14 @@ Corruptions per grader:
   candidates with the right one last, which a naive "last box wins" grader rewards);
 - format: ``violated`` (a response that breaks the row's IFEval constraints);
 - judge: ``unrelated`` (another row's reference answer), ``refusal``;
-- composite: the cases of the grader family each row belongs to.
+- composite: the cases of the grader family each row belongs to;
+- code: ``fails_one_test``, ``does_not_compile``, ``never_ends``; tools: ``wrong_name``, ``wrong_argument``
+  (each grader's own ``rows.reference_response`` and ``rows.corruptions``).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from dataclasses import dataclass
@@ -70,6 +73,8 @@ def build_cases(rows: Sequence[Row], grader: str, *, env: Mapping[str, str] | No
             built = format_cases(row, default_constraints)
         elif family == "judge":
             built = judge_cases(row, _other_reference(judge_pool, index))
+        elif family in ROWS_MODULES:  # code, tools (issue 13)
+            built = row_module_cases(row, family)
         else:
             built = "the row names no grader this rehearsal can build answers for"
         if isinstance(built, str):
@@ -77,6 +82,23 @@ def build_cases(rows: Sequence[Row], grader: str, *, env: Mapping[str, str] | No
         else:
             cases.extend(built)
     return cases, skipped
+
+
+# -- code and tools (issue 13) ---------------------------------------------------------------------
+ROWS_MODULES = {"code": "graders.code_exec.rows", "tools": "graders.tool_calls.rows"}
+
+
+def row_module_cases(row: Row, family: str) -> list[Case] | str:
+    """The grader's own right answer and corruptions for the row (``rows.reference_response``/``corruptions``)."""
+    rows = importlib.import_module(ROWS_MODULES[family])
+    try:
+        reference = rows.reference_response(row.data)
+        corrupted = rows.corruptions(row.data) if reference else {}
+    except Exception as exc:  # a row the grader cannot read is skipped with the reason, like the others
+        return f"the {family} grader cannot build answers for it: {exc}"
+    if not reference:
+        return "no reference program to build a right answer from"
+    return [Case(row, REFERENCE, reference)] + [Case(row, kind, text) for kind, text in corrupted.items()]
 
 
 # -- math ------------------------------------------------------------------------------------------

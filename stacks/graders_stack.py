@@ -1,65 +1,48 @@
-"""The four reward-function Lambdas, all from one grader package asset."""
+"""The reward-function Lambdas of the grader catalogue, all from one grader package asset."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import aws_cdk as cdk
 from constructs import Construct
 
 from config.settings import EnvironmentConfig
+from graders.catalog import CATALOG, SHARED_CODE, calls_judge
+from graders.catalog import environment as catalog_environment
 
 from .constructs.grader_function import GraderFunction
+from .constructs.isolated_grader_network import IsolatedNetwork
 from .constructs.local_bundling import REPO_ROOT, bundled_code
 
 GRADER_SOURCE = REPO_ROOT / "lambda" / "graders"
-# kind -> (handler, memory MB, timeout): sympy is CPU-bound (memory buys CPU); the judge waits on Bedrock.
-GRADER_SPECS = {
-    "math": ("graders.math_handler.handler", 1024, cdk.Duration.minutes(5)),
-    "format": ("graders.format_handler.handler", 512, cdk.Duration.minutes(5)),
-    "judge": ("graders.judge_handler.handler", 512, cdk.Duration.minutes(10)),
-    "composite": ("graders.composite_handler.handler", 1024, cdk.Duration.minutes(10)),
-}
-
-
-# What each grader's code is: shared modules plus its own. A job is fingerprinted by the code of the
-# grader it uses, so editing the judge does not restart a job graded by the math grader.
+# The grader package files every kind runs; with each kind's own code they make its fingerprinted code.
 # requirements.txt is the bundle's lock: a new sympy can change verdicts, so the bundled versions count too.
-SHARED_GRADER_CODE = ("__init__.py", "contract.py", "observability.py", "requirements.in", "requirements.txt")
-GRADER_CODE = {
-    "math": ("math_answer", "math_handler.py"),
-    "format": ("format_rules", "format_handler.py"),
-    "judge": ("judge", "judge_handler.py"),
-    "composite": ("math_answer", "format_rules", "judge", "composite.py", "composite_handler.py"),
-}
+SHARED_GRADER_CODE = SHARED_CODE
 
 
 def grader_code_paths(kind: str) -> list[Path]:
-    return [GRADER_SOURCE / name for name in (*SHARED_GRADER_CODE, *GRADER_CODE[kind])]
+    """What a kind's code is: shared modules plus its own. A job is fingerprinted by the code of the grader
+    it uses, so editing the judge does not restart a job graded by the math grader."""
+    return [GRADER_SOURCE / name for name in (*SHARED_CODE, *CATALOG[kind].code)]
 
 
 def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:
     """The runtime settings each grader reads (the composite reads those of its components)."""
-    fmt = {"FORMAT_SCORING": config.format.scoring, "FORMAT_LOOSE": str(config.format.loose).lower()}
-    if config.format.default_constraints:
-        fmt["FORMAT_DEFAULT_CONSTRAINTS"] = json.dumps(config.format.default_constraints, sort_keys=True)
-    judge = {"JUDGE_MODEL_ID": config.judge.model_id, "JUDGE_RUBRIC": config.judge.rubric,
-             "JUDGE_MAX_CONCURRENCY": str(config.judge.max_concurrency),
-             "JUDGE_INJECTION_PENALTY": str(config.judge.injection_penalty)}
-    if config.judge.custom_rubric:
-        judge["JUDGE_CUSTOM_RUBRIC"] = config.judge.custom_rubric
-    composite = {"COMPOSITE_WEIGHTS": json.dumps(dict(config.composite.weights), sort_keys=True),
-                 "COMPOSITE_DEFAULT_GRADERS": json.dumps(list(config.composite.default_graders))}
-    return {"math": {}, "format": fmt, "judge": judge, "composite": {**fmt, **judge, **composite}}[kind]
+    return catalog_environment(kind, config.grader_settings, environment_name=config.name)
+
+
+def reward_settings(config: EnvironmentConfig, kind: str) -> dict[str, str]:
+    """Only what changes rewards (the job fingerprint): no memory, timeout or concurrency."""
+    return catalog_environment(kind, config.grader_settings, reward_only=True)
 
 
 def grader_function_name(config: EnvironmentConfig, kind: str) -> str:
     return f"{config.project}-{config.name}-{kind}-grader"
 
 
-def composite_uses_judge(config: EnvironmentConfig) -> bool:
-    return config.composite.weights.get("judge", 0) > 0
+def grader_calls_judge(config: EnvironmentConfig, kind: str) -> bool:
+    return calls_judge(kind, config.grader_settings)
 
 
 class GradersStack(cdk.Stack):
@@ -67,17 +50,17 @@ class GradersStack(cdk.Stack):
         super().__init__(scope, id_, **kwargs)
         code = bundled_code(GRADER_SOURCE)
         self.graders: dict[str, GraderFunction] = {}
-        for kind, (handler, memory_mb, timeout) in GRADER_SPECS.items():
+        self.network: IsolatedNetwork | None = None
+        for kind, entry in CATALOG.items():
+            network = None
+            if entry.isolated:  # runs model-written programs: no route anywhere, a role that can only log
+                self.network = network = self.network or IsolatedNetwork(self, "SandboxNetwork")
             grader = GraderFunction(
-                self, f"{kind.capitalize()}Grader", kind=kind, code=code, handler=handler,
-                function_name=grader_function_name(config, kind), memory_mb=memory_mb,
-                timeout=timeout, environment=grader_environment(config, kind))
+                self, f"{kind.capitalize()}Grader", kind=kind, code=code, handler=entry.handler,
+                function_name=grader_function_name(config, kind), memory_mb=entry.memory_mb,
+                timeout=cdk.Duration.seconds(entry.timeout_seconds), environment=grader_environment(config, kind),
+                network=network)
             self.graders[kind] = grader
             cdk.CfnOutput(self, f"{kind.capitalize()}GraderName", value=grader.function.function_name)
-        self.graders["judge"].allow_judge_model(config.judge.model_id)
-        if composite_uses_judge(config):
-            self.graders["composite"].allow_judge_model(config.judge.model_id)
-
-    @property
-    def functions(self):
-        return {kind: grader.function for kind, grader in self.graders.items()}
+            if grader_calls_judge(config, kind):
+                grader.allow_judge_model(config.judge.model_id)

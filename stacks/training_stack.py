@@ -24,8 +24,9 @@ from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
 from .constructs.openweight_training_job import OpenWeightJobPoller, OpenWeightTrainingJob
 from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import data_bucket_name, data_key_alias
-from .graders_stack import (GRADER_SPECS, composite_uses_judge, grader_code_paths, grader_environment,
-                            grader_function_name)
+from graders.catalog import CATALOG
+
+from .graders_stack import grader_calls_judge, grader_code_paths, grader_function_name, reward_settings
 from .inputs_fingerprint import inputs_fingerprint
 
 
@@ -120,11 +121,11 @@ class TrainingStack(cdk.Stack):
         self.evaluation: ModelEvaluation | None = None
         if deploy and config.evaluation.enabled:
             self.evaluation = self._add_evaluation(config, bucket, grader)
-        token_graders = ["judge"] + (["composite"] if composite_uses_judge(config) else [])
+        token_graders = [kind for kind in CATALOG if grader_calls_judge(config, kind)]
         dashboard_name = f"{config.project}-{config.name}-rft-graders"
         self.monitoring = MonitoringDashboard(
             self, "Monitoring", dashboard_name=dashboard_name, alarm_topic=self.notifications.topic,
-            grader_functions={kind: grader_function_name(config, kind) for kind in GRADER_SPECS},
+            grader_functions={kind: grader_function_name(config, kind) for kind in CATALOG},
             token_graders=token_graders, job_grader=config.grader)
         if self.evaluation is not None:
             self.monitoring.dashboard.add_widgets(*self.evaluation.dashboard_widgets(config.name))
@@ -152,4 +153,4 @@ def _fingerprint(config: EnvironmentConfig) -> str:
     """What a job is made of: a change starts a new job (the same inputs adopt the running one)."""
     return inputs_fingerprint(
         dataset_files=config.dataset.local_files(), grader_code=grader_code_paths(config.grader),
-        grader_settings={"grader": config.grader, **grader_environment(config, config.grader)}, root=REPO_ROOT)
+        grader_settings={"grader": config.grader, **reward_settings(config, config.grader)}, root=REPO_ROOT)

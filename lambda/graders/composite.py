@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
+from graders.catalog import COMPOSITE_DEFAULT_GRADERS, COMPOSITE_DEFAULT_WEIGHTS
 from graders.contract import (Deadline, Grade, GraderConfigurationError, ItemError, Sample, item_id, parse_sample, result, zero)
 
 LOGGER = logging.getLogger("graders")
@@ -32,8 +33,8 @@ LOGGER = logging.getLogger("graders")
 COMPONENTS = ("math", "format", "judge")
 BATCH_COMPONENT = "judge"  # graded as one concurrent batch; the others item by item
 SELECTION_FIELD = "graders"
-DEFAULT_WEIGHTS = {"math": 0.5, "format": 0.3, "judge": 0.2}
-DEFAULT_GRADERS = ("math", "format")
+DEFAULT_WEIGHTS = dict(COMPOSITE_DEFAULT_WEIGHTS)
+DEFAULT_GRADERS = COMPOSITE_DEFAULT_GRADERS
 # The judge's deadline comes this much before the batch's, so that the grades it has when its own
 # deadline passes reach the batch before the batch stops waiting for them.
 JUDGE_LEAD_SECONDS = 0.25
@@ -48,6 +49,7 @@ BatchJudgeFn = Callable[[Sequence[Sample], Deadline], list[Grade]]
 class CompositeSettings:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     default_graders: tuple[str, ...] = DEFAULT_GRADERS
+    format_defaults: bool = False  # the format component has default constraints for rows without any
 
     def __post_init__(self) -> None:
         for name, weight in self.weights.items():
@@ -72,7 +74,29 @@ def settings_from_env(env: Mapping[str, str]) -> CompositeSettings:
     return CompositeSettings(
         weights=DEFAULT_WEIGHTS if weights is None else weights,
         default_graders=DEFAULT_GRADERS if defaults is None else tuple(dict.fromkeys(n.strip() for n in defaults)),
+        format_defaults=bool(env.get("FORMAT_DEFAULT_CONSTRAINTS", "").strip()),
     )
+
+
+def row_checks(settings: CompositeSettings) -> dict[str, Callable[[Sample], bool]]:
+    """What the real components need from a row: a reference for math, constraints for format."""
+
+    def math_applies(sample: Sample) -> bool:
+        from graders.math_answer.reference import reference_answers, sample_reference
+
+        try:  # a usable final answer, not an essay written as the reference of a prose prompt
+            return bool(reference_answers(sample_reference(sample)))
+        except ItemError:
+            return False
+
+    def format_applies(sample: Sample) -> bool:
+        from graders.format_rules.constraints import spec_from_fields
+        from graders.format_rules.grader import constraint_fields
+
+        fields = constraint_fields(sample.metadata, sample.reference_answer)[0]
+        return settings.format_defaults or spec_from_fields(fields) is not None
+
+    return {"math": math_applies, "format": format_applies}
 
 
 def _json_env(env: Mapping[str, str], name: str) -> Any:
@@ -115,11 +139,14 @@ class _LazyComponent:
 
 
 class CompositeGrader:
-    """``builders`` map a component name to a zero-argument function returning its grade function."""
+    """``builders`` map a component name to a zero-argument function returning its grade function;
+    ``applies`` (optional) maps a component to whether a row carries what it needs."""
 
     def __init__(self, *, settings: CompositeSettings,
-                 builders: Mapping[str, Callable[[], ItemGradeFn | BatchJudgeFn]]) -> None:
+                 builders: Mapping[str, Callable[[], ItemGradeFn | BatchJudgeFn]],
+                 applies: Mapping[str, Callable[[Sample], bool]] | None = None) -> None:
         self._settings = settings
+        self._applies = dict(applies or {})
         self._components = {name: _LazyComponent(name, build) for name, build in builders.items()}
 
     def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[dict]:
@@ -156,7 +183,11 @@ class CompositeGrader:
         """The graders that apply to a row, and notes about names it gave that are not graders."""
         value = sample.field(SELECTION_FIELD)
         if value is None:
-            return self._weighted(self._settings.default_graders), []
+            # Without a graders field, a default component applies only where the row carries what it
+            # needs, so a compliant instruction row is not capped by a math part with nothing to grade.
+            defaults = self._weighted(self._settings.default_graders)
+            applicable = tuple(name for name in defaults if self.applies(name, sample))
+            return applicable or defaults, []
         if isinstance(value, str):
             names = [part for part in value.replace(";", ",").split(",")]
         elif isinstance(value, (list, tuple)):
@@ -171,9 +202,19 @@ class CompositeGrader:
         return self._weighted(known), [f"ignored unknown graders {unknown}"] if unknown else []
 
     def _weighted(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        """Drop graders whose weight is 0 (they cannot change the aggregate), unless all have 0."""
+        """Drop graders whose weight is 0: they cannot change the aggregate and are never run (the one
+        rule of ``graders.catalog.composite_calls_judge``, which IAM follows too). A row that names only
+        such graders falls back to the weighted defaults."""
         weighted = tuple(name for name in names if self._settings.weights.get(name, 0.0) > 0)
-        return weighted or names
+        if weighted:
+            return weighted
+        defaults = tuple(n for n in self._settings.default_graders if self._settings.weights.get(n, 0.0) > 0)
+        return defaults or tuple(n for n in COMPONENTS if self._settings.weights.get(n, 0.0) > 0)
+
+    def applies(self, name: str, sample: Sample) -> bool:
+        """Whether the row carries what component ``name`` needs (see :func:`row_checks`)."""
+        check = self._applies.get(name)
+        return True if check is None else bool(check(sample))
 
     def combine(self, parts: Mapping[str, Grade], notes: Sequence[str] = ()) -> Grade:
         """Weighted mean of the component scores, with weights normalised over the graders that apply."""

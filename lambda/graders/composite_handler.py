@@ -64,11 +64,12 @@ def build_judge(settings: Any) -> Any:
 
 @grader_factory
 def build_composite() -> BatchGradeFn:
-    from graders.composite import CompositeGrader, settings_from_env
+    from graders.composite import CompositeGrader, row_checks, settings_from_env
 
     env = dict(os.environ)
     settings = settings_from_env(env)
-    used = set(settings.default_graders) | {name for name, weight in settings.weights.items() if weight > 0}
+    # Components of weight 0 never run (the catalogue's one rule), so only weighted ones are checked up front.
+    used = {name for name, weight in settings.weights.items() if weight > 0}
     math = MathComponent()
     builders: dict[str, Any] = {"math": math.build, "format": partial(build_format, env),
                                 "judge": lambda: build_judge(judge_settings(env))}
@@ -78,7 +79,7 @@ def build_composite() -> BatchGradeFn:
     if "judge" in used:
         checked = judge_settings(env)
         builders["judge"] = lambda: build_judge(checked)
-    composite = CompositeGrader(settings=settings, builders=builders)
+    composite = CompositeGrader(settings=settings, builders=builders, applies=row_checks(settings))
 
     def grade_batch(items: Sequence[Any], deadline: Deadline) -> list[dict]:
         math.start_batch(deadline)

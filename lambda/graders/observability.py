@@ -17,7 +17,8 @@ from typing import Any, Callable
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .contract import BatchError, Deadline, GraderConfigurationError, GradeFn, batch_items, grade_batch, item_id, result, zero
+from .contract import (BatchError, Deadline, GraderConfigurationError, GradeFn, grade_batch, item_id, result,
+                       unwrap_event, zero)
 
 METRICS_NAMESPACE = "BedrockRFT"
 # EMF accepts at most 100 values per metric per document.
@@ -64,13 +65,14 @@ def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Cal
     """
     instruments, grade_fn = _Instruments(grader), _lazy(grade_one)
 
-    def handler(event: Any, context: Any = None) -> list[dict]:
+    def handler(event: Any, context: Any = None) -> Any:
         try:
-            results = grade_batch(event, grade_fn(), grader=grader, deadline=Deadline(context))
+            items, wrap = unwrap_event(event)  # a bare array or {"trajectories": [...]} (open-weight envelope)
         except BatchError as exc:
             instruments.rejected(exc)
             raise
-        return instruments.graded(results)
+        results = grade_batch(items, grade_fn(), grader=grader, deadline=Deadline(context))
+        return wrap(instruments.graded(results))
 
     handler.grader = grader  # type: ignore[attr-defined]
     return handler
@@ -86,10 +88,10 @@ def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], Bat
     that fails (bad configuration) does fail the batch, so a misconfigured job stops visibly."""
     instruments, grade_fn = _Instruments(grader), _lazy(grade_items)
 
-    def handler(event: Any, context: Any = None) -> list[dict]:
+    def handler(event: Any, context: Any = None) -> Any:
         deadline = Deadline(context)
         try:
-            items = batch_items(event)
+            items, wrap = unwrap_event(event)  # a bare array or {"trajectories": [...]} (open-weight envelope)
         except BatchError as exc:
             instruments.rejected(exc)
             raise
@@ -103,7 +105,7 @@ def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], Bat
             instruments.logger.exception("batch grader raised", extra={"grader": grader})
             results = [result(item_id(raw), zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0))
                        for raw in items]
-        return instruments.graded(results)
+        return wrap(instruments.graded(results))
 
     handler.grader = grader  # type: ignore[attr-defined]
     return handler
@@ -136,9 +138,10 @@ def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
         metrics.add_metric(name="Reward", unit=MetricUnit.NoUnit, value=res["aggregate_reward_score"])
         for entry in res.get("metrics_list", ()):
             check_values[entry["name"]].append(entry["value"])
-            if entry["name"] == "timed_out":
+            # Count an item only when its flag is set: the code grader reports timed_out=0 on every item.
+            if entry["name"] == "timed_out" and entry["value"] > 0:
                 counts["ItemsTimedOut"] += 1
-            elif entry["name"] == "malformed":
+            elif entry["name"] == "malformed" and entry["value"] > 0:
                 counts["ItemsMalformed"] += 1
             token_metric = TOKEN_TOTALS.get(entry["name"].rsplit(".", 1)[-1])
             if token_metric:

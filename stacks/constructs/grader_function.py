@@ -9,7 +9,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept
+from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
+from .isolated_grader_network import ENI_WILDCARD_REASON, IsolatedNetwork
 from .lambda_support import role_with_own_logs
 from .local_bundling import LAMBDA_RUNTIME
 
@@ -48,17 +49,23 @@ class GraderFunction(Construct):
 
     def __init__(self, scope: Construct, id_: str, *, kind: str, function_name: str, code: lambda_.Code,
                  handler: str, memory_mb: int, timeout: cdk.Duration,
-                 environment: Mapping[str, str] | None = None) -> None:
+                 environment: Mapping[str, str] | None = None, network: IsolatedNetwork | None = None) -> None:
         super().__init__(scope, id_)
         self.role, self.log_group = role_with_own_logs(
             self, "", description=f"Runs the {kind} RFT grader: writes its own logs, nothing else")
+        placement = {}
+        if network is not None:  # untrusted code runs here: no route out, Lambda alone manages the interfaces
+            network.allow_lambda_attachment(self.role)
+            accept_wildcard_resources(self.role, ["*"], ENI_WILDCARD_REASON)
+            placement = {"vpc": network.vpc, "vpc_subnets": network.subnets,
+                         "security_groups": [network.security_group]}
         self.function = lambda_.Function(
             self, "Function", function_name=function_name, runtime=LAMBDA_RUNTIME, code=code, handler=handler,
             architecture=lambda_.Architecture.X86_64, memory_size=memory_mb, timeout=timeout, role=self.role,
             log_group=self.log_group, logging_format=lambda_.LoggingFormat.JSON,
             description=f"Bedrock RFT reward function ({kind})",
             environment={"POWERTOOLS_METRICS_NAMESPACE": "BedrockRFT", "POWERTOOLS_SERVICE_NAME": f"rft-{kind}",
-                         **(environment or {})})
+                         **(environment or {})}, **placement)
         cdk.Tags.of(self.function).add(GRADER_TAG, kind)
         accept(self.function, "AwsSolutions-L1", LATEST_PYTHON_RUNTIME_REASON)
 

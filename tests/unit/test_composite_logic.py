@@ -93,10 +93,27 @@ def test_weights_are_normalised_over_the_graders_that_apply(standin):
     assert "format" not in entries(res, "Reward")
 
 
-def test_graders_without_weight_count_equally_when_nothing_else_applies(standin):
-    grader = composite(standin, weights={"math": 1.0}, defaults=("format",))
-    [res] = grader.grade_batch([row("84")], Deadline())
-    assert res["aggregate_reward_score"] == 0.5 and entries(res, "Metric")["format.weight"] == 1.0
+def test_graders_without_weight_never_run_the_weighted_ones_grade_instead(standin):
+    # One rule with IAM: a component of weight 0 is never run, even when a row (or the defaults) names
+    # only such components; the weighted components grade the row instead.
+    grader = composite(standin, weights={"math": 1.0, "judge": 0.0}, defaults=("format",))
+    named_judge, by_default = grader.grade_batch([row("84", "j", graders=["judge"]), row("84", "d")], Deadline())
+    assert entries(named_judge, "Reward") == {"math": 1.0} and entries(by_default, "Reward") == {"math": 1.0}
+    assert standin.stats.requests == 0
+
+
+def test_default_components_apply_only_where_the_row_carries_what_they_need(standin):
+    needs = {"math": lambda s: s.field("reference_answer") is not None,
+             "format": lambda s: s.field("instruction_id_list") is not None}
+    settings = CompositeSettings(weights={"math": 0.6, "format": 0.4}, default_graders=("math", "format"))
+    grader = CompositeGrader(settings=settings, applies=needs,
+                             builders={"math": lambda: contains_84, "format": lambda: ends_with_marker})
+    prose = {"id": "p", "messages": [{"role": "user", "content": "Write about cans."},
+                                     {"role": "assistant", "content": "Cans are great #### 84"}],
+             "instruction_id_list": ["x"], "reference_answer": None}
+    [res] = grader.grade_batch([prose], Deadline())
+    # Only format applies (no reference): its weight is renormalised to 1, not capped at 0.4.
+    assert entries(res, "Reward") == {"format": 1.0} and res["aggregate_reward_score"] == 1.0
 
 
 def test_graders_with_zero_weight_are_not_run_when_others_apply(standin):

@@ -55,7 +55,7 @@ def handler(kind: str):
 
 
 @pytest.mark.parametrize("kind", ["math", "format", "judge", "composite"])
-@pytest.mark.parametrize("dataset", sorted(p.name for p in DATASETS.glob("*.jsonl")))
+@pytest.mark.parametrize("dataset", ["instruction_following.jsonl", "math_word_problems.jsonl"])
 def test_both_shapes_score_the_same_through_every_handler(standin, kind, dataset):
     nested, flat = shapes(DATASETS / dataset)
     grade = handler(kind)
