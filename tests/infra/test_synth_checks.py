@@ -85,6 +85,13 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, open_weight,
     ({"hyperparameters": {"batchSize": 8}}, "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512"),
     ({"format": {"defaultConstraints": {"colour": "blue"}}}, "environments.dev.format: default constraints name none"),
     ({"grader": "format"}, "math_word_problems.jsonl:1: instruction_id_list: missing"),
+    ({"baseModelId": "openai.gpt-oss-20b"}, "environments.dev.region: 'us-east-1' is not allowed: Bedrock "
+     "reinforcement fine-tuning of baseModelId openai.gpt-oss-20b takes the open-weight path"),
+    ({"baseModelId": "openai.gpt-oss-20b", "region": "us-west-2", "hyperparameters": {"epochCount": 2}},
+     "environments.dev.hyperparameters: 'epochCount' is a hyperparameter of the Nova path"),
+    ({"hyperparameters": {"n_epochs": 2}}, "'n_epochs' is a hyperparameter of the open-weight path"),
+    ({"evaluation": {"enabled": True}}, "environments.dev.evaluation.enabled: True is not allowed: false unless "
+     "modelDeployment.enabled"),
 ])
 def test_app_refuses_to_synthesize_a_bad_configuration(tmp_path, overrides, message):
     config_file = tmp_path / "bad.json"
