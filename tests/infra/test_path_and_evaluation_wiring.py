@@ -110,3 +110,25 @@ def test_the_dashboard_shows_the_evaluation(prod, deploying):
     assert "EvaluationMeanReward" in json.dumps(board["Properties"]["DashboardBody"])
     (plain,) = of_type(deploying, "training", "AWS::CloudWatch::Dashboard").values()
     assert "EvaluationMeanReward" not in json.dumps(plain["Properties"]["DashboardBody"])
+
+
+def test_one_configuration_with_an_environment_of_each_path_synthesizes():
+    import aws_cdk as cdk
+    from cdk_nag import AwsSolutionsChecks
+
+    from config.settings import parse_config
+    from stacks.pipeline import build_pipeline
+
+    from .conftest import BASE_DOCUMENT, CDK_CONTEXT, OPEN_WEIGHT
+
+    document = json.loads(json.dumps(BASE_DOCUMENT))
+    document["environments"]["ow"] = {"account": "caller", **OPEN_WEIGHT, "startTraining": True}
+    configs = parse_config(document)
+    app = cdk.App(context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
+    built = [build_pipeline(app, configs[name]) for name in ("dev", "ow")]
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
+    assembly = app.synth()  # raises on an unacknowledged cdk-nag finding
+    nova, open_weight = (assembly.get_stack_by_name(b.training.stack_name).template for b in built)
+    assert {r["Type"] for r in open_weight["Resources"].values()} >= {"Custom::OpenWeightRftJob"}
+    assert "Custom::OpenWeightRftJob" not in {r["Type"] for r in nova["Resources"].values()}
+    assert [b.training.region for b in built] == ["us-east-1", "us-west-2"]
