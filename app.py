@@ -21,8 +21,8 @@ if _NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(_NODE_BI
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import (DEFAULT_CONFIG_FILE, REPO_ROOT, ConfigError, EnvironmentConfig, load_document, parse_config,
-                             parse_delivery, select_environment)
+from config.settings import (DEFAULT_CONFIG_FILE, REPO_ROOT, ConfigError, EnvironmentConfig, load_document,
+                             parse_config, parse_delivery, select_environment)
 from graders.format_rules.grader import FormatGrader, FormatSettings
 from graders.judge.models import retired_judge_warning
 from rft.dataset_validation import DatasetError, ensure_valid

@@ -14,11 +14,11 @@ from typing import Any, Mapping
 
 from graders.catalog import CATALOG, COMPONENTS
 
+from . import base_models
 from .model import (CALLER_ACCOUNT, DEFAULT_CONFIG_FILE, GRADERS, JUDGE_RUBRICS, PRODUCTION_NAMES,  # noqa: F401
                     REASONING_EFFORTS, REPO_ROOT, RFT_REGIONS, CompositeConfig, DatasetConfig, DeliveryConfig,
                     EnvironmentConfig, FormatConfig, Hyperparameters, InvocationLogs, JudgeConfig,
                     EvaluationConfig, ModelDeploymentConfig)
-from . import base_models
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 _ACCOUNT = re.compile(r"^\d{12}$")

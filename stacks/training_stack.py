@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from config.settings import REPO_ROOT, EnvironmentConfig
+from graders.catalog import CATALOG
 
 from .constructs.bedrock_service_role import BedrockServiceRole
 from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
@@ -24,8 +25,6 @@ from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
 from .constructs.openweight_training_job import OpenWeightJobPoller, OpenWeightTrainingJob
 from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import data_bucket_name, data_key_alias
-from graders.catalog import CATALOG
-
 from .graders_stack import grader_calls_judge, grader_code_paths, grader_function_name, reward_settings
 from .inputs_fingerprint import inputs_fingerprint
 
