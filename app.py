@@ -21,8 +21,8 @@ if _NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(_NODE_BI
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import (DEFAULT_CONFIG_FILE, ConfigError, EnvironmentConfig, load_document, parse_config,
-                             parse_delivery, select_environment)
+from config.settings import (DEFAULT_CONFIG_FILE, REPO_ROOT, ConfigError, EnvironmentConfig, load_document,
+                             parse_config, parse_delivery, select_environment)
 from graders.format_rules.grader import FormatGrader, FormatSettings
 from graders.judge.models import retired_judge_warning
 from rft.dataset_validation import DatasetError, ensure_valid
@@ -39,9 +39,13 @@ def check_datasets(configs: list[EnvironmentConfig]) -> None:
 
     Environments usually share a dataset and grader: each distinct check runs once.
     """
-    checks = {(path, config.grader, config.hyperparameters.max_prompt_length,
+    def files(config: EnvironmentConfig) -> list[Path]:
+        evaluation = [REPO_ROOT / config.evaluation.dataset] if config.evaluation.enabled else []
+        return [*config.dataset.local_files(), *evaluation]
+
+    checks = {(path, config.grader, config.hyperparameters.max_prompt_length if config.hyperparameters else None,
                bool(config.format.default_constraints), config.composite.default_graders)
-              for config in configs for path in config.dataset.local_files()}
+              for config in configs for path in files(config)}
     for path, grader, max_prompt_length, has_defaults, composite_graders in sorted(checks, key=str):
         ensure_valid(path, grader=grader, max_prompt_length=max_prompt_length,
                      has_default_format_constraints=has_defaults, composite_graders=composite_graders)

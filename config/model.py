@@ -50,6 +50,7 @@ class InvocationLogs:
     s3_uri: str
     use_prompt_response: bool = False
     request_metadata_filters: Mapping[str, Any] | None = None
+    manage_logging: bool = False  # the data stack turns Bedrock invocation logging on to this bucket
 
     @property
     def bucket_name(self) -> str:
@@ -114,6 +115,17 @@ class PreflightConfig:
 
 
 @dataclass(frozen=True)
+class EvaluationConfig:
+    """After training (deployment on): base model vs the tuned deployment on ``dataset``, graded by the job's grader."""
+
+    enabled: bool = False
+    dataset: str | None = None  # datasets/*.jsonl; None when disabled (resolved to validation, else training)
+    base_model_id: str = "us.amazon.nova-2-lite-v1:0"  # on-demand inference id or profile of the base model
+    max_concurrency: int = 8  # rows evaluated at once (Distributed Map)
+    limit: int | None = None  # first N rows; None: all
+
+
+@dataclass(frozen=True)
 class EnvironmentConfig:
     name: str
     project: str
@@ -125,11 +137,19 @@ class EnvironmentConfig:
     judge: JudgeConfig
     format: FormatConfig
     composite: CompositeConfig
-    hyperparameters: Hyperparameters
+    hyperparameters: Hyperparameters | None  # the Nova path's; None on the open-weight path
     start_training: bool
     data_kms_key: bool
     notification_emails: tuple[str, ...] = field(default_factory=tuple)
     model_deployment: ModelDeploymentConfig = field(default_factory=ModelDeploymentConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    # config/base_models.py: "nova" or "open-weight", and the open-weight API's hyperparameters (snake_case)
+    training_path: str = "nova"
+    open_weight_hyperparameters: Mapping[str, Any] | None = None
+
+    @property
+    def open_weight(self) -> bool:
+        return self.training_path == "open-weight"
     # Every grader kind's settings (config keys of graders.catalog, defaults filled in), what the
     # Lambdas' environments are built from.
     grader_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

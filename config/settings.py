@@ -14,10 +14,11 @@ from typing import Any, Mapping
 
 from graders.catalog import CATALOG, COMPONENTS, Setting
 
+from . import base_models
 from .model import (CALLER_ACCOUNT, DEFAULT_CONFIG_FILE, GRADERS, JUDGE_RUBRICS, PRODUCTION_NAMES,  # noqa: F401
                     REASONING_EFFORTS, REPO_ROOT, RFT_REGIONS, CompositeConfig, DatasetConfig, DeliveryConfig,
                     EnvironmentConfig, FormatConfig, Hyperparameters, InvocationLogs, JudgeConfig,
-                    ModelDeploymentConfig, PreflightConfig)
+                    EvaluationConfig, ModelDeploymentConfig, PreflightConfig)
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -126,7 +127,7 @@ def _dataset(r: _Reader) -> DatasetConfig:
     logs = None
     if "invocationLogs" in r.raw:
         lr = r.child("invocationLogs")
-        lr.unknown({"s3Uri", "usePromptResponse", "requestMetadataFilters"})
+        lr.unknown({"s3Uri", "usePromptResponse", "requestMetadataFilters", "manageLogging"})
         filters = lr.raw.get("requestMetadataFilters")
         if filters is not None and (not isinstance(filters, Mapping) or len(filters) != 1
                                     or set(filters) - _METADATA_FILTER_KEYS):
@@ -135,6 +136,7 @@ def _dataset(r: _Reader) -> DatasetConfig:
         logs = InvocationLogs(
             s3_uri=lr.text("s3Uri", _S3_URI, "an s3://bucket/prefix URI") or "",
             use_prompt_response=lr.boolean("usePromptResponse"),
+            manage_logging=lr.boolean("manageLogging"),
             request_metadata_filters=filters)
     training = r.text("training", optional=True)
     validation = r.text("validation", optional=True)
@@ -212,7 +214,8 @@ def _section(r: _Reader, declared: tuple[Setting, ...]) -> dict[str, Any]:
 def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list[str]) -> EnvironmentConfig:
     r = _Reader(raw, f"environments.{name}", problems)
     r.unknown({"account", "region", "baseModelId", "dataset", "grader", *CATALOG, "preflight", "rewardHealth",
-               "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment"})
+               "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment",
+               "evaluation"})
     if not _ENV_NAME.match(name):
         # No "-": events are matched to an environment's jobs by the name prefix "<project>-<env>-".
         problems.append(f"environments.{name}: environment names are 1-20 lowercase letters or digits")
@@ -222,9 +225,7 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
     elif account != CALLER_ACCOUNT and not (isinstance(account, str) and _ACCOUNT.match(account)):
         r.fail("account", account, f"a 12-digit account id, or '{CALLER_ACCOUNT}' outside production")
     region = r.raw.get("region")
-    if region not in RFT_REGIONS:
-        r.fail("region", region, "Bedrock reinforcement fine-tuning (Nova 2 Lite) is offered only in "
-               + ", ".join(RFT_REGIONS))
+    base_model_id, path = _base_model_and_region(r)
     sections = {kind: _grader_section(r.child(kind), kind) for kind in CATALOG}
     judge_values = sections["judge"]
     if judge_values["rubric"] == "custom" and not judge_values["customRubric"]:
@@ -252,13 +253,18 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         emails = []
     deployment = r.child("modelDeployment")
     deployment.unknown({"enabled", "retainOnDelete"})
+    deploy = deployment.boolean("enabled")
+    dataset = _dataset(r.child("dataset"))
+    nova_hyperparameters, open_weight_hyperparameters = _path_hyperparameters(r, path, base_model_id)
+    if path == base_models.OPEN_WEIGHT:
+        _check_open_weight_scope(r, dataset, deploy)
     return EnvironmentConfig(
         name=name,
         project=project,
         account=None if account == CALLER_ACCOUNT else account,
         region=region if isinstance(region, str) else "",
-        base_model_id=r.text("baseModelId", _MODEL_ID, "a Bedrock foundation-model id or ARN") or "",
-        dataset=_dataset(r.child("dataset")),
+        base_model_id=base_model_id,
+        dataset=dataset,
         grader=r.choice("grader", GRADERS),
         judge=JudgeConfig(model_id=judge_values["modelId"] or "", rubric=judge_values["rubric"],
                           custom_rubric=judge_values["customRubric"], max_concurrency=judge_values["maxConcurrency"],
@@ -269,13 +275,121 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         grader_settings=sections,
         preflight=PreflightConfig(**{_snake(k): v for k, v in _section(r.child("preflight"), PREFLIGHT_SETTINGS).items()}),
         reward_health={_snake(k): float(v) for k, v in _section(r.child("rewardHealth"), REWARD_HEALTH_SETTINGS).items()},
-        hyperparameters=_hyperparameters(r.child("hyperparameters")),
+        hyperparameters=nova_hyperparameters,
         start_training=r.boolean("startTraining"),
         data_kms_key=r.boolean("dataKmsKey"),
         notification_emails=tuple(emails),
-        model_deployment=ModelDeploymentConfig(enabled=deployment.boolean("enabled"),
+        model_deployment=ModelDeploymentConfig(enabled=deploy,
                                                retain_on_delete=deployment.boolean("retainOnDelete")),
+        evaluation=_evaluation(r, dataset, deploy),
+        training_path=path,
+        open_weight_hyperparameters=open_weight_hyperparameters,
     )
+
+
+# --- base model, training path and its hyperparameters (config/base_models.py) ---
+
+def _path_of(base_model_id: Any) -> str | None:
+    try:
+        return base_models.training_path(base_model_id) if isinstance(base_model_id, str) else None
+    except base_models.BaseModelError:
+        return None
+
+
+def _inherited_defaults(defaults: Any, override: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``defaults.hyperparameters`` are spelled for the path of ``defaults.baseModelId``: an environment whose
+    baseModelId takes the other path does not inherit them (it starts from its own path's defaults)."""
+    if not isinstance(defaults, Mapping) or "baseModelId" not in override:
+        return defaults if isinstance(defaults, Mapping) else {}
+    default_path, own_path = _path_of(defaults.get("baseModelId")), _path_of(override.get("baseModelId"))
+    if default_path and own_path and default_path != own_path:
+        return {k: v for k, v in defaults.items() if k != "hyperparameters"}
+    return defaults
+
+
+def _base_model_and_region(r: _Reader) -> tuple[str, str]:
+    """The base model id, its training path, and the region guard of that path."""
+    base_model_id = r.raw.get("baseModelId")
+    try:
+        path = base_models.training_path(base_model_id)
+    except base_models.BaseModelError as exc:
+        r.fail("baseModelId", base_model_id, str(exc).split(". ", 1)[-1])
+        return (base_model_id if isinstance(base_model_id, str) else ""), base_models.NOVA
+    region = r.raw.get("region")
+    regions = base_models.PATH_REGIONS[path]
+    if region not in regions:
+        r.fail("region", region, f"Bedrock reinforcement fine-tuning of baseModelId {base_model_id} takes "
+               f"{base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}")
+    return base_model_id, path
+
+
+def _path_hyperparameters(r: _Reader, path: str, base_model_id: str
+                          ) -> tuple[Hyperparameters | None, dict[str, Any] | None]:
+    """``hyperparameters`` holds the path's API names: Nova camelCase, open-weight snake_case.
+    ``null`` (or an empty object) on the open-weight path means that path's defaults."""
+    raw = r.raw.get("hyperparameters")
+    if path == base_models.OPEN_WEIGHT:
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            r.fail("hyperparameters", raw, "an object of open-weight hyperparameters, or null for the defaults")
+            return None, dict(base_models.OPEN_WEIGHT_DEFAULTS)
+        try:
+            values = base_models.validate_hyperparameters(base_model_id, raw)
+        except base_models.BaseModelError as exc:
+            r.problems.append(f"{r.path}.{exc}")
+            values = {}
+        return None, {**base_models.OPEN_WEIGHT_DEFAULTS, **values}
+    hr = r.child("hyperparameters")
+    foreign = {k: v for k, v in hr.raw.items() if k in base_models.OPEN_WEIGHT_HYPERPARAMETERS}
+    if foreign:
+        try:
+            base_models.validate_hyperparameters(base_model_id, foreign)
+        except base_models.BaseModelError as exc:
+            r.problems.append(f"{r.path}.{exc}")
+        hr = _Reader({k: v for k, v in hr.raw.items() if k not in foreign}, hr.path, hr.problems)
+    return _hyperparameters(hr), None
+
+
+def _check_open_weight_scope(r: _Reader, dataset: DatasetConfig, deploy: bool) -> None:
+    """What the open-weight path does not offer: logged prompts as data, and the deployment step."""
+    if dataset.invocation_logs is not None:
+        r.fail("dataset", "invocationLogs", "a training file on the open-weight path: the Files API uploads a "
+               "JSONL file (invocation logs are a CreateModelCustomizationJob data source)")
+    if deploy:
+        r.fail("modelDeployment.enabled", True, "false on the open-weight path: the tuned model is invoked by its "
+               "fine-tuned model id, there is no deployment step")
+
+
+# --- evaluation after training (lambda/evaluation, stacks/constructs/model_evaluation.py) ---
+
+def _evaluation(r: _Reader, dataset: DatasetConfig, deploy: bool) -> EvaluationConfig:
+    er = r.child("evaluation")
+    er.unknown({"enabled", "dataset", "baseModelId", "maxConcurrency", "limit"})
+    enabled = er.boolean("enabled")
+    if enabled and not deploy:
+        er.fail("enabled", True, "false unless modelDeployment.enabled is true: the evaluation invokes the tuned "
+                "model through its on-demand deployment")
+    rel = er.text("dataset", optional=True)
+    if rel is not None and (Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl")
+                            or not (REPO_ROOT / rel).is_file()):
+        er.fail("dataset", rel, "an existing .jsonl file directly in datasets/ (uploaded to training/ with the "
+                "others)")
+    rel = rel or dataset.validation or dataset.training
+    if enabled and rel is None:
+        er.fail("dataset", None, "a JSONL file in datasets/: the training data are invocation logs and there is no "
+                "validation file to default to")
+    base = er.raw.get("baseModelId", EvaluationConfig.base_model_id)
+    if not isinstance(base, str) or not _MODEL_ID.match(base):
+        er.fail("baseModelId", base, "a Bedrock on-demand model id or inference profile id (or ARN) of the base "
+                "model, e.g. us.amazon.nova-2-lite-v1:0 (the customization id is not invokable)")
+        base = EvaluationConfig.base_model_id
+    limit = er.raw.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        er.fail("limit", limit, "an integer >= 1 (the first N rows), or null for every row")
+        limit = None
+    return EvaluationConfig(enabled=enabled, dataset=rel, base_model_id=base,
+                            max_concurrency=er.integer("maxConcurrency", 1, 1000, default=8), limit=limit)
 
 
 def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
@@ -297,7 +411,8 @@ def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
         if not isinstance(override, Mapping):
             problems.append(f"environments.{name}: must be an object")
             continue
-        configs[name] = _environment(name, _deep_merge(defaults, override), project, problems)
+        configs[name] = _environment(name, _deep_merge(_inherited_defaults(defaults, override), override),
+                                     project, problems)
     if problems:
         raise ConfigError(problems)
     return configs

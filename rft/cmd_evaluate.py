@@ -128,8 +128,9 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
         dataset = dataset or (str(REPO_ROOT / evaluation_dataset(config)) if evaluation_dataset(config) else None)
         grader = grader or config.grader
         base = base or base_inference_id(config)
-        max_tokens = max_tokens or config.hyperparameters.inference_max_tokens
-        reasoning = config.hyperparameters.reasoning_effort
+        if config.hyperparameters is not None:  # None on the open-weight path (no inference settings)
+            max_tokens = max_tokens or config.hyperparameters.inference_max_tokens
+            reasoning = config.hyperparameters.reasoning_effort
         _apply_grader_settings(config, grader)
     missing = [flag for flag, value in (("--dataset", dataset), ("--grader", grader), ("--base-model", base))
                if not value]
@@ -224,6 +225,9 @@ def _short(model: str) -> str:
 
 def run_estimate(args: argparse.Namespace, console: Console) -> int:
     config = environment(args.env, args.config)
+    if config.hyperparameters is None:
+        raise CliError(f"{args.env}: rft estimate covers the Nova path only; {config.base_model_id} takes the "
+                       "open-weight path (docs/open-weight.md)")
     prices = load_prices(args.prices)
     training = dataset_rows(config.dataset.training)
     if not training:

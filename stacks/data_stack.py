@@ -23,22 +23,30 @@ def data_key_alias(config: EnvironmentConfig) -> str:
     return f"alias/{config.project}-{config.name}-rft-data"
 
 
+def _evaluation_files(config: EnvironmentConfig) -> list[Path]:
+    from config.settings import REPO_ROOT
+
+    evaluation = config.evaluation
+    return [REPO_ROOT / evaluation.dataset] if evaluation.enabled and evaluation.dataset else []
+
+
 class DataStack(cdk.Stack):
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path,
-                 manage_invocation_logging: bool = False, **kwargs: object) -> None:
-        """``manage_invocation_logging``: turn Bedrock invocation logging on to ``dataset.invocationLogs``'s
-        bucket (``dataset.invocationLogs.manageLogging`` later); otherwise the training preflight checks it."""
+                 **kwargs: object) -> None:
+        """With ``dataset.invocationLogs.manageLogging`` this stack turns Bedrock invocation logging on to the
+        logs' bucket; otherwise the training preflight checks that it is on."""
         super().__init__(scope, id_, **kwargs)
         self.data = DataBucket(self, "Data", bucket_name=data_bucket_name(config, self.account),
                                datasets_dir=datasets_dir,
                                key_alias=data_key_alias(config) if config.data_kms_key else None,
                                # Only the configured files, which synth validated: a broken file never uploads.
-                               dataset_files=[p.name for p in config.dataset.local_files()
-                                              if p.parent == datasets_dir])
+                               dataset_files=sorted({p.name for p in [*config.dataset.local_files(),
+                                                                       *_evaluation_files(config)]
+                                                     if p.parent == datasets_dir}))
         training = config.dataset.training
         logs = config.dataset.invocation_logs
         self.invocation_logging = (InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri)
-                                   if manage_invocation_logging and logs else None)
+                                   if logs and logs.manage_logging else None)
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
         cdk.CfnOutput(self, "DatasetUri", value=self.data.training_uri(Path(training).name) if training
                       else config.dataset.invocation_logs.s3_uri)

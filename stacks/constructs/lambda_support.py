@@ -36,3 +36,15 @@ def scoped_provider(scope: Construct, *, on_event_handler: lambda_.IFunction, pu
     accept_wildcard_resources(role, [f"{on_event_handler.function_arn}:*"],
                               "CDK's provider framework may invoke qualified versions of this one handler")
     return provider
+
+
+def grant_data_key(role: iam.IRole, nag_target: Construct, *, alias: str, actions: list[str], sid: str) -> None:
+    """Use of the data bucket's customer-managed key, named by alias (``kms:ResourceAliases``) so this stack
+    imports nothing from the stateful data stack. ``nag_target``: the construct holding the role's policy."""
+    keys_arn = cdk.Stack.of(nag_target).format_arn(service="kms", resource="key", resource_name="*")
+    role.add_to_principal_policy(iam.PolicyStatement(
+        sid=sid, actions=actions, resources=[keys_arn],
+        conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}))
+    accept_wildcard_resources(nag_target, [keys_arn], (
+        f"Only the key carrying the alias {alias} (kms:ResourceAliases condition): the data key is named by alias "
+        "so this stack imports nothing from the stateful data stack"))

@@ -34,7 +34,7 @@ from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources, nag_text
 from .grader_function import judge_model_arns
-from .lambda_support import role_with_own_logs
+from .lambda_support import grant_data_key, role_with_own_logs
 from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
 
 EVALUATION_SOURCE = REPO_ROOT / "lambda" / "evaluation"
@@ -56,7 +56,8 @@ class ModelEvaluation(Construct):
                  dataset_key: str, results_prefix: str, grader: lambda_.IFunction, base_model_id: str,
                  deployment_parameter: str, environment: str, max_concurrency: int = 8, limit: int | None = None,
                  max_tokens: int | None = None, reasoning_effort: str | None = None,
-                 deployment_wait: cdk.Duration = cdk.Duration.hours(2)) -> None:
+                 deployment_wait: cdk.Duration = cdk.Duration.hours(2), data_key_alias: str | None = None) -> None:
+        """``data_key_alias``: the data bucket's customer-managed key (None: SSE-S3, no key grants)."""
         super().__init__(scope, id_)
         if not 1 <= max_concurrency <= 1000:
             raise ValueError(f"max_concurrency must be 1-1000, got {max_concurrency}")
@@ -177,6 +178,13 @@ class ModelEvaluation(Construct):
             comment="Evaluates the tuned deployment against the base model with the job's grader",
             # Every state change logged, without the data: prompts and answers stay in the results prefix.
             logs=sfn.LogOptions(destination=machine_logs, level=sfn.LogLevel.ALL, include_execution_data=False))
+        if data_key_alias:
+            # The map reads the evaluation set; record and summarize read and write the results.
+            grant_data_key(self.state_machine.role, self.state_machine, alias=data_key_alias,
+                           actions=["kms:Decrypt"], sid="ReadEncryptedDataset")
+            for role in (record_role, summarize_role):
+                grant_data_key(role, role, alias=data_key_alias, actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                               sid="UseDataKey")
         rule.add_target(targets.SfnStateMachine(self.state_machine, retry_attempts=4,
                                                 max_event_age=cdk.Duration.hours(2)))
 
@@ -191,7 +199,8 @@ class ModelEvaluation(Construct):
         accept_wildcard_actions(summarize_role, ["kms:GenerateDataKey*"],
                                 "CDK's grant to publish to the KMS-encrypted topic: that one topic key only")
         machine_id = stack.get_logical_id(self.state_machine.node.default_child)
-        execution = (f"arn:<AWS::Partition>:states:{nag_text(stack, stack.region)}:{nag_text(stack, stack.account)}"
+        execution = (f"arn:{nag_text(stack, stack.partition)}:states:{nag_text(stack, stack.region)}:"
+                     f"{nag_text(stack, stack.account)}"
                      f":execution:" + json.dumps({"Fn::Select": [6, {"Fn::Split": [":", {"Ref": machine_id}]}]},
                                                  separators=(",", ":")))
         for resource in [f"{fn.function_arn}:*" for fn in (resolve_fn, self.answer_function, record_fn,

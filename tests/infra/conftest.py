@@ -79,3 +79,12 @@ def deploying() -> Synthesized:
     return synthesize(json.dumps(document_with(
         startTraining=True, notifications={"emails": ["a@example.com", "b@example.com"]},
         modelDeployment={"enabled": True, "retainOnDelete": False})))
+
+
+OPEN_WEIGHT = {"region": "us-west-2", "baseModelId": "openai.gpt-oss-20b", "hyperparameters": {"n_epochs": 2}}
+
+
+@pytest.fixture(scope="session")
+def open_weight() -> Synthesized:
+    """dev on the open-weight path (gpt-oss-20b in us-west-2), training on deploy, data key on."""
+    return synthesize(json.dumps(document_with(startTraining=True, dataKmsKey=True, **OPEN_WEIGHT)))

@@ -78,12 +78,13 @@ def test_invocation_logging_is_managed_only_when_asked():
 
     document = document_with()
     document["defaults"]["grader"] = "judge"
-    document["defaults"]["dataset"] = {"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}}
+    document["defaults"]["dataset"] = {"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/", "manageLogging": True}}
     config = parse_config(document)["dev"]
     env = cdk.Environment(account="111111111111", region="us-east-1")
-    managed = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=config, datasets_dir=DATASETS_DIR, manage_invocation_logging=True,
-                        env=env)
+    managed = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=config, datasets_dir=DATASETS_DIR, env=env)
     resources = Template.from_stack(managed).find_resources("Custom::BedrockInvocationLogging")
     assert [r["Properties"]["BucketName"] for r in resources.values()] == ["my-logs"]
-    plain = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=config, datasets_dir=DATASETS_DIR, env=env)
+    document["defaults"]["dataset"]["invocationLogs"]["manageLogging"] = False
+    plain = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=parse_config(document)["dev"],
+                      datasets_dir=DATASETS_DIR, env=env)
     assert not Template.from_stack(plain).find_resources("Custom::BedrockInvocationLogging")

@@ -54,8 +54,8 @@ def test_hyperparameters_out_of_range_name_the_field_and_the_range(field, value,
 
 def test_a_region_without_bedrock_rft_fails_with_a_clear_message():
     assert problems(with_dev(region="us-west-2")) == [
-        "environments.dev.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning (Nova 2 Lite) "
-        "is offered only in us-east-1"]
+        "environments.dev.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+        "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1"]
 
 
 def test_production_must_name_its_account():
@@ -86,6 +86,8 @@ def test_invocation_logs_are_typed_and_their_filters_checked():
     document["defaults"]["dataset"] = {"invocationLogs": {
         "s3Uri": "s3://my-logs/bedrock/", "usePromptResponse": True,
         "requestMetadataFilters": {"equals": {"task": "math"}}}}
+    # Logged prompts leave the evaluation no file to default to (tested in test_config_paths.py).
+    document["environments"]["prod"]["evaluation"] = {"enabled": False}
     logs = parse_config(document)["dev"].dataset.invocation_logs
     assert logs.bucket_name == "my-logs"
     assert logs.to_api() == {"usePromptResponse": True, "invocationLogSource": {"s3Uri": "s3://my-logs/bedrock/"},
