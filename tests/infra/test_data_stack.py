@@ -79,6 +79,7 @@ def test_invocation_logging_is_managed_only_when_asked():
     document = document_with()
     document["defaults"]["grader"] = "judge"
     document["defaults"]["dataset"] = {"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/", "manageLogging": True}}
+    document["environments"]["prod"]["evaluation"] = {"enabled": False}  # no file to evaluate on
     config = parse_config(document)["dev"]
     env = cdk.Environment(account="111111111111", region="us-east-1")
     managed = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=config, datasets_dir=DATASETS_DIR, env=env)
