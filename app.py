@@ -21,8 +21,16 @@ if _NODE_BIN.is_dir() and not os.environ.get("PATH", "").startswith(str(_NODE_BI
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import (DEFAULT_CONFIG_FILE, REPO_ROOT, ConfigError, EnvironmentConfig, load_document,
-                             parse_config, parse_delivery, select_environment)
+from config.settings import (
+    DEFAULT_CONFIG_FILE,
+    REPO_ROOT,
+    ConfigError,
+    EnvironmentConfig,
+    load_document,
+    parse_config,
+    parse_delivery,
+    select_environment,
+)
 from graders.format_rules.grader import FormatGrader, FormatSettings
 from graders.judge.models import retired_judge_warning
 from rft.dataset_validation import DatasetError, ensure_valid
@@ -39,16 +47,30 @@ def check_datasets(configs: list[EnvironmentConfig]) -> None:
 
     Environments usually share a dataset and grader: each distinct check runs once.
     """
+
     def files(config: EnvironmentConfig) -> list[Path]:
         evaluation = [REPO_ROOT / config.evaluation.dataset] if config.evaluation.enabled else []
         return [*config.dataset.local_files(), *evaluation]
 
-    checks = {(path, config.grader, config.hyperparameters.max_prompt_length if config.hyperparameters else None,
-               bool(config.format.default_constraints), config.composite.default_graders)
-              for config in configs for path in files(config)}
+    checks = {
+        (
+            path,
+            config.grader,
+            config.hyperparameters.max_prompt_length if config.hyperparameters else None,
+            bool(config.format.default_constraints),
+            config.composite.default_graders,
+        )
+        for config in configs
+        for path in files(config)
+    }
     for path, grader, max_prompt_length, has_defaults, composite_graders in sorted(checks, key=str):
-        ensure_valid(path, grader=grader, max_prompt_length=max_prompt_length,
-                     has_default_format_constraints=has_defaults, composite_graders=composite_graders)
+        ensure_valid(
+            path,
+            grader=grader,
+            max_prompt_length=max_prompt_length,
+            has_default_format_constraints=has_defaults,
+            composite_graders=composite_graders,
+        )
 
 
 def check_grader_settings(config: EnvironmentConfig) -> None:
@@ -64,7 +86,8 @@ def main() -> None:
     wanted = app.node.try_get_context("env") or "dev"
     try:
         document = app.node.try_get_context("rftConfig") or load_document(
-            app.node.try_get_context("config") or DEFAULT_CONFIG_FILE)
+            app.node.try_get_context("config") or DEFAULT_CONFIG_FILE
+        )
         configs = parse_config(document)
         delivery = parse_delivery(document, configs) if wanted in (ALL_ENVIRONMENTS, DELIVERY) else None
         if wanted == DELIVERY and delivery is None:
@@ -87,8 +110,13 @@ def main() -> None:
             print(f"warning: environments.{config.name}.judge.modelId: {warning}", file=sys.stderr)
         build_pipeline(app, config)
     if delivery is not None:
-        DeliveryPipelineStack(app, "RftDelivery", delivery=delivery, environments=configs,
-                              env=cdk.Environment(account=delivery.account, region=delivery.region))
+        DeliveryPipelineStack(
+            app,
+            "RftDelivery",
+            delivery=delivery,
+            environments=configs,
+            env=cdk.Environment(account=delivery.account, region=delivery.region),
+        )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     app.synth()
 

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-from graders.code_exec import rows as code_rows  # noqa: E402
-from graders.code_exec.grader import vcpus  # noqa: E402
-from graders.code_handler import handler_for  # noqa: E402
+from graders.code_exec import rows as code_rows
+from graders.code_exec.grader import vcpus
+from graders.code_handler import handler_for
 
 CORRECT_ITEMS = 64
 HOSTILE_ITEMS = 4
@@ -34,14 +34,17 @@ HOSTILE = {
     "sleep forever": "import time\ndef add(a, b):\n    time.sleep(10_000)\n",
     "cpu spin": "def add(a, b):\n    while True:\n        pass\n",
     "daemon": "import os, time\ndef add(a, b):\n    if os.fork() == 0:\n        os.setsid()\n"
-              "        time.sleep(10_000)\n"
-              "    return a + b\n",
+    "        time.sleep(10_000)\n"
+    "    return a + b\n",
 }
 
 
 def item(row: dict, response: str) -> dict:
-    return {"id": row["id"], "messages": row["messages"] + [{"role": "assistant", "content": response}],
-            "metadata": {k: v for k, v in row.items() if k not in ("id", "messages")}}
+    return {
+        "id": row["id"],
+        "messages": row["messages"] + [{"role": "assistant", "content": response}],
+        "metadata": {k: v for k, v in row.items() if k not in ("id", "messages")},
+    }
 
 
 def main() -> None:
@@ -50,10 +53,12 @@ def main() -> None:
     plain = handler_for({"CODE_SCRATCH_DIR": str(base / "scratch"), "CODE_NAMESPACES": "false"})
     rows = [json.loads(line) for line in (ROOT / "datasets" / "code_problems.jsonl").read_text().splitlines()]
     batch = [item(r, code_rows.reference_response(r)) for r in rows[:CORRECT_ITEMS]]
-    tests = sum(len(r.get("tests") if isinstance(r.get("tests"), list) else r.get("test_cases") or [1])
-                for r in rows[:CORRECT_ITEMS])
+    tests = sum(
+        len(r.get("tests") if isinstance(r.get("tests"), list) else r.get("test_cases") or [1])
+        for r in rows[:CORRECT_ITEMS]
+    )
     out = sys.stdout
-    sys.stdout = open(os.devnull, "w")  # the handler's EMF lines
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (the handler's EMF lines, for the whole run)
     try:
         handler(batch[:2], None)  # warm-up
         plain(batch[:2], None)
@@ -65,9 +70,17 @@ def main() -> None:
         elapsed_plain = time.perf_counter() - started
         hostile_times = {}
         for name, program in HOSTILE.items():
-            hostile = [{"id": f"h{i}", "messages": [{"role": "user", "content": "add"}, {
-                "role": "assistant", "content": f"```python\n{program}```"}], "metadata": {"tests": TEST * 2}}
-                for i in range(HOSTILE_ITEMS)]
+            hostile = [
+                {
+                    "id": f"h{i}",
+                    "messages": [
+                        {"role": "user", "content": "add"},
+                        {"role": "assistant", "content": f"```python\n{program}```"},
+                    ],
+                    "metadata": {"tests": TEST * 2},
+                }
+                for i in range(HOSTILE_ITEMS)
+            ]
             started = time.perf_counter()
             hostile_results = handler(hostile, None)
             hostile_times[name] = time.perf_counter() - started
@@ -78,11 +91,15 @@ def main() -> None:
         sys.stdout = out
         shutil.rmtree(base, ignore_errors=True)
     passed = sum(r["aggregate_reward_score"] == 1.0 for r in results)
-    print(f"code grader, {vcpus()} vCPU(s): {CORRECT_ITEMS} correct programs ({tests} tests) in {elapsed:.2f} s = "
-          f"{CORRECT_ITEMS / elapsed:.1f} programs/s, {tests / elapsed:.1f} tests/s "
-          f"({passed}/{CORRECT_ITEMS} scored 1.0)")
-    print(f"  same batch without namespaces (CODE_NAMESPACES=false): {elapsed_plain:.2f} s = "
-          f"{CORRECT_ITEMS / elapsed_plain:.1f} programs/s")
+    print(
+        f"code grader, {vcpus()} vCPU(s): {CORRECT_ITEMS} correct programs ({tests} tests) in {elapsed:.2f} s = "
+        f"{CORRECT_ITEMS / elapsed:.1f} programs/s, {tests / elapsed:.1f} tests/s "
+        f"({passed}/{CORRECT_ITEMS} scored 1.0)"
+    )
+    print(
+        f"  same batch without namespaces (CODE_NAMESPACES=false): {elapsed_plain:.2f} s = "
+        f"{CORRECT_ITEMS / elapsed_plain:.1f} programs/s"
+    )
     for name, seconds in hostile_times.items():
         print(f"  hostile batch of {HOSTILE_ITEMS} x {name} (2 tests each, default limits): {seconds:.2f} s")
     worst = max(hostile_times, key=hostile_times.get)

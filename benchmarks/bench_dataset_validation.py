@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rft.dataset_validation import validate_dataset  # noqa: E402
+from rft.dataset_validation import validate_dataset
 
 ROWS = 20_000
 RUNS = 3
@@ -44,8 +44,10 @@ def main() -> None:
                 timings.append(time.perf_counter() - start)
             assert report.ok and report.rows == ROWS, report.messages()[:3]
             size_mb = target.stat().st_size / 1e6
-            print(f"validate {ROWS} rows, {grader} grader ({size_mb:.1f} MB): best {min(timings) * 1000:.0f} ms, "
-                  f"{ROWS / min(timings):,.0f} rows/s")
+            print(
+                f"validate {ROWS} rows, {grader} grader ({size_mb:.1f} MB): best {min(timings) * 1000:.0f} ms, "
+                f"{ROWS / min(timings):,.0f} rows/s"
+            )
 
 
 if __name__ == "__main__":

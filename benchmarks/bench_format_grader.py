@@ -2,7 +2,8 @@
 
 Prints rows/s for a Bedrock-shaped row carrying 5 IFEval constraints and a ~250-word answer
 (target: >= 5,000 rows/s on one core), the same in loose mode, without the cache of built
-constraints (as if no two rows shared a spec) and for a row with heavier checks, then, if the public IFEval data is present (``../shared/benchmarks/ifeval`` or
+constraints (as if no two rows shared a spec) and for a row with heavier checks, then, if the public IFEval
+data is present (``../shared/benchmarks/ifeval`` or
 ``$IFEVAL_DATA_DIR``), the per-instruction agreement with the reference verdicts.
 
     .venv/bin/python benchmarks/bench_format_grader.py [--seconds 3]
@@ -22,10 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "lambda")]
 
-from graders.contract import grade_batch  # noqa: E402
-from graders.format_rules import FormatGrader, INSTRUCTIONS  # noqa: E402
-from graders.format_rules.arguments import RowContext  # noqa: E402
-from graders.format_rules.variants import response_variants  # noqa: E402
+from graders.contract import grade_batch
+from graders.format_rules import INSTRUCTIONS, FormatGrader
+from graders.format_rules.arguments import RowContext
+from graders.format_rules.variants import response_variants
 
 ANSWER = (
     "<<The Quiet Harbour>>\n\n"
@@ -42,28 +43,51 @@ ANSWER = (
     "P.S. The lighthouse museum opens at ten on weekdays and the view from the lamp room is free."
 )
 FIVE_CONSTRAINTS = {
-    "instruction_id_list": ["length_constraints:number_words", "punctuation:no_comma",
-                            "detectable_format:title", "detectable_format:number_highlighted_sections",
-                            "detectable_content:postscript"],
-    "kwargs": [{"num_words": 150, "relation": "at least"}, {}, {}, {"num_highlights": 3},
-               {"postscript_marker": "P.S."}],
+    "instruction_id_list": [
+        "length_constraints:number_words",
+        "punctuation:no_comma",
+        "detectable_format:title",
+        "detectable_format:number_highlighted_sections",
+        "detectable_content:postscript",
+    ],
+    "kwargs": [
+        {"num_words": 150, "relation": "at least"},
+        {},
+        {},
+        {"num_highlights": 3},
+        {"postscript_marker": "P.S."},
+    ],
 }
 HEAVY_CONSTRAINTS = {
-    "instruction_id_list": ["length_constraints:number_sentences", "change_case:capital_word_frequency",
-                            "keywords:frequency", "detectable_format:number_bullet_lists",
-                            "length_constraints:nth_paragraph_first_word"],
-    "kwargs": [{"num_sentences": 10, "relation": "at least"},
-               {"capital_frequency": 3, "capital_relation": "less than"},
-               {"keyword": "harbour", "frequency": 2, "relation": "at least"}, {"num_bullets": 0},
-               {"num_paragraphs": 5, "nth_paragraph": 2, "first_word": "the"}],
+    "instruction_id_list": [
+        "length_constraints:number_sentences",
+        "change_case:capital_word_frequency",
+        "keywords:frequency",
+        "detectable_format:number_bullet_lists",
+        "length_constraints:nth_paragraph_first_word",
+    ],
+    "kwargs": [
+        {"num_sentences": 10, "relation": "at least"},
+        {"capital_frequency": 3, "capital_relation": "less than"},
+        {"keyword": "harbour", "frequency": 2, "relation": "at least"},
+        {"num_bullets": 0},
+        {"num_paragraphs": 5, "nth_paragraph": 2, "first_word": "the"},
+    ],
 }
 
 
 def make_rows(constraints: dict, count: int) -> list[dict]:
-    return [{"id": f"row-{i}",
-             "messages": [{"role": "user", "content": "Describe a harbour town."},
-                          {"role": "assistant", "content": ANSWER}],
-             "metadata": dict(constraints)} for i in range(count)]
+    return [
+        {
+            "id": f"row-{i}",
+            "messages": [
+                {"role": "user", "content": "Describe a harbour town."},
+                {"role": "assistant", "content": ANSWER},
+            ],
+            "metadata": dict(constraints),
+        }
+        for i in range(count)
+    ]
 
 
 def rows_per_second(grader: FormatGrader, constraints: dict, seconds: float, rounds: int = 3) -> float:
@@ -94,21 +118,26 @@ def agreement(folder: Path) -> None:
         row = json.loads(line)
         for instruction in row["instructions"]:
             total += 1
-            check = INSTRUCTIONS[instruction["instruction_id"]](instruction["kwargs"],
-                                                                RowContext(last_user_prompt=row["prompt"]))
+            check = INSTRUCTIONS[instruction["instruction_id"]](
+                instruction["kwargs"], RowContext(last_user_prompt=row["prompt"])
+            )
             for mode in ("strict", "loose"):
                 variants = response_variants(row["response"], loose=mode == "loose")
                 got = any(text.strip() and check(text) for text in variants)
                 verdicts[mode][got == instruction[f"expected_{mode}"]] += 1
     for mode, counts in verdicts.items():
-        print(f"IFEval GPT-4 responses, {mode}: {counts[True]}/{total} instruction verdicts agree "
-              f"({100.0 * counts[True] / total:.2f}%)")
+        print(
+            f"IFEval GPT-4 responses, {mode}: {counts[True]}/{total} instruction verdicts agree "
+            f"({100.0 * counts[True] / total:.2f}%)"
+        )
     right = cases = 0
     for line in (folder / "ifeval_unit_cases.jsonl").read_text(encoding="utf-8").splitlines():
         case = json.loads(line)
         if case.get("registry_id") in INSTRUCTIONS:
             cases += 1
-            right += INSTRUCTIONS[case["registry_id"]](case["kwargs"], RowContext())(case["response"]) == case["expected"]
+            right += (
+                INSTRUCTIONS[case["registry_id"]](case["kwargs"], RowContext())(case["response"]) == case["expected"]
+            )
     print(f"IFEval reference unit cases (25 registered instructions): {right}/{cases} right")
 
 
@@ -118,13 +147,20 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("graders").setLevel(logging.WARNING)
     strict, loose = FormatGrader(), FormatGrader(loose=True)
-    print(f"5 constraints, strict: {rows_per_second(strict, FIVE_CONSTRAINTS, args.seconds):,.0f} rows/s (target >= 5,000)")
+    print(
+        f"5 constraints, strict: {rows_per_second(strict, FIVE_CONSTRAINTS, args.seconds):,.0f} rows/s "
+        "(target >= 5,000)"
+    )
     print(f"5 constraints, loose:  {rows_per_second(loose, FIVE_CONSTRAINTS, args.seconds):,.0f} rows/s")
     uncached = FormatGrader(constraint_cache_size=0)
-    print(f"5 constraints, strict, kwargs validated on every row (no cache): "
-          f"{rows_per_second(uncached, FIVE_CONSTRAINTS, args.seconds):,.0f} rows/s")
-    print(f"5 heavier constraints (sentences, capitals, ...), strict: "
-          f"{rows_per_second(strict, HEAVY_CONSTRAINTS, args.seconds):,.0f} rows/s")
+    print(
+        f"5 constraints, strict, kwargs validated on every row (no cache): "
+        f"{rows_per_second(uncached, FIVE_CONSTRAINTS, args.seconds):,.0f} rows/s"
+    )
+    print(
+        f"5 heavier constraints (sentences, capitals, ...), strict: "
+        f"{rows_per_second(strict, HEAVY_CONSTRAINTS, args.seconds):,.0f} rows/s"
+    )
     folder = ifeval_dir()
     if folder is None:
         print("IFEval data not found (../shared/benchmarks/ifeval or $IFEVAL_DATA_DIR): agreement not measured")

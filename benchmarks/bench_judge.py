@@ -16,20 +16,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
-from graders.contract import Deadline  # noqa: E402
-from graders.judge.client import make_runtime_client  # noqa: E402
-from graders.judge.grader import JudgeGrader  # noqa: E402
-from graders.judge.settings import JudgeSettings  # noqa: E402
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, standin_session  # noqa: E402
+from graders.contract import Deadline
+from graders.judge.client import make_runtime_client
+from graders.judge.grader import JudgeGrader
+from graders.judge.settings import JudgeSettings
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, standin_session
 
 TARGET_SECONDS = 1.5
 LAMBDA_BUDGET_SECONDS = 60.0  # a grader timeout well inside the 60-300 s the contract recommends
 
 
 def batch(count: int) -> list[dict]:
-    return [{"id": f"q{i}", "messages": [{"role": "user", "content": f"Question {i}: what is {i} + {i}?"},
-                                         {"role": "assistant", "content": f"{i} + {i} = {2 * i}"}],
-             "metadata": {"reference_answer": str(2 * i)}} for i in range(count)]
+    return [
+        {
+            "id": f"q{i}",
+            "messages": [
+                {"role": "user", "content": f"Question {i}: what is {i} + {i}?"},
+                {"role": "assistant", "content": f"{i} + {i} = {2 * i}"},
+            ],
+            "metadata": {"reference_answer": str(2 * i)},
+        }
+        for i in range(count)
+    ]
 
 
 def run(standin: BedrockRuntimeStandin, behaviour: Behaviour, *, concurrency: int, count: int) -> dict:
@@ -65,22 +73,35 @@ def main() -> int:
     with BedrockRuntimeStandin() as standin:
         print(f"stand-in at {standin.endpoint_url}; {args.items} items, judge latency {args.latency * 1000:.0f} ms")
         for concurrency in sorted({8, args.concurrency}):
-            out = run(standin, Behaviour(latency_seconds=args.latency, seed=args.seed),
-                      concurrency=concurrency, count=args.items)
+            out = run(
+                standin,
+                Behaviour(latency_seconds=args.latency, seed=args.seed),
+                concurrency=concurrency,
+                count=args.items,
+            )
             graded = concurrency == args.concurrency
             verdict = ("PASS" if out["seconds"] <= TARGET_SECONDS else "FAIL") if graded else "info"
             ok &= verdict != "FAIL"
-            print(f"[latency]    concurrency {concurrency:>3}: {out['seconds']:.3f} s for {out['results']} items, "
-                  f"{out['judged']} judged, {out['requests']} requests  (target <= {TARGET_SECONDS} s: {verdict})")
+            print(
+                f"[latency]    concurrency {concurrency:>3}: {out['seconds']:.3f} s for {out['results']} items, "
+                f"{out['judged']} judged, {out['requests']} requests  (target <= {TARGET_SECONDS} s: {verdict})"
+            )
 
-        out = run(standin, Behaviour(latency_seconds=args.latency, throttle_rate=args.throttle_rate, seed=args.seed),
-                  concurrency=args.concurrency, count=args.items)
+        out = run(
+            standin,
+            Behaviour(latency_seconds=args.latency, throttle_rate=args.throttle_rate, seed=args.seed),
+            concurrency=args.concurrency,
+            count=args.items,
+        )
         verdict = "PASS" if out["judged"] == args.items else "FAIL"
         ok &= verdict == "PASS"
-        print(f"[throttling] concurrency {args.concurrency:>3}, {args.throttle_rate:.0%} throttled: {out['seconds']:.3f} s; "
-              f"items judged {out['judged']}/{args.items}, 429s served {out['throttles_served']}, "
-              f"retries {out['retries']} (throttles seen by the judge {out['throttled_seen']}), "
-              f"requests {out['requests']}  (every item judged: {verdict})")
+        print(
+            f"[throttling] concurrency {args.concurrency:>3}, {args.throttle_rate:.0%} throttled: "
+            f"{out['seconds']:.3f} s; "
+            f"items judged {out['judged']}/{args.items}, 429s served {out['throttles_served']}, "
+            f"retries {out['retries']} (throttles seen by the judge {out['throttled_seen']}), "
+            f"requests {out['requests']}  (every item judged: {verdict})"
+        )
     return 0 if ok else 1
 
 

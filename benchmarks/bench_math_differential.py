@@ -24,14 +24,21 @@ sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
 from graders.contract import parse_sample
 from graders.math_answer.grader import MathGrader
-
 from tests.support.math_corpus import compare, corpus
 
 
 def our_grade(grader: MathGrader):
     def grade(response: str, reference: str):
-        return grader.grade(parse_sample({"id": "d", "messages": [{"role": "assistant", "content": response}],
-                                          "metadata": {"reference_answer": reference}}))
+        return grader.grade(
+            parse_sample(
+                {
+                    "id": "d",
+                    "messages": [{"role": "assistant", "content": response}],
+                    "metadata": {"reference_answer": reference},
+                }
+            )
+        )
+
     return grade
 
 
@@ -41,7 +48,7 @@ def math_verify_verify(response: str, reference: str) -> bool:
     gold = reference if "\\boxed" in reference or "####" in reference else f"${reference}$"
     try:
         return bool(math_verify.verify(math_verify.parse(gold), math_verify.parse(response)))
-    except Exception:  # noqa: BLE001 - Math-Verify refusing is a refusal
+    except Exception:
         return False
 
 
@@ -56,11 +63,15 @@ def main() -> int:
     kinds = Counter(p.kind for p in pairs)
     print(f"{len(pairs)} pairs (seed {args.seed}): " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     both = Counter((o.ours, o.theirs) for o in outcomes)
-    print(f"both accept {both[True, True]}, both refuse {both[False, False]}, "
-          f"Math-Verify accepts and ours refuses {both[False, True]}, ours accepts and Math-Verify refuses "
-          f"{both[True, False]}")
-    for label, wanted in (("Math-Verify accepts, ours refuses", (False, True)),
-                          ("ours accepts, Math-Verify refuses", (True, False))):
+    print(
+        f"both accept {both[True, True]}, both refuse {both[False, False]}, "
+        f"Math-Verify accepts and ours refuses {both[False, True]}, ours accepts and Math-Verify refuses "
+        f"{both[True, False]}"
+    )
+    for label, wanted in (
+        ("Math-Verify accepts, ours refuses", (False, True)),
+        ("ours accepts, Math-Verify refuses", (True, False)),
+    ):
         rules = Counter(o.rule for o in outcomes if (o.ours, o.theirs) == wanted)
         print(f"{label}:")
         for rule, count in rules.most_common():
@@ -74,8 +85,10 @@ def main() -> int:
     unexplained = [o for o in outcomes if o.rule.startswith("UNEXPLAINED")]
     print(f"unexplained disagreements: {len(unexplained)}")
     for outcome in unexplained[:20]:
-        print(f"  {outcome.rule}: reference {outcome.pair.reference[-60:]!r}, response ends "
-              f"{outcome.pair.response[-100:]!r}")
+        print(
+            f"  {outcome.rule}: reference {outcome.pair.reference[-60:]!r}, response ends "
+            f"{outcome.pair.response[-100:]!r}"
+        )
     return 1 if unexplained else 0
 
 

@@ -22,14 +22,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
-from preflight.checks import PreflightFailed, run_preflight  # noqa: E402
-from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, build_preflight_batch  # noqa: E402
-from stacks.constructs.grader_preflight import JUDGE_SAMPLE_ROWS  # noqa: E402
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin  # noqa: E402
-from tests.support.lambda_inprocess import InProcessLambda  # noqa: E402
+from preflight.checks import PreflightFailed, run_preflight
+from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, build_preflight_batch
+from stacks.constructs.grader_preflight import JUDGE_SAMPLE_ROWS
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour
+from tests.support.lambda_inprocess import InProcessLambda
 
-CASES = (("math", "math_word_problems.jsonl"), ("format", "instruction_following.jsonl"),
-         ("judge", "math_word_problems.jsonl"), ("composite", "instruction_following.jsonl"))
+CASES = (
+    ("math", "math_word_problems.jsonl"),
+    ("format", "instruction_following.jsonl"),
+    ("judge", "math_word_problems.jsonl"),
+    ("composite", "instruction_following.jsonl"),
+)
 
 
 class _NoBedrock:
@@ -39,10 +43,18 @@ class _NoBedrock:
 def main() -> None:
     none = str(Path(tempfile.mkdtemp()) / "none")
     with BedrockRuntimeStandin(Behaviour(latency_seconds=0.3)) as standin:
-        os.environ.update({"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": standin.endpoint_url, "AWS_ACCESS_KEY_ID": "AKID",
-                           "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1",
-                           "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
-                           "AWS_EC2_METADATA_DISABLED": "true", "JUDGE_MODEL_ID": "us.amazon.nova-premier-v1:0"})
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": standin.endpoint_url,
+                "AWS_ACCESS_KEY_ID": "AKID",
+                "AWS_SECRET_ACCESS_KEY": "x",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "AWS_CONFIG_FILE": none,
+                "AWS_SHARED_CREDENTIALS_FILE": none,
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "JUDGE_MODEL_ID": "us.amazon.nova-premier-v1:0",
+            }
+        )
         print(f"{'grader':<10} {'rows':>4} {'cases':>5} {'invokes':>7} {'judge calls':>11} {'seconds':>8}  result")
         for grader, dataset in CASES:
             rows = JUDGE_SAMPLE_ROWS if grader == "judge" else DEFAULT_SAMPLE_ROWS  # as the construct samples
@@ -58,8 +70,10 @@ def main() -> None:
             except PreflightFailed as exc:
                 result = f"failed: {str(exc)[:120]}"
             seconds = time.perf_counter() - started
-            print(f"{grader:<10} {batch['rows']:>4} {len(batch['items']):>5} {len(lam.invocations):>7} "
-                  f"{len(standin.calls) - before:>11} {seconds:>8.2f}  {result}")
+            print(
+                f"{grader:<10} {batch['rows']:>4} {len(batch['items']):>5} {len(lam.invocations):>7} "
+                f"{len(standin.calls) - before:>11} {seconds:>8.2f}  {result}"
+            )
 
 
 if __name__ == "__main__":

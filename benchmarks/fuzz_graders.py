@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
-from tests.support.hostile_items import handlers, random_item, result_problems  # noqa: E402
+from tests.support.hostile_items import handlers, random_item, result_problems
 
 ITEMS_PER_GRADER = 100_000
 MAX_BATCH = 256
@@ -43,7 +43,7 @@ def fuzz(name: str, handler, items: int, seed: int) -> dict:
         try:
             with contextlib.redirect_stdout(io.StringIO()):  # the EMF documents
                 results = handler(batch, None)
-        except Exception as exc:  # noqa: BLE001 - counting is the point
+        except Exception as exc:
             raised += 1
             print(f"  {name}: batch of {size} raised {type(exc).__name__}: {str(exc)[:200]}", file=sys.stderr)
             results = None
@@ -58,9 +58,17 @@ def fuzz(name: str, handler, items: int, seed: int) -> dict:
             slowest_item = max(slowest_item, elapsed)
         done += size
         batches += 1
-    return {"grader": name, "items": done, "batches": batches, "raised": raised, "mismatched": mismatched,
-            "malformed": malformed, "slowest_batch": slowest_batch, "slowest_item": slowest_item,
-            "seconds": time.perf_counter() - started}
+    return {
+        "grader": name,
+        "items": done,
+        "batches": batches,
+        "raised": raised,
+        "mismatched": mismatched,
+        "malformed": malformed,
+        "slowest_batch": slowest_batch,
+        "slowest_item": slowest_item,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -74,10 +82,14 @@ def main(argv: list[str]) -> int:
     for index, name in enumerate(wanted):
         figures = fuzz(name, all_handlers[name], items, seed=1000 + index)
         batch_seconds, batch_size = figures["slowest_batch"]
-        print(f"{name:>9}: {figures['items']} items in {figures['batches']} batches, {figures['seconds']:.1f} s; "
-              f"raised batches {figures['raised']}, id mismatches {figures['mismatched']}, "
-              f"malformed results {figures['malformed']}; slowest item (batch of 1) {figures['slowest_item']*1000:.0f} ms, "
-              f"slowest batch {batch_seconds:.2f} s ({batch_size} items)", flush=True)
+        print(
+            f"{name:>9}: {figures['items']} items in {figures['batches']} batches, {figures['seconds']:.1f} s; "
+            f"raised batches {figures['raised']}, id mismatches {figures['mismatched']}, "
+            f"malformed results {figures['malformed']}; "
+            f"slowest item (batch of 1) {figures['slowest_item'] * 1000:.0f} ms, "
+            f"slowest batch {batch_seconds:.2f} s ({batch_size} items)",
+            flush=True,
+        )
         failed |= bool(figures["raised"] or figures["mismatched"] or figures["malformed"])
     return 1 if failed else 0
 

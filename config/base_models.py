@@ -13,8 +13,9 @@ Plain functions and tables only, so ``config`` can call them at synth time and t
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 NOVA = "nova"
 OPEN_WEIGHT = "open-weight"
@@ -29,8 +30,10 @@ OPEN_WEIGHT_REGIONS = ("us-west-2",)
 
 PATH_MODELS: Mapping[str, tuple[str, ...]] = {NOVA: NOVA_MODELS, OPEN_WEIGHT: OPEN_WEIGHT_MODELS}
 PATH_REGIONS: Mapping[str, tuple[str, ...]] = {NOVA: NOVA_REGIONS, OPEN_WEIGHT: OPEN_WEIGHT_REGIONS}
-PATH_LABEL = {NOVA: "the Nova path (CreateModelCustomizationJob)",
-              OPEN_WEIGHT: "the open-weight path (OpenAI-compatible fine-tuning API)"}
+PATH_LABEL = {
+    NOVA: "the Nova path (CreateModelCustomizationJob)",
+    OPEN_WEIGHT: "the open-weight path (OpenAI-compatible fine-tuning API)",
+}
 
 
 @dataclass(frozen=True)
@@ -85,11 +88,19 @@ OPEN_WEIGHT_HYPERPARAMETERS: Mapping[str, Range] = {
     "learning_rate_multiplier": Range(float, 0, 10, low_open=True),
 }
 OPEN_WEIGHT_DEFAULTS: Mapping[str, Any] = {"n_epochs": 1, "batch_size": 4, "learning_rate_multiplier": 1.0}
-PATH_HYPERPARAMETERS: Mapping[str, Mapping[str, Range]] = {NOVA: NOVA_HYPERPARAMETERS,
-                                                           OPEN_WEIGHT: OPEN_WEIGHT_HYPERPARAMETERS}
+PATH_HYPERPARAMETERS: Mapping[str, Mapping[str, Range]] = {
+    NOVA: NOVA_HYPERPARAMETERS,
+    OPEN_WEIGHT: OPEN_WEIGHT_HYPERPARAMETERS,
+}
 # The same idea under each path's spelling: the error for a misplaced name suggests its counterpart.
-COUNTERPARTS = {"epochCount": "n_epochs", "batchSize": "batch_size", "learningRate": "learning_rate_multiplier",
-                "n_epochs": "epochCount", "batch_size": "batchSize", "learning_rate_multiplier": "learningRate"}
+COUNTERPARTS = {
+    "epochCount": "n_epochs",
+    "batchSize": "batch_size",
+    "learningRate": "learning_rate_multiplier",
+    "n_epochs": "epochCount",
+    "batch_size": "batchSize",
+    "learning_rate_multiplier": "learningRate",
+}
 
 
 class BaseModelError(ValueError):
@@ -109,8 +120,10 @@ def check_region(base_model_id: str, region: str) -> None:
     path = training_path(base_model_id)
     regions = PATH_REGIONS[path]
     if region not in regions:
-        raise BaseModelError(f"baseModelId {base_model_id} takes {PATH_LABEL[path]}, which runs in "
-                             f"{', '.join(regions)} only; region is {region}")
+        raise BaseModelError(
+            f"baseModelId {base_model_id} takes {PATH_LABEL[path]}, which runs in "
+            f"{', '.join(regions)} only; region is {region}"
+        )
 
 
 def validate_hyperparameters(base_model_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,11 +139,12 @@ def validate_hyperparameters(base_model_id: str, values: Mapping[str, Any]) -> d
         if name not in ranges:
             if name in PATH_HYPERPARAMETERS[other]:
                 hint = f"; use {COUNTERPARTS[name]!r}" if COUNTERPARTS.get(name) in ranges else ""
-                problems.append(f"{name!r} is a hyperparameter of {PATH_LABEL[other]}, but baseModelId "
-                                f"{base_model_id} takes {PATH_LABEL[path]}{hint}")
+                problems.append(
+                    f"{name!r} is a hyperparameter of {PATH_LABEL[other]}, but baseModelId "
+                    f"{base_model_id} takes {PATH_LABEL[path]}{hint}"
+                )
             else:
-                problems.append(f"{name!r} is not a hyperparameter of {PATH_LABEL[path]} "
-                                f"(known: {', '.join(ranges)})")
+                problems.append(f"{name!r} is not a hyperparameter of {PATH_LABEL[path]} (known: {', '.join(ranges)})")
             continue
         reason = ranges[name].check(value)
         if reason:

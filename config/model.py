@@ -6,15 +6,17 @@ Frozen dataclasses, one ``EnvironmentConfig`` per environment plus the optional
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_FILE = REPO_ROOT / "config" / "environments.json"
 
 RFT_REGIONS = ("us-east-1",)
 from graders.catalog import GRADERS, JUDGE_RUBRICS  # noqa: E402,F401  (the grader catalogue is the one list)
+
 REASONING_EFFORTS = ("low", "medium", "high")
 CALLER_ACCOUNT = "caller"  # use the deploying credentials' account (never for production)
 PRODUCTION_NAMES = ("prod", "production")
@@ -54,11 +56,13 @@ class InvocationLogs:
 
     @property
     def bucket_name(self) -> str:
-        return self.s3_uri[len("s3://"):].split("/", 1)[0]
+        return self.s3_uri[len("s3://") :].split("/", 1)[0]
 
     def to_api(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"usePromptResponse": self.use_prompt_response,
-                                  "invocationLogSource": {"s3Uri": self.s3_uri}}
+        config: dict[str, Any] = {
+            "usePromptResponse": self.use_prompt_response,
+            "invocationLogSource": {"s3Uri": self.s3_uri},
+        }
         if self.request_metadata_filters:
             config["requestMetadataFilters"] = dict(self.request_metadata_filters)
         return config
@@ -150,6 +154,7 @@ class EnvironmentConfig:
     @property
     def open_weight(self) -> bool:
         return self.training_path == "open-weight"
+
     # Every grader kind's settings (config keys of graders.catalog, defaults filled in), what the
     # Lambdas' environments are built from.
     grader_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -162,8 +167,9 @@ class EnvironmentConfig:
         components'); ``reward_only`` keeps what changes rewards, for the job fingerprint."""
         from graders.catalog import environment
 
-        return environment(kind, self.grader_settings, reward_only=reward_only,
-                           environment_name=None if reward_only else self.name)
+        return environment(
+            kind, self.grader_settings, reward_only=reward_only, environment_name=None if reward_only else self.name
+        )
 
     def grader_calls_judge(self, kind: str) -> bool:
         from graders.catalog import calls_judge

@@ -9,24 +9,44 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from graders.catalog import CATALOG, COMPONENTS, Setting
 
 from . import base_models
-from .model import (CALLER_ACCOUNT, DEFAULT_CONFIG_FILE, GRADERS, JUDGE_RUBRICS, PRODUCTION_NAMES,  # noqa: F401
-                    REASONING_EFFORTS, REPO_ROOT, RFT_REGIONS, CompositeConfig, DatasetConfig, DeliveryConfig,
-                    EnvironmentConfig, FormatConfig, Hyperparameters, InvocationLogs, JudgeConfig,
-                    EvaluationConfig, ModelDeploymentConfig, PreflightConfig)
+from .model import (  # noqa: F401
+    CALLER_ACCOUNT,
+    DEFAULT_CONFIG_FILE,
+    GRADERS,
+    JUDGE_RUBRICS,
+    PRODUCTION_NAMES,
+    REASONING_EFFORTS,
+    REPO_ROOT,
+    RFT_REGIONS,
+    CompositeConfig,
+    DatasetConfig,
+    DeliveryConfig,
+    EnvironmentConfig,
+    EvaluationConfig,
+    FormatConfig,
+    Hyperparameters,
+    InvocationLogs,
+    JudgeConfig,
+    ModelDeploymentConfig,
+    PreflightConfig,
+)
 
 _ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _S3_URI = re.compile(r"^s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](/.*)?$")
 # A foundation-model id, a cross-region inference profile id, or either one's ARN.
-_MODEL_ID = re.compile(r"^(arn:aws:bedrock:[a-z0-9-]*:\d{0,12}:(foundation-model|inference-profile)/)?"
-                       r"[a-z0-9-]+\.[A-Za-z0-9.:_-]+$")
+_MODEL_ID = re.compile(
+    r"^(arn:aws:bedrock:[a-z0-9-]*:\d{0,12}:(foundation-model|inference-profile)/)?"
+    r"[a-z0-9-]+\.[A-Za-z0-9.:_-]+$"
+)
 _METADATA_FILTER_KEYS = {"equals", "notEquals", "andAll", "orAll"}
 
 
@@ -57,7 +77,7 @@ class _Reader:
     def fail(self, key: str, value: Any, allowed: str) -> None:
         self.problems.append(f"{self.path}.{key}: {value!r} is not allowed: {allowed}")
 
-    def child(self, key: str) -> "_Reader":
+    def child(self, key: str) -> _Reader:
         value = self.raw.get(key, {})
         if not isinstance(value, Mapping):
             self.fail(key, value, "must be an object")
@@ -96,8 +116,9 @@ class _Reader:
             return default
         return value
 
-    def text(self, key: str, pattern: re.Pattern[str] | None = None, allowed: str = "a string",
-             optional: bool = False) -> str | None:
+    def text(
+        self, key: str, pattern: re.Pattern[str] | None = None, allowed: str = "a string", optional: bool = False
+    ) -> str | None:
         value = self.raw.get(key)
         if value is None and optional:
             return None
@@ -108,8 +129,18 @@ class _Reader:
 
 
 def _hyperparameters(r: _Reader) -> Hyperparameters:
-    r.unknown({"epochCount", "batchSize", "learningRate", "trainingSamplePerPrompt", "maxPromptLength",
-               "inferenceMaxTokens", "reasoningEffort", "evalInterval"})
+    r.unknown(
+        {
+            "epochCount",
+            "batchSize",
+            "learningRate",
+            "trainingSamplePerPrompt",
+            "maxPromptLength",
+            "inferenceMaxTokens",
+            "reasoningEffort",
+            "evalInterval",
+        }
+    )
     return Hyperparameters(
         epoch_count=r.integer("epochCount", 1, 50),
         batch_size=r.integer("batchSize", 16, 512),
@@ -129,23 +160,29 @@ def _dataset(r: _Reader) -> DatasetConfig:
         lr = r.child("invocationLogs")
         lr.unknown({"s3Uri", "usePromptResponse", "requestMetadataFilters", "manageLogging"})
         filters = lr.raw.get("requestMetadataFilters")
-        if filters is not None and (not isinstance(filters, Mapping) or len(filters) != 1
-                                    or set(filters) - _METADATA_FILTER_KEYS):
-            lr.fail("requestMetadataFilters", filters,
-                    "one of {equals: {k: v}}, {notEquals: {k: v}}, {andAll: [...]}, {orAll: [...]}")
+        if filters is not None and (
+            not isinstance(filters, Mapping) or len(filters) != 1 or set(filters) - _METADATA_FILTER_KEYS
+        ):
+            lr.fail(
+                "requestMetadataFilters",
+                filters,
+                "one of {equals: {k: v}}, {notEquals: {k: v}}, {andAll: [...]}, {orAll: [...]}",
+            )
         logs = InvocationLogs(
             s3_uri=lr.text("s3Uri", _S3_URI, "an s3://bucket/prefix URI") or "",
             use_prompt_response=lr.boolean("usePromptResponse"),
             manage_logging=lr.boolean("manageLogging"),
-            request_metadata_filters=filters)
+            request_metadata_filters=filters,
+        )
     training = r.text("training", optional=True)
     validation = r.text("validation", optional=True)
     if (training is None) == (logs is None):
         r.problems.append(f"{r.path}: set exactly one of 'training' (a JSONL file) or 'invocationLogs'")
     # Only datasets/*.jsonl is uploaded (to training/<file name>), so the file must live there.
     for key, rel in (("training", training), ("validation", validation)):
-        if rel and (Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl")
-                    or not (REPO_ROOT / rel).is_file()):
+        if rel and (
+            Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl") or not (REPO_ROOT / rel).is_file()
+        ):
             r.fail(key, rel, "an existing .jsonl file directly in datasets/ (e.g. datasets/my_prompts.jsonl)")
     if training and training == validation:
         r.fail("validation", validation, "a file other than the training file")
@@ -155,9 +192,13 @@ def _dataset(r: _Reader) -> DatasetConfig:
 def _composite(r: _Reader, values: dict[str, Any]) -> CompositeConfig:
     components = COMPONENTS
     weights = values["weights"]
-    if (not isinstance(weights, Mapping) or not weights or set(weights) - set(components)
-            or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
-            or sum(weights.values()) <= 0):
+    if (
+        not isinstance(weights, Mapping)
+        or not weights
+        or set(weights) - set(components)
+        or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
+        or sum(weights.values()) <= 0
+    ):
         r.fail("weights", weights, f"an object of non-negative numbers keyed by {', '.join(components)}, not all 0")
         weights = {"math": 1.0}
     defaults = values["defaultGraders"]
@@ -213,9 +254,24 @@ def _section(r: _Reader, declared: tuple[Setting, ...]) -> dict[str, Any]:
 
 def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list[str]) -> EnvironmentConfig:
     r = _Reader(raw, f"environments.{name}", problems)
-    r.unknown({"account", "region", "baseModelId", "dataset", "grader", *CATALOG, "preflight", "rewardHealth",
-               "hyperparameters", "startTraining", "dataKmsKey", "notifications", "modelDeployment",
-               "evaluation"})
+    r.unknown(
+        {
+            "account",
+            "region",
+            "baseModelId",
+            "dataset",
+            "grader",
+            *CATALOG,
+            "preflight",
+            "rewardHealth",
+            "hyperparameters",
+            "startTraining",
+            "dataKmsKey",
+            "notifications",
+            "modelDeployment",
+            "evaluation",
+        }
+    )
     if not _ENV_NAME.match(name):
         # No "-": events are matched to an environment's jobs by the name prefix "<project>-<env>-".
         problems.append(f"environments.{name}: environment names are 1-20 lowercase letters or digits")
@@ -229,22 +285,33 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
     sections = {kind: _grader_section(r.child(kind), kind) for kind in CATALOG}
     judge_values = sections["judge"]
     if judge_values["rubric"] == "custom" and not judge_values["customRubric"]:
-        problems.append(f"{r.path}.judge.customRubric: None is not allowed: the rubric text, required when "
-                        "rubric is 'custom'")
+        problems.append(
+            f"{r.path}.judge.customRubric: None is not allowed: the rubric text, required when rubric is 'custom'"
+        )
     if judge_values["modelId"] and not _MODEL_ID.match(judge_values["modelId"]):
-        problems.append(f"{r.path}.judge.modelId: {judge_values['modelId']!r} is not allowed: a Bedrock model id, "
-                        "inference profile id or ARN")
+        problems.append(
+            f"{r.path}.judge.modelId: {judge_values['modelId']!r} is not allowed: a Bedrock model id, "
+            "inference profile id or ARN"
+        )
     grader = r.raw.get("grader")
     if "invocationLogs" in r.raw.get("dataset", {}):
         composite_parts = r.raw.get("composite", {}).get("defaultGraders", [])
         needs_reference = grader == "math" or (grader == "composite" and "math" in composite_parts)
         if needs_reference:
-            r.fail("grader", grader, "not the math grader (alone or in the composite's defaultGraders) with "
-                   "invocationLogs: logged prompts carry no reference_answer, so every answer would score 0")
+            r.fail(
+                "grader",
+                grader,
+                "not the math grader (alone or in the composite's defaultGraders) with "
+                "invocationLogs: logged prompts carry no reference_answer, so every answer would score 0",
+            )
         needs_constraints = grader == "format" or (grader == "composite" and "format" in composite_parts)
         if needs_constraints and not r.raw.get("format", {}).get("defaultConstraints"):
-            r.fail("grader", grader, "the format grader with invocationLogs only with format.defaultConstraints: "
-                   "logged prompts carry no constraints")
+            r.fail(
+                "grader",
+                grader,
+                "the format grader with invocationLogs only with format.defaultConstraints: "
+                "logged prompts carry no constraints",
+            )
     notifications = r.child("notifications")
     notifications.unknown({"emails"})
     emails = notifications.raw.get("emails", [])
@@ -266,21 +333,31 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
         base_model_id=base_model_id,
         dataset=dataset,
         grader=r.choice("grader", GRADERS),
-        judge=JudgeConfig(model_id=judge_values["modelId"] or "", rubric=judge_values["rubric"],
-                          custom_rubric=judge_values["customRubric"], max_concurrency=judge_values["maxConcurrency"],
-                          injection_penalty=float(judge_values["injectionPenalty"])),
-        format=FormatConfig(scoring=sections["format"]["scoring"], loose=sections["format"]["loose"],
-                            default_constraints=sections["format"]["defaultConstraints"]),
+        judge=JudgeConfig(
+            model_id=judge_values["modelId"] or "",
+            rubric=judge_values["rubric"],
+            custom_rubric=judge_values["customRubric"],
+            max_concurrency=judge_values["maxConcurrency"],
+            injection_penalty=float(judge_values["injectionPenalty"]),
+        ),
+        format=FormatConfig(
+            scoring=sections["format"]["scoring"],
+            loose=sections["format"]["loose"],
+            default_constraints=sections["format"]["defaultConstraints"],
+        ),
         composite=_composite(r.child("composite"), sections["composite"]),
         grader_settings=sections,
-        preflight=PreflightConfig(**{_snake(k): v for k, v in _section(r.child("preflight"), PREFLIGHT_SETTINGS).items()}),
-        reward_health={_snake(k): float(v) for k, v in _section(r.child("rewardHealth"), REWARD_HEALTH_SETTINGS).items()},
+        preflight=PreflightConfig(
+            **{_snake(k): v for k, v in _section(r.child("preflight"), PREFLIGHT_SETTINGS).items()}
+        ),
+        reward_health={
+            _snake(k): float(v) for k, v in _section(r.child("rewardHealth"), REWARD_HEALTH_SETTINGS).items()
+        },
         hyperparameters=nova_hyperparameters,
         start_training=r.boolean("startTraining"),
         data_kms_key=r.boolean("dataKmsKey"),
         notification_emails=tuple(emails),
-        model_deployment=ModelDeploymentConfig(enabled=deploy,
-                                               retain_on_delete=deployment.boolean("retainOnDelete")),
+        model_deployment=ModelDeploymentConfig(enabled=deploy, retain_on_delete=deployment.boolean("retainOnDelete")),
         evaluation=_evaluation(r, dataset, deploy),
         training_path=path,
         open_weight_hyperparameters=open_weight_hyperparameters,
@@ -288,6 +365,7 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
 
 
 # --- base model, training path and its hyperparameters (config/base_models.py) ---
+
 
 def _path_of(base_model_id: Any) -> str | None:
     try:
@@ -318,13 +396,18 @@ def _base_model_and_region(r: _Reader) -> tuple[str, str]:
     region = r.raw.get("region")
     regions = base_models.PATH_REGIONS[path]
     if region not in regions:
-        r.fail("region", region, f"Bedrock reinforcement fine-tuning of baseModelId {base_model_id} takes "
-               f"{base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}")
+        r.fail(
+            "region",
+            region,
+            f"Bedrock reinforcement fine-tuning of baseModelId {base_model_id} takes "
+            f"{base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}",
+        )
     return base_model_id, path
 
 
-def _path_hyperparameters(r: _Reader, path: str, base_model_id: str
-                          ) -> tuple[Hyperparameters | None, dict[str, Any] | None]:
+def _path_hyperparameters(
+    r: _Reader, path: str, base_model_id: str
+) -> tuple[Hyperparameters | None, dict[str, Any] | None]:
     """``hyperparameters`` holds the path's API names: Nova camelCase, open-weight snake_case.
     ``null`` (or an empty object) on the open-weight path means that path's defaults."""
     raw = r.raw.get("hyperparameters")
@@ -354,42 +437,68 @@ def _path_hyperparameters(r: _Reader, path: str, base_model_id: str
 def _check_open_weight_scope(r: _Reader, dataset: DatasetConfig, deploy: bool) -> None:
     """What the open-weight path does not offer: logged prompts as data, and the deployment step."""
     if dataset.invocation_logs is not None:
-        r.fail("dataset", "invocationLogs", "a training file on the open-weight path: the Files API uploads a "
-               "JSONL file (invocation logs are a CreateModelCustomizationJob data source)")
+        r.fail(
+            "dataset",
+            "invocationLogs",
+            "a training file on the open-weight path: the Files API uploads a "
+            "JSONL file (invocation logs are a CreateModelCustomizationJob data source)",
+        )
     if deploy:
-        r.fail("modelDeployment.enabled", True, "false on the open-weight path: the tuned model is invoked by its "
-               "fine-tuned model id, there is no deployment step")
+        r.fail(
+            "modelDeployment.enabled",
+            True,
+            "false on the open-weight path: the tuned model is invoked by its "
+            "fine-tuned model id, there is no deployment step",
+        )
 
 
 # --- evaluation after training (lambda/evaluation, stacks/constructs/model_evaluation.py) ---
+
 
 def _evaluation(r: _Reader, dataset: DatasetConfig, deploy: bool) -> EvaluationConfig:
     er = r.child("evaluation")
     er.unknown({"enabled", "dataset", "baseModelId", "maxConcurrency", "limit"})
     enabled = er.boolean("enabled")
     if enabled and not deploy:
-        er.fail("enabled", True, "false unless modelDeployment.enabled is true: the evaluation invokes the tuned "
-                "model through its on-demand deployment")
+        er.fail(
+            "enabled",
+            True,
+            "false unless modelDeployment.enabled is true: the evaluation invokes the tuned "
+            "model through its on-demand deployment",
+        )
     rel = er.text("dataset", optional=True)
-    if rel is not None and (Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl")
-                            or not (REPO_ROOT / rel).is_file()):
-        er.fail("dataset", rel, "an existing .jsonl file directly in datasets/ (uploaded to training/ with the "
-                "others)")
+    if rel is not None and (
+        Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl") or not (REPO_ROOT / rel).is_file()
+    ):
+        er.fail("dataset", rel, "an existing .jsonl file directly in datasets/ (uploaded to training/ with the others)")
     rel = rel or dataset.validation or dataset.training
     if enabled and rel is None:
-        er.fail("dataset", None, "a JSONL file in datasets/: the training data are invocation logs and there is no "
-                "validation file to default to")
+        er.fail(
+            "dataset",
+            None,
+            "a JSONL file in datasets/: the training data are invocation logs and there is no "
+            "validation file to default to",
+        )
     base = er.raw.get("baseModelId", EvaluationConfig.base_model_id)
     if not isinstance(base, str) or not _MODEL_ID.match(base):
-        er.fail("baseModelId", base, "a Bedrock on-demand model id or inference profile id (or ARN) of the base "
-                "model, e.g. us.amazon.nova-2-lite-v1:0 (the customization id is not invokable)")
+        er.fail(
+            "baseModelId",
+            base,
+            "a Bedrock on-demand model id or inference profile id (or ARN) of the base "
+            "model, e.g. us.amazon.nova-2-lite-v1:0 (the customization id is not invokable)",
+        )
         base = EvaluationConfig.base_model_id
     limit = er.raw.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
         er.fail("limit", limit, "an integer >= 1 (the first N rows), or null for every row")
         limit = None
-    return EvaluationConfig(enabled=enabled, dataset=rel, base_model_id=base,
-                            max_concurrency=er.integer("maxConcurrency", 1, 1000, default=8), limit=limit)
+    return EvaluationConfig(
+        enabled=enabled,
+        dataset=rel,
+        base_model_id=base,
+        max_concurrency=er.integer("maxConcurrency", 1, 1000, default=8),
+        limit=limit,
+    )
 
 
 def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
@@ -411,8 +520,9 @@ def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
         if not isinstance(override, Mapping):
             problems.append(f"environments.{name}: must be an object")
             continue
-        configs[name] = _environment(name, _deep_merge(_inherited_defaults(defaults, override), override),
-                                     project, problems)
+        configs[name] = _environment(
+            name, _deep_merge(_inherited_defaults(defaults, override), override), project, problems
+        )
     if problems:
         raise ConfigError(problems)
     return configs
@@ -460,15 +570,18 @@ def parse_delivery(document: Mapping[str, Any], environments: Mapping[str, Envir
         stages = []
     for stage in stages:
         if environments[stage].account is None:
-            problems.append(f"delivery.stages: environment {stage!r} uses the caller's account; a pipeline stage "
-                            "needs an explicit 12-digit account")
+            problems.append(
+                f"delivery.stages: environment {stage!r} uses the caller's account; a pipeline stage "
+                "needs an explicit 12-digit account"
+            )
     delivery = DeliveryConfig(
         account=r.text("account", _ACCOUNT, "a 12-digit account id") or "",
         region=r.choice("region", RFT_REGIONS),
         repository=r.text("repository", _REPOSITORY, "owner/name of the GitHub repository") or "",
         branch=r.text("branch", re.compile(r"^[\w./-]+$"), "a branch name") or "",
         connection_arn=r.text("connectionArn", _CONNECTION_ARN, "a CodeConnections connection ARN") or "",
-        stages=tuple(stages))
+        stages=tuple(stages),
+    )
     if problems:
         raise ConfigError(problems)
     return delivery

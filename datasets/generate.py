@@ -18,11 +18,10 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # sibling template modules and the rft package
 
-from instruction_prompts import (MODIFIERS, REQUESTS, STRUCTURES, TOPICS, YES_NO_REQUESTS,  # noqa: E402
-                                 describe, draw_kwargs)
-from math_problems import TEMPLATES, format_answer  # noqa: E402
 import code_problems  # noqa: E402
 import tool_problems  # noqa: E402
+from instruction_prompts import MODIFIERS, REQUESTS, STRUCTURES, TOPICS, YES_NO_REQUESTS, describe, draw_kwargs  # noqa: E402
+from math_problems import TEMPLATES, format_answer  # noqa: E402
 
 from rft.format_synthesis import compliant_response  # noqa: E402
 
@@ -37,8 +36,10 @@ CODE_FILE = "code_problems.jsonl"
 TOOL_FILE = "tool_calls.jsonl"
 CODE_STYLE = "Answer with the complete Python code in one ```python block."
 MATH_SYSTEM = "You are a careful math tutor. Reason step by step before answering."
-HASH_STYLE = "Solve the problem step by step. Finish with a final line of the form '#### <answer>' where " \
-             "<answer> is just the number."
+HASH_STYLE = (
+    "Solve the problem step by step. Finish with a final line of the form '#### <answer>' where "
+    "<answer> is just the number."
+)
 BOXED_STYLE = "Think it through step by step, then give the final answer as \\boxed{<answer>} with just the number."
 
 
@@ -55,9 +56,16 @@ def math_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
         messages = [{"role": "user", "content": f"{question}\n\n{style}"}]
         if rng.random() < 0.3:
             messages.insert(0, {"role": "system", "content": MATH_SYSTEM})
-        rows.append({"id": f"math-{len(rows) + 1:04d}", "messages": messages,
-                     "reference_answer": format_answer(answer), "topic": topic,
-                     "answer_format": "hash" if style is HASH_STYLE else "boxed", "graders": ["math"]})
+        rows.append(
+            {
+                "id": f"math-{len(rows) + 1:04d}",
+                "messages": messages,
+                "reference_answer": format_answer(answer),
+                "topic": topic,
+                "answer_format": "hash" if style is HASH_STYLE else "boxed",
+                "graders": ["math"],
+            }
+        )
     return rows
 
 
@@ -79,9 +87,17 @@ def instruction_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
         if prompt in seen:
             continue
         seen.add(prompt)
-        rows.append({"id": f"if-{len(rows) + 1:04d}", "messages": [{"role": "user", "content": prompt}],
-                     "reference_answer": reference, "instruction_id_list": ids, "kwargs": kwargs,
-                     "topic": topic, "graders": ["format"]})
+        rows.append(
+            {
+                "id": f"if-{len(rows) + 1:04d}",
+                "messages": [{"role": "user", "content": prompt}],
+                "reference_answer": reference,
+                "instruction_id_list": ids,
+                "kwargs": kwargs,
+                "topic": topic,
+                "graders": ["format"],
+            }
+        )
     return rows
 
 
@@ -98,12 +114,19 @@ def code_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
         number = len(rows) + 1
         if number % 4 == 0:
             problem = rng.choice(code_problems.IO_FAMILIES)(rng)
-            prompt = f"{problem['text']}\n\nWrite a Python 3 program that reads standard input and prints the " \
-                     f"answer. {CODE_STYLE}"
-            cases = [{"input": i, "output": code_problems.run_script(problem["solution"], i)}
-                     for i in problem["inputs"]]
-            row = {"messages": [{"role": "user", "content": prompt}], "reference_answer": problem["solution"],
-                   "language": "python", "test_cases": cases}
+            prompt = (
+                f"{problem['text']}\n\nWrite a Python 3 program that reads standard input and prints the "
+                f"answer. {CODE_STYLE}"
+            )
+            cases = [
+                {"input": i, "output": code_problems.run_script(problem["solution"], i)} for i in problem["inputs"]
+            ]
+            row = {
+                "messages": [{"role": "user", "content": prompt}],
+                "reference_answer": problem["solution"],
+                "language": "python",
+                "test_cases": cases,
+            }
         else:
             problem = rng.choice(code_problems.FUNCTION_FAMILIES)(rng)
             name, header = problem["name"], _signature(problem["name"], problem["params"], problem["signature"])
@@ -119,11 +142,13 @@ def code_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
             else:
                 doc = f'    """{problem["text"][0].upper()}{problem["text"][1:]}."""\n'
                 starter = f"{header}\n{doc}"
-                body = "\n".join(f"    assert candidate({', '.join(map(repr, args))}) == {expected!r}"
-                                  for args, expected in calls)
+                body = "\n".join(
+                    f"    assert candidate({', '.join(map(repr, args))}) == {expected!r}" for args, expected in calls
+                )
                 prompt = f"Complete this function:\n\n```python\n{starter}```\n\n{CODE_STYLE}"
-                row.update(reference_answer=problem["body"], starter_code=starter,
-                           tests=f"def check(candidate):\n{body}\n")
+                row.update(
+                    reference_answer=problem["body"], starter_code=starter, tests=f"def check(candidate):\n{body}\n"
+                )
             row["messages"] = [{"role": "user", "content": prompt}]
         if prompt in seen:
             continue
@@ -142,9 +167,15 @@ def tool_rows(rng: random.Random, count: int) -> list[dict[str, Any]]:
             continue
         seen.add(request)
         messages = [{"role": "system", "content": tool_problems.SYSTEM}, {"role": "user", "content": request}]
-        rows.append({"id": f"tools-{len(rows) + 1:04d}", "messages": messages,
-                     "tools": tool_problems.tools_for(rng, calls), "reference_answer": {"tool_calls": calls},
-                     "graders": ["tools"]})
+        rows.append(
+            {
+                "id": f"tools-{len(rows) + 1:04d}",
+                "messages": messages,
+                "tools": tool_problems.tools_for(rng, calls),
+                "reference_answer": {"tool_calls": calls},
+                "graders": ["tools"],
+            }
+        )
     return rows
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from rich.console import Console
 
@@ -27,8 +27,11 @@ PIPED_WIDTH = 160
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rft", description="Amazon Bedrock reinforcement fine-tuning: check "
-                                     "datasets and graders before training, then follow the job.")
+    parser = argparse.ArgumentParser(
+        prog="rft",
+        description="Amazon Bedrock reinforcement fine-tuning: check "
+        "datasets and graders before training, then follow the job.",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     cmd_validate.add_parser(subparsers)
     cmd_grade.add_parsers(subparsers)

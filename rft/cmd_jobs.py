@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from . import clients
+from . import clients, openweight_jobs
 from .errors import CliError
-from . import openweight_jobs
-from .jobs import (TERMINAL_STATES, add_job_arguments, elapsed, format_duration, get_job, is_transient, job_table,
-                   resolve_job_arn)
+from .jobs import (
+    TERMINAL_STATES,
+    add_job_arguments,
+    elapsed,
+    format_duration,
+    get_job,
+    is_transient,
+    job_table,
+    resolve_job_arn,
+)
 
 DEFAULT_INTERVAL = 60.0
 MAX_TRANSIENT_FAILURES = 5
@@ -24,16 +32,27 @@ sleep: Callable[[float], None] = time.sleep  # replaced in tests
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
-    status = subparsers.add_parser("status", help="the RFT job's state and elapsed time",
-                                   description="Show the RFT job's state and elapsed time (GetModelCustomizationJob).")
+    status = subparsers.add_parser(
+        "status",
+        help="the RFT job's state and elapsed time",
+        description="Show the RFT job's state and elapsed time (GetModelCustomizationJob).",
+    )
     add_job_arguments(status)
     status.set_defaults(run=run_status)
-    watch = subparsers.add_parser("watch", help="follow the RFT job live until it completes, fails or stops",
-                                  description="Poll the RFT job and show its state live; stop at Completed, "
-                                  "Failed or Stopped. Exit 0 when it completed, 1 otherwise.")
+    watch = subparsers.add_parser(
+        "watch",
+        help="follow the RFT job live until it completes, fails or stops",
+        description="Poll the RFT job and show its state live; stop at Completed, "
+        "Failed or Stopped. Exit 0 when it completed, 1 otherwise.",
+    )
     add_job_arguments(watch)
-    watch.add_argument("--interval", type=float, default=DEFAULT_INTERVAL, metavar="SECONDS",
-                       help=f"seconds between polls (default {DEFAULT_INTERVAL:g})")
+    watch.add_argument(
+        "--interval",
+        type=float,
+        default=DEFAULT_INTERVAL,
+        metavar="SECONDS",
+        help=f"seconds between polls (default {DEFAULT_INTERVAL:g})",
+    )
     watch.set_defaults(run=run_watch)
 
 

@@ -14,8 +14,8 @@ from rich.text import Text
 
 from . import clients, openweight_jobs
 from .errors import CliError
-from .jobs import add_job_arguments, format_duration, elapsed, get_job, resolve_job_arn
-from .metrics_files import (Record, columns, is_metrics_candidate, merge, parse_metrics_file, reward_columns)
+from .jobs import add_job_arguments, elapsed, format_duration, get_job, resolve_job_arn
+from .metrics_files import Record, columns, is_metrics_candidate, merge, parse_metrics_file, reward_columns
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FILES = 200
@@ -23,9 +23,12 @@ MAX_TABLE_COLUMNS = 30
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("report", help="the job's metrics as a table and a reward-curve PNG",
-                                   description="Read the metrics files (CSV, JSON, JSONL) under the job's "
-                                   "output S3 prefix; print a summary and write metrics.csv and reward_curve.png.")
+    parser = subparsers.add_parser(
+        "report",
+        help="the job's metrics as a table and a reward-curve PNG",
+        description="Read the metrics files (CSV, JSON, JSONL) under the job's "
+        "output S3 prefix; print a summary and write metrics.csv and reward_curve.png.",
+    )
     add_job_arguments(parser)
     parser.add_argument("--out", type=Path, metavar="DIR", help="output folder (default rft-results/<job name>)")
     parser.set_defaults(run=run_report)
@@ -55,8 +58,11 @@ def run_report(args: argparse.Namespace, console: Console) -> int:
     records = merge(record_sets)
     if not records:
         raise CliError(f"{len(keys)} file(s) under {uri} but none holds per-step numeric metrics")
-    console.print(f"metrics from {len(used)} file(s): " + ", ".join(f"s3://{bucket}/{k}" for k in used),
-                  markup=False, soft_wrap=True)
+    console.print(
+        f"metrics from {len(used)} file(s): " + ", ".join(f"s3://{bucket}/{k}" for k in used),
+        markup=False,
+        soft_wrap=True,
+    )
     return _write_report(console, records, name, args.out)
 
 
@@ -64,8 +70,7 @@ def _print_job_line(console: Console, job: dict[str, Any], name: str) -> None:
     status = job.get("status")
     console.print(f"job {name}: {status}, {format_duration(elapsed(job))}", markup=False, soft_wrap=True)
     if status != "Completed":
-        console.print(f"note: the job is {status}; its metrics may be partial or missing", markup=False,
-                      soft_wrap=True)
+        console.print(f"note: the job is {status}; its metrics may be partial or missing", markup=False, soft_wrap=True)
 
 
 def _report_open_weight(args: argparse.Namespace, console: Console, job_id: str) -> int:
@@ -131,7 +136,9 @@ def summary_table(records: list[Record], names: list[str]) -> Table:
             continue
         values = [v for _, v in series]
         best_step = max(series, key=lambda s: s[1])[0]
-        table.add_row(Text(name), _fmt(values[0]), _fmt(values[-1]), _fmt(min(values)), _fmt(max(values)), _fmt(best_step))
+        table.add_row(
+            Text(name), _fmt(values[0]), _fmt(values[-1]), _fmt(min(values)), _fmt(max(values)), _fmt(best_step)
+        )
     return table
 
 
@@ -153,8 +160,9 @@ def plot_rewards(path: Path, records: list[Record], names: list[str], *, title: 
     try:
         for name in names:
             series = [(r["step"], r[name]) for r in records if name in r]
-            axes.plot([s for s, _ in series], [v for _, v in series], marker="o" if len(series) < 30 else None,
-                      label=name)
+            axes.plot(
+                [s for s, _ in series], [v for _, v in series], marker="o" if len(series) < 30 else None, label=name
+            )
         axes.set_xlabel("step")
         axes.set_ylabel("reward")
         axes.set_title(title)

@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from .grader_fields import ROW_CHECKS  # code, tools (issue 13)
-from .grader_fields import (GRADERS, describe, format_constraint_problems, graders_for_row, json_type,
-                            math_reference_problems)
+from .grader_fields import (
+    GRADERS,
+    ROW_CHECKS,  # code, tools (issue 13)
+    describe,
+    format_constraint_problems,
+    graders_for_row,
+    json_type,
+    math_reference_problems,
+)
 
 ROLES = ("assistant", "bot", "developer", "system", "tool", "user")
 ANSWER_ROLES = frozenset({"assistant", "bot"})
@@ -80,15 +87,19 @@ class ValidationReport:
                 out += [str(m) for m in members]
                 continue
             lines = ", ".join(str(m.line) for m in members[:5]) + (", ..." if len(members) > 5 else "")
-            out.append(f"{self.path}: {len(members)} rows (lines {lines}): {field_name}: {message}"
-                       + self._likely_cause(field_name, len(members)))
+            out.append(
+                f"{self.path}: {len(members)} rows (lines {lines}): {field_name}: {message}"
+                + self._likely_cause(field_name, len(members))
+            )
         return out
 
     def _likely_cause(self, field_name: str | None, count: int) -> str:
         if field_name in GRADER_FIELDS and count >= max(1, self.rows) * 0.9:
-            return (f"; likely cause: almost every row lacks what the {self.grader} grader needs, so the file is "
-                    f"probably meant for another grader: check that dataset.training ({self.path}) and grader "
-                    f"({self.grader}) belong together")
+            return (
+                f"; likely cause: almost every row lacks what the {self.grader} grader needs, so the file is "
+                f"probably meant for another grader: check that dataset.training ({self.path}) and grader "
+                f"({self.grader}) belong together"
+            )
         return ""
 
 
@@ -106,21 +117,35 @@ class DatasetError(ValueError):
         super().__init__("\n".join(lines))
 
 
-def ensure_valid(path: str | Path, *, grader: str, max_prompt_length: int | None = None,
-                 has_default_format_constraints: bool = False,
-                 composite_graders: Iterable[str] | None = None) -> ValidationReport:
+def ensure_valid(
+    path: str | Path,
+    *,
+    grader: str,
+    max_prompt_length: int | None = None,
+    has_default_format_constraints: bool = False,
+    composite_graders: Iterable[str] | None = None,
+) -> ValidationReport:
     """Validate and raise :class:`DatasetError` with every error (capped) when there is any."""
-    report = validate_dataset(path, grader=grader, max_prompt_length=max_prompt_length,
-                              has_default_format_constraints=has_default_format_constraints,
-                              composite_graders=composite_graders)
+    report = validate_dataset(
+        path,
+        grader=grader,
+        max_prompt_length=max_prompt_length,
+        has_default_format_constraints=has_default_format_constraints,
+        composite_graders=composite_graders,
+    )
     if not report.ok:
         raise DatasetError([report])
     return report
 
 
-def validate_dataset(path: str | Path, *, grader: str, max_prompt_length: int | None = None,
-                     has_default_format_constraints: bool = False,
-                     composite_graders: Iterable[str] | None = None) -> ValidationReport:
+def validate_dataset(
+    path: str | Path,
+    *,
+    grader: str,
+    max_prompt_length: int | None = None,
+    has_default_format_constraints: bool = False,
+    composite_graders: Iterable[str] | None = None,
+) -> ValidationReport:
     """Check a training file for the grader that will score it.
 
     ``composite_graders`` is the composite grader's configured default set, used for rows that do
@@ -128,9 +153,13 @@ def validate_dataset(path: str | Path, *, grader: str, max_prompt_length: int | 
     """
     if grader not in GRADERS:
         raise ValueError(f"grader must be one of {', '.join(GRADERS)}, got {grader!r}")
-    checker = _RowChecker(path=str(path), grader=grader, max_prompt_length=max_prompt_length,
-                          has_default_format_constraints=has_default_format_constraints,
-                          composite_graders=tuple(composite_graders) if composite_graders is not None else None)
+    checker = _RowChecker(
+        path=str(path),
+        grader=grader,
+        max_prompt_length=max_prompt_length,
+        has_default_format_constraints=has_default_format_constraints,
+        composite_graders=tuple(composite_graders) if composite_graders is not None else None,
+    )
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -143,7 +172,7 @@ def validate_dataset(path: str | Path, *, grader: str, max_prompt_length: int | 
 def other_format(row: Mapping[str, Any]) -> str | None:
     """The name of another dataset format a row is written in, or None for an RFT chat row."""
     if "messages" in row:
-        messages = row["messages"]
+        row["messages"]
         if "schemaVersion" in row or isinstance(row.get("system"), list) or "inferenceConfig" in row:
             return "the Bedrock conversation schema (bedrock-conversation-2024: content blocks {'text': ...})"
         return None
@@ -155,8 +184,15 @@ def other_format(row: Mapping[str, Any]) -> str | None:
 
 
 class _RowChecker:
-    def __init__(self, *, path: str, grader: str, max_prompt_length: int | None,
-                 has_default_format_constraints: bool, composite_graders: tuple[str, ...] | None) -> None:
+    def __init__(
+        self,
+        *,
+        path: str,
+        grader: str,
+        max_prompt_length: int | None,
+        has_default_format_constraints: bool,
+        composite_graders: tuple[str, ...] | None,
+    ) -> None:
         self.report = ValidationReport(path=path, grader=grader)
         self.path = path
         self.grader = grader
@@ -191,25 +227,41 @@ class _RowChecker:
         if not lines:
             self.file_error("the file is empty")
         if data.lstrip()[:1] == b"[":
-            self.file_error("this is a JSON array file, not JSON Lines: write one JSON object per line "
-                            "(e.g. `jq -c '.[]' FILE > FILE.jsonl`)")
+            self.file_error(
+                "this is a JSON array file, not JSON Lines: write one JSON object per line "
+                "(e.g. `jq -c '.[]' FILE > FILE.jsonl`)"
+            )
             return
         for number, raw in enumerate(lines, start=1):
             self.check_line(number, raw)
         for shape, count in self.shapes.items():
-            self.file_error(f"{count} row(s) look like {shape}, not RFT chat rows: RFT needs 'messages' "
-                            "(role/content turns ending before the answer) plus the grader's fields")
+            self.file_error(
+                f"{count} row(s) look like {shape}, not RFT chat rows: RFT needs 'messages' "
+                "(role/content turns ending before the answer) plus the grader's fields"
+            )
         if self.loose_references:
             line, example = self.loose_references[0]
             written = json.dumps(str(example) if not isinstance(example, list) else {"answers": example})
-            self.report.warnings.append(Issue(self.path, None, "reference_answer", (
-                f"{len(self.loose_references)} row(s) (first on line {line}) hold a number or list: AWS's documents "
-                "disagree on whether that is accepted (the Nova SDK validator wants a string or an object); this "
-                f"pipeline's graders read it, but portable data writes it as a string or object, e.g. {written}")))
+            self.report.warnings.append(
+                Issue(
+                    self.path,
+                    None,
+                    "reference_answer",
+                    (
+                        f"{len(self.loose_references)} row(s) (first on line {line}) hold a number or list: "
+                        "AWS's documents "
+                        "disagree on whether that is accepted (the Nova SDK validator wants a string or an object); "
+                        "this "
+                        f"pipeline's graders read it, but portable data writes it as a string or object, e.g. {written}"
+                    ),
+                )
+            )
         if self.rows_with_id and self.rows_without_id:
-            self.file_error(f"'id' is on {len(self.rows_with_id)} row(s) but missing on "
-                            f"{len(self.rows_without_id)} (first on line {self.rows_without_id[0]}): give every "
-                            "row an id or none")
+            self.file_error(
+                f"'id' is on {len(self.rows_with_id)} row(s) but missing on "
+                f"{len(self.rows_without_id)} (first on line {self.rows_without_id[0]}): give every "
+                "row an id or none"
+            )
         rows = self.report.rows
         if rows and rows < MIN_ROWS:
             self.file_error(f"{rows} rows: Bedrock RFT needs at least {MIN_ROWS} prompts")
@@ -220,7 +272,9 @@ class _RowChecker:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            self.error(number, None, f"not valid UTF-8 (byte {exc.start + 1} of the line: {raw[exc.start:exc.start + 1]!r})")
+            self.error(
+                number, None, f"not valid UTF-8 (byte {exc.start + 1} of the line: {raw[exc.start : exc.start + 1]!r})"
+            )
             return
         if not text.strip():
             self.error(number, None, "blank line: every line must hold one JSON object")
@@ -265,9 +319,12 @@ class _RowChecker:
         if row_id is None:
             return
         if not isinstance(row_id, str):
-            self.error(number, "id", f"must be a string (AWS's validator rejects other types), got {describe(row_id)}"
-                       + (f"; write it as \"{row_id}\"" if isinstance(row_id, int) and not isinstance(row_id, bool)
-                          else ""))
+            self.error(
+                number,
+                "id",
+                f"must be a string (AWS's validator rejects other types), got {describe(row_id)}"
+                + (f'; write it as "{row_id}"' if isinstance(row_id, int) and not isinstance(row_id, bool) else ""),
+            )
             return
         if not row_id.strip():
             self.error(number, "id", "empty: an id must be a non-empty string (or leave 'id' out on every row)")
@@ -289,8 +346,11 @@ class _RowChecker:
                 continue
             extra = sorted(set(message) - MESSAGE_KEYS)
             if extra:
-                self.error(number, where, f"unexpected key(s) {', '.join(map(repr, extra))}; "
-                           f"allowed: {', '.join(sorted(MESSAGE_KEYS))}")
+                self.error(
+                    number,
+                    where,
+                    f"unexpected key(s) {', '.join(map(repr, extra))}; allowed: {', '.join(sorted(MESSAGE_KEYS))}",
+                )
             role = message.get("role")
             if role == "system" and index > 0:
                 self.error(number, f"{where}.role", "a system message may only be the first turn")
@@ -302,9 +362,12 @@ class _RowChecker:
             prompt_key.append((str(role), text))
         last = messages[-1]
         if isinstance(last, dict) and last.get("role") in ANSWER_ROLES:
-            self.error(number, f"messages[{len(messages) - 1}].role",
-                       f"the last turn is {last.get('role')!r}: the prompt must end before the answer "
-                       "(Bedrock generates the assistant turn)")
+            self.error(
+                number,
+                f"messages[{len(messages) - 1}].role",
+                f"the last turn is {last.get('role')!r}: the prompt must end before the answer "
+                "(Bedrock generates the assistant turn)",
+            )
         if not has_user:
             self.error(number, "messages", "no 'user' turn: the prompt needs at least one")
         self.check_prompt_length(number, characters)
@@ -325,17 +388,23 @@ class _RowChecker:
                 self.error(number, f"{where}.content", "empty or whitespace only: every turn needs text")
             return content
         if not isinstance(content, list) or not content:
-            self.error(number, f"{where}.content", f"must be a string or a non-empty list of text blocks, "
-                       f"got {describe(content)}")
+            self.error(
+                number,
+                f"{where}.content",
+                f"must be a string or a non-empty list of text blocks, got {describe(content)}",
+            )
             return ""
         parts = []
         for block_index, block in enumerate(content):
             block_where = f"{where}.content[{block_index}]"
             if not isinstance(block, dict):
-                self.error(number, block_where, f"must be a {{'type': 'text', 'text': ...}} block, got {describe(block)}")
+                self.error(
+                    number, block_where, f"must be a {{'type': 'text', 'text': ...}} block, got {describe(block)}"
+                )
             elif block.get("type") != "text":
-                self.error(number, f"{block_where}.type", f"{block.get('type')!r}: RFT takes text only "
-                           "(blocks of type 'text')")
+                self.error(
+                    number, f"{block_where}.type", f"{block.get('type')!r}: RFT takes text only (blocks of type 'text')"
+                )
             elif not isinstance(block.get("text"), str):
                 self.error(number, f"{block_where}.text", f"must be a string, got {describe(block.get('text'))}")
             else:
@@ -358,11 +427,19 @@ class _RowChecker:
         estimate = math.ceil(characters / CHARS_PER_TOKEN)
         pessimistic = math.ceil(characters / CHARS_PER_TOKEN_PESSIMISTIC)
         if estimate > limit:
-            self.error(number, "messages", f"about {estimate} tokens ({characters} characters / {CHARS_PER_TOKEN}) "
-                       f"exceeds maxPromptLength {limit}")
+            self.error(
+                number,
+                "messages",
+                f"about {estimate} tokens ({characters} characters / {CHARS_PER_TOKEN}) "
+                f"exceeds maxPromptLength {limit}",
+            )
         elif pessimistic > limit:
-            self.warn(number, "messages", f"may exceed maxPromptLength {limit}: {characters} characters is "
-                      f"{estimate}-{pessimistic} tokens depending on the text")
+            self.warn(
+                number,
+                "messages",
+                f"may exceed maxPromptLength {limit}: {characters} characters is "
+                f"{estimate}-{pessimistic} tokens depending on the text",
+            )
 
     # -- what each grader needs ------------------------------------------------------------------
     def check_grader_fields(self, number: int, row: Mapping[str, Any]) -> None:

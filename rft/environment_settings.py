@@ -17,8 +17,12 @@ from .errors import CliError
 
 
 def add_environment_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env", metavar="ENV", help="grade with this environment's settings (config/environments.json)")
-    parser.add_argument("--config", metavar="PATH", help=f"the pipeline configuration (default {DEFAULT_CONFIG_FILE.name})")
+    parser.add_argument(
+        "--env", metavar="ENV", help="grade with this environment's settings (config/environments.json)"
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help=f"the pipeline configuration (default {DEFAULT_CONFIG_FILE.name})"
+    )
 
 
 def apply_environment(args: argparse.Namespace) -> EnvironmentConfig | None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from config.model import REPO_ROOT, EnvironmentConfig
 
@@ -102,10 +103,16 @@ def judge_calls_per_item(config: EnvironmentConfig, grader: str) -> int:
     return JUDGE_CALLS_PER_ITEM[grader]
 
 
-def estimate(config: EnvironmentConfig, prices: Mapping[str, Any], *, training: Sequence[Row],
-             validation: Sequence[Row] = (), evaluation: Sequence[Row] = (),
-             evaluation_model: str = DEFAULT_EVALUATION_MODEL,
-             seconds_per_item: float | None = None) -> Estimate:
+def estimate(
+    config: EnvironmentConfig,
+    prices: Mapping[str, Any],
+    *,
+    training: Sequence[Row],
+    validation: Sequence[Row] = (),
+    evaluation: Sequence[Row] = (),
+    evaluation_model: str = DEFAULT_EVALUATION_MODEL,
+    seconds_per_item: float | None = None,
+) -> Estimate:
     """Counts, tokens and money of one job on ``training`` (and ``validation``) and its evaluation."""
     hp = config.hyperparameters
     out = Estimate()
@@ -117,72 +124,141 @@ def estimate(config: EnvironmentConfig, prices: Mapping[str, Any], *, training: 
     validation_items = validation_runs * len(validation) * samples
     items = training_items + validation_items
     invocations = math.ceil(training_items / ITEMS_PER_INVOCATION) + (
-        validation_runs * math.ceil(len(validation) * samples / ITEMS_PER_INVOCATION))
+        validation_runs * math.ceil(len(validation) * samples / ITEMS_PER_INVOCATION)
+    )
     per_item = SECONDS_PER_ITEM[grader] if seconds_per_item is None else seconds_per_item
     memory_gb = grader_memory_mb(grader) / 1024
     gb_seconds = items * per_item * memory_gb
-    out.figures.update(training_rows=len(training), validation_rows=len(validation), training_items=training_items,
-                       validation_runs=validation_runs, validation_items=validation_items, grader_items=items,
-                       grader_invocations=invocations, lambda_gb_seconds=gb_seconds, training_steps=steps)
+    out.figures.update(
+        training_rows=len(training),
+        validation_rows=len(validation),
+        training_items=training_items,
+        validation_runs=validation_runs,
+        validation_items=validation_items,
+        grader_items=items,
+        grader_invocations=invocations,
+        lambda_gb_seconds=gb_seconds,
+        training_steps=steps,
+    )
     lam = prices["lambda"]
-    out.lines.append(Line(f"{grader} grader: Lambda requests", invocations, "requests",
-                          invocations * float(lam["perMillionRequests"]) / 1e6,
-                          f"{items} graded items / {ITEMS_PER_INVOCATION} per call"))
-    out.lines.append(Line(f"{grader} grader: Lambda compute", gb_seconds, "GB-s", gb_seconds * float(lam["perGbSecond"]),
-                          f"{items} items x {per_item:g} s x {memory_gb:g} GB (assumed seconds per item)"))
+    out.lines.append(
+        Line(
+            f"{grader} grader: Lambda requests",
+            invocations,
+            "requests",
+            invocations * float(lam["perMillionRequests"]) / 1e6,
+            f"{items} graded items / {ITEMS_PER_INVOCATION} per call",
+        )
+    )
+    out.lines.append(
+        Line(
+            f"{grader} grader: Lambda compute",
+            gb_seconds,
+            "GB-s",
+            gb_seconds * float(lam["perGbSecond"]),
+            f"{items} items x {per_item:g} s x {memory_gb:g} GB (assumed seconds per item)",
+        )
+    )
 
     # The judge: one call per graded item; it reads rubric, prompt, reference and the answer.
     calls_per_item = judge_calls_per_item(config, grader)
     judge_calls = items * calls_per_item
     judge_in = judge_out = 0
     if judge_calls:
+
         def judge_input(rows: Sequence[Row]) -> int:
             return sum(JUDGE_RUBRIC_TOKENS + tokens(sum(_text_chars(r))) + hp.inference_max_tokens for r in rows)
-        judge_in = (judge_input(training) * samples * epochs
-                    + judge_input(validation) * samples * validation_runs) * calls_per_item
+
+        judge_in = (
+            judge_input(training) * samples * epochs + judge_input(validation) * samples * validation_runs
+        ) * calls_per_item
         judge_out = judge_calls * JUDGE_OUTPUT_TOKENS
         price = model_price(prices, config.judge.model_id)
-        out.lines.append(Line(f"judge {config.judge.model_id}: input tokens", judge_in, "tokens",
-                              None if price is None else judge_in * price[0] / 1e6,
-                              f"{judge_calls} calls; answers counted at inferenceMaxTokens {hp.inference_max_tokens}"))
-        out.lines.append(Line(f"judge {config.judge.model_id}: output tokens", judge_out, "tokens",
-                              None if price is None else judge_out * price[1] / 1e6,
-                              f"at most {JUDGE_OUTPUT_TOKENS} per verdict"))
+        out.lines.append(
+            Line(
+                f"judge {config.judge.model_id}: input tokens",
+                judge_in,
+                "tokens",
+                None if price is None else judge_in * price[0] / 1e6,
+                f"{judge_calls} calls; answers counted at inferenceMaxTokens {hp.inference_max_tokens}",
+            )
+        )
+        out.lines.append(
+            Line(
+                f"judge {config.judge.model_id}: output tokens",
+                judge_out,
+                "tokens",
+                None if price is None else judge_out * price[1] / 1e6,
+                f"at most {JUDGE_OUTPUT_TOKENS} per verdict",
+            )
+        )
     out.figures.update(judge_calls=judge_calls, judge_input_tokens=judge_in, judge_output_tokens=judge_out)
 
     # The evaluation: both models answer every row, the grader grades both answers.
     if evaluation:
-        figures = evaluation_figures(evaluation, max_tokens=hp.inference_max_tokens,
-                                     judge_calls_per_answer=calls_per_item)
+        figures = evaluation_figures(
+            evaluation, max_tokens=hp.inference_max_tokens, judge_calls_per_answer=calls_per_item
+        )
         out.figures.update({f"evaluation_{k}": v for k, v in figures.items()})
         price = model_price(prices, evaluation_model)
         eval_in, eval_out = figures["input_tokens"], figures["output_tokens"]
-        out.lines.append(Line(f"evaluation: {figures['model_calls']} Converse calls (base + tuned), input",
-                              eval_in, "tokens", None if price is None else eval_in * price[0] / 1e6,
-                              f"{len(evaluation)} rows; the tuned deployment billed at the base rate"))
-        out.lines.append(Line("evaluation: output (upper bound)", eval_out, "tokens",
-                              None if price is None else eval_out * price[1] / 1e6,
-                              f"{figures['model_calls']} answers x inferenceMaxTokens {hp.inference_max_tokens}"))
+        out.lines.append(
+            Line(
+                f"evaluation: {figures['model_calls']} Converse calls (base + tuned), input",
+                eval_in,
+                "tokens",
+                None if price is None else eval_in * price[0] / 1e6,
+                f"{len(evaluation)} rows; the tuned deployment billed at the base rate",
+            )
+        )
+        out.lines.append(
+            Line(
+                "evaluation: output (upper bound)",
+                eval_out,
+                "tokens",
+                None if price is None else eval_out * price[1] / 1e6,
+                f"{figures['model_calls']} answers x inferenceMaxTokens {hp.inference_max_tokens}",
+            )
+        )
         if figures["judge_calls"]:
             judge_price = model_price(prices, config.judge.model_id)
             j_in = figures["judge_input_tokens"]
             j_out = figures["judge_calls"] * JUDGE_OUTPUT_TOKENS
-            out.lines.append(Line(f"evaluation: {figures['judge_calls']} judge calls", j_in + j_out, "tokens",
-                                  None if judge_price is None else (j_in * judge_price[0] + j_out * judge_price[1]) / 1e6))
+            out.lines.append(
+                Line(
+                    f"evaluation: {figures['judge_calls']} judge calls",
+                    j_in + j_out,
+                    "tokens",
+                    None if judge_price is None else (j_in * judge_price[0] + j_out * judge_price[1]) / 1e6,
+                )
+            )
         transitions = len(evaluation) * STATE_TRANSITIONS_PER_ROW
         sfn = prices.get("stepFunctions")
         if sfn:
-            out.lines.append(Line("evaluation: Step Functions state transitions", transitions, "transitions",
-                                  transitions * float(sfn["perThousandStateTransitions"]) / 1000,
-                                  "in-account evaluation only (not rft evaluate)"))
+            out.lines.append(
+                Line(
+                    "evaluation: Step Functions state transitions",
+                    transitions,
+                    "transitions",
+                    transitions * float(sfn["perThousandStateTransitions"]) / 1000,
+                    "in-account evaluation only (not rft evaluate)",
+                )
+            )
     rate = (prices.get("training") or {}).get("perHour")
-    out.notes.append("training: " + (f"${float(rate):.2f} per training hour; the hours are not known in advance"
-                                     if rate is not None else
-                                     "billed per training hour at a rate this table does not carry; the hours "
-                                     "depend on the job and are not known in advance") +
-                     f" ({steps} training steps: {len(training)} rows x {epochs} epochs / batch {hp.batch_size})")
-    out.notes.append(f"tokens estimated at {CHARS_PER_TOKEN} characters per token; answers at their "
-                     f"maxTokens bound ({hp.inference_max_tokens}), so model output is an upper bound")
+    out.notes.append(
+        "training: "
+        + (
+            f"${float(rate):.2f} per training hour; the hours are not known in advance"
+            if rate is not None
+            else "billed per training hour at a rate this table does not carry; the hours "
+            "depend on the job and are not known in advance"
+        )
+        + f" ({steps} training steps: {len(training)} rows x {epochs} epochs / batch {hp.batch_size})"
+    )
+    out.notes.append(
+        f"tokens estimated at {CHARS_PER_TOKEN} characters per token; answers at their "
+        f"maxTokens bound ({hp.inference_max_tokens}), so model output is an upper bound"
+    )
     out.notes.append(f"prices as of {prices['asOf']}: {prices['source']}")
     return out
 
@@ -192,11 +268,18 @@ def evaluation_figures(rows: Sequence[Row], *, max_tokens: int, judge_calls_per_
     prompt_tokens = sum(tokens(_text_chars(r)[0]) for r in rows)
     model_calls = 2 * len(rows)
     judge_calls = model_calls * judge_calls_per_answer
-    judge_input = 2 * judge_calls_per_answer * sum(
-        JUDGE_RUBRIC_TOKENS + tokens(sum(_text_chars(r))) + max_tokens for r in rows)
-    return {"rows": len(rows), "model_calls": model_calls, "input_tokens": 2 * prompt_tokens,
-            "output_tokens": model_calls * max_tokens, "grader_items": model_calls, "judge_calls": judge_calls,
-            "judge_input_tokens": judge_input}
+    judge_input = (
+        2 * judge_calls_per_answer * sum(JUDGE_RUBRIC_TOKENS + tokens(sum(_text_chars(r))) + max_tokens for r in rows)
+    )
+    return {
+        "rows": len(rows),
+        "model_calls": model_calls,
+        "input_tokens": 2 * prompt_tokens,
+        "output_tokens": model_calls * max_tokens,
+        "grader_items": model_calls,
+        "judge_calls": judge_calls,
+        "judge_input_tokens": judge_input,
+    }
 
 
 def dataset_rows(path: str | None) -> list[Row]:

@@ -9,10 +9,11 @@ import json
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from evaluation.conversation import answer_text, converse_request, grader_item, is_throttling, metrics_of, usage_of
 from evaluation.summary import PASS_THRESHOLD, SIDES, summarize, verdict
@@ -43,9 +44,15 @@ class Answer:
     error: str | None = None  # the model never answered: graded as an empty answer (score 0)
 
 
-def converse_with_retries(client: Any, request: Mapping[str, Any], *, max_attempts: int = MAX_ATTEMPTS,
-                          backoff: float = BACKOFF_BASE_SECONDS, sleep: Callable[[float], None] = time.sleep,
-                          rng: random.Random | None = None) -> Answer:
+def converse_with_retries(
+    client: Any,
+    request: Mapping[str, Any],
+    *,
+    max_attempts: int = MAX_ATTEMPTS,
+    backoff: float = BACKOFF_BASE_SECONDS,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> Answer:
     """One Converse call; throttling and transient errors retried with full-jitter exponential backoff."""
     rng = rng or random.Random()
     for attempt in range(1, max_attempts + 1):
@@ -69,12 +76,25 @@ def error_code(exc: BaseException) -> str | None:
     return response.get("Error", {}).get("Code") if isinstance(response, Mapping) else None
 
 
-def answer_all(client: Any, rows: Sequence[Row], models: Models, *, concurrency: int,
-               progress: Callable[[int], None] | None = None, **retry: Any) -> dict[str, list[Answer]]:
+def answer_all(
+    client: Any,
+    rows: Sequence[Row],
+    models: Models,
+    *,
+    concurrency: int,
+    progress: Callable[[int], None] | None = None,
+    **retry: Any,
+) -> dict[str, list[Answer]]:
     """Every row answered by both models, at most ``concurrency`` requests at once."""
-    jobs = [(side, index, converse_request(row.data, model, max_tokens=models.max_tokens,
-                                           reasoning_effort=models.reasoning_effort))
-            for side, model in (("base", models.base), ("tuned", models.tuned)) for index, row in enumerate(rows)]
+    jobs = [
+        (
+            side,
+            index,
+            converse_request(row.data, model, max_tokens=models.max_tokens, reasoning_effort=models.reasoning_effort),
+        )
+        for side, model in (("base", models.base), ("tuned", models.tuned))
+        for index, row in enumerate(rows)
+    ]
     answers: dict[str, list[Answer | None]] = {side: [None] * len(rows) for side in SIDES}
     lock = threading.Lock()
 
@@ -92,8 +112,12 @@ def answer_all(client: Any, rows: Sequence[Row], models: Models, *, concurrency:
     return {side: [a for a in values if a is not None] for side, values in answers.items()}
 
 
-def grade_answers(grader: str, rows: Sequence[Row], answers: Mapping[str, Sequence[Answer]],
-                  progress: Callable[[int], None] | None = None) -> dict[str, list[dict[str, Any]]]:
+def grade_answers(
+    grader: str,
+    rows: Sequence[Row],
+    answers: Mapping[str, Sequence[Answer]],
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, list[dict[str, Any]]]:
     """Both models' answers graded by the real grader handler, as Bedrock would send them."""
     handler = load_handler(grader)
     results = {}
@@ -103,8 +127,9 @@ def grade_answers(grader: str, rows: Sequence[Row], answers: Mapping[str, Sequen
     return results
 
 
-def records(rows: Sequence[Row], answers: Mapping[str, Sequence[Answer]],
-            graded: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+def records(
+    rows: Sequence[Row], answers: Mapping[str, Sequence[Answer]], graded: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> list[dict[str, Any]]:
     out = []
     for i, row in enumerate(rows):
         record: dict[str, Any] = {"id": row.id, "line": row.line}
@@ -119,10 +144,14 @@ def records(rows: Sequence[Row], answers: Mapping[str, Sequence[Answer]],
     return out
 
 
-def write_outputs(out_dir: Path, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], *,
-                  title: str) -> dict[str, Path]:
-    paths = {"json": out_dir / "evaluation.json", "jsonl": out_dir / "evaluation.jsonl",
-             "png": out_dir / "evaluation.png"}
+def write_outputs(
+    out_dir: Path, summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], *, title: str
+) -> dict[str, Path]:
+    paths = {
+        "json": out_dir / "evaluation.json",
+        "jsonl": out_dir / "evaluation.jsonl",
+        "png": out_dir / "evaluation.png",
+    }
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         paths["json"].write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
@@ -145,8 +174,9 @@ def plot(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], path: Pa
     colours = {"base": "#8c8c8c", "tuned": "#1f77b4"}
     names = sorted(set(summary["base"]["metrics"]) | set(summary["tuned"]["metrics"]))
     bars = ["mean reward", f"pass rate (>= {PASS_THRESHOLD})"] + names
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, max(4.8, 1.6 + 0.42 * len(bars))),
-                                      gridspec_kw={"width_ratios": [1, 1.1]})
+    fig, (left, right) = plt.subplots(
+        1, 2, figsize=(13, max(4.8, 1.6 + 0.42 * len(bars))), gridspec_kw={"width_ratios": [1, 1.1]}
+    )
     edges = [i / 10 for i in range(11)]
     width = 0.045
     for offset, side in ((-width / 2, "base"), (width / 2, "tuned")):
@@ -154,8 +184,13 @@ def plot(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], path: Pa
         counts = [0] * 10
         for score in scores:
             counts[min(9, int(score * 10))] += 1
-        left.bar([e + 0.05 + offset for e in edges[:-1]], counts, width=width, color=colours[side],
-                 label=f"{side}: mean {summary[side]['mean_reward']:.2f}")
+        left.bar(
+            [e + 0.05 + offset for e in edges[:-1]],
+            counts,
+            width=width,
+            color=colours[side],
+            label=f"{side}: mean {summary[side]['mean_reward']:.2f}",
+        )
     left.axvline(PASS_THRESHOLD, color="#d62728", linestyle="--", linewidth=1, label=f"pass ({PASS_THRESHOLD})")
     left.set_xticks(edges)
     left.set_xlim(0, 1)
@@ -163,8 +198,11 @@ def plot(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], path: Pa
     left.set_ylabel("rows")
     left.set_title("reward distribution")
     left.legend(loc="upper center")
-    values = {side: [summary[side]["mean_reward"], summary[side]["pass_rate"]]
-              + [summary[side]["metrics"].get(n, 0.0) for n in names] for side in SIDES}
+    values = {
+        side: [summary[side]["mean_reward"], summary[side]["pass_rate"]]
+        + [summary[side]["metrics"].get(n, 0.0) for n in names]
+        for side in SIDES
+    }
     positions = list(range(len(bars)))[::-1]
     height = 0.38
     for offset, side in ((height / 2, "base"), (-height / 2, "tuned")):
@@ -177,9 +215,11 @@ def plot(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], path: Pa
     right.set_title("means (per-check: metrics_list)")
     right.legend(loc="lower right")
     low, high = summary["lift"]["ci95"]
-    fig.suptitle(f"{title}\nlift {summary['lift']['mean_reward']:+.3f} mean reward (95% CI {low:+.3f} to "
-                 f"{high:+.3f}), {summary['lift']['pass_rate'] * 100:+.1f} pts pass rate; n = {summary['tuned']['n']}",
-                 fontsize=11)
+    fig.suptitle(
+        f"{title}\nlift {summary['lift']['mean_reward']:+.3f} mean reward (95% CI {low:+.3f} to "
+        f"{high:+.3f}), {summary['lift']['pass_rate'] * 100:+.1f} pts pass rate; n = {summary['tuned']['n']}",
+        fontsize=11,
+    )
     fig.tight_layout()
     try:
         fig.savefig(path, dpi=110)
@@ -189,5 +229,14 @@ def plot(summary: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], path: Pa
         plt.close(fig)
 
 
-__all__ = ["Models", "Answer", "answer_all", "grade_answers", "records", "summarize", "verdict", "write_outputs",
-           "converse_with_retries"]
+__all__ = [
+    "Answer",
+    "Models",
+    "answer_all",
+    "converse_with_retries",
+    "grade_answers",
+    "records",
+    "summarize",
+    "verdict",
+    "write_outputs",
+]

@@ -12,25 +12,45 @@ from __future__ import annotations
 import json
 import random
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .format_texts import CAPITAL_WORDS, PLACEHOLDERS, body_sentences, opposite_sentences
 
-SUPPORTED = frozenset({
-    "keywords:existence", "keywords:frequency", "keywords:forbidden_words",
-    "length_constraints:number_sentences", "length_constraints:number_paragraphs",
-    "length_constraints:number_words", "length_constraints:nth_paragraph_first_word",
-    "detectable_content:number_placeholders", "detectable_content:postscript",
-    "detectable_format:number_bullet_lists", "detectable_format:constrained_response",
-    "detectable_format:number_highlighted_sections", "detectable_format:multiple_sections",
-    "detectable_format:json_format", "detectable_format:title", "combination:two_responses",
-    "combination:repeat_prompt", "startend:end_checker", "change_case:capital_word_frequency",
-    "change_case:english_lowercase", "punctuation:no_comma", "startend:quotation",
-})
+SUPPORTED = frozenset(
+    {
+        "keywords:existence",
+        "keywords:frequency",
+        "keywords:forbidden_words",
+        "length_constraints:number_sentences",
+        "length_constraints:number_paragraphs",
+        "length_constraints:number_words",
+        "length_constraints:nth_paragraph_first_word",
+        "detectable_content:number_placeholders",
+        "detectable_content:postscript",
+        "detectable_format:number_bullet_lists",
+        "detectable_format:constrained_response",
+        "detectable_format:number_highlighted_sections",
+        "detectable_format:multiple_sections",
+        "detectable_format:json_format",
+        "detectable_format:title",
+        "combination:two_responses",
+        "combination:repeat_prompt",
+        "startend:end_checker",
+        "change_case:capital_word_frequency",
+        "change_case:english_lowercase",
+        "punctuation:no_comma",
+        "startend:quotation",
+    }
+)
 # Whole-response shapes that leave no room for most other rules.
 _EXCLUSIVE = {"detectable_format:json_format", "combination:two_responses"}
-_ALONGSIDE_EXCLUSIVE = {"keywords:existence", "keywords:forbidden_words", "punctuation:no_comma",
-                        "change_case:english_lowercase"}
+_ALONGSIDE_EXCLUSIVE = {
+    "keywords:existence",
+    "keywords:forbidden_words",
+    "punctuation:no_comma",
+    "change_case:english_lowercase",
+}
 _WORD = re.compile(r"\w+")
 
 
@@ -55,9 +75,12 @@ def _compliant(rules: Mapping[str, Mapping[str, Any]], topic: str) -> str | None
     sentences = body_sentences(topic, rng)
     # Start from a natural length (two sentences per paragraph or section), then grow or shrink it
     # until the word and sentence counts fit.
-    blocks = max(_int(rules, "length_constraints:number_paragraphs", "num_paragraphs"),
-                 _int(rules, "length_constraints:nth_paragraph_first_word", "num_paragraphs"),
-                 _int(rules, "detectable_format:multiple_sections", "num_sections"), 2)
+    blocks = max(
+        _int(rules, "length_constraints:number_paragraphs", "num_paragraphs"),
+        _int(rules, "length_constraints:nth_paragraph_first_word", "num_paragraphs"),
+        _int(rules, "detectable_format:multiple_sections", "num_sections"),
+        2,
+    )
     preferred = min(2 * blocks + 1, len(sentences))
     for count in range(preferred, len(sentences) + 1):
         text = _assemble(rules, sentences[:count], topic)
@@ -82,16 +105,21 @@ def _conflicting(rules: Mapping[str, Mapping[str, Any]]) -> bool:
     lower = "change_case:english_lowercase" in ids
     if lower and ids & {"detectable_format:constrained_response", "change_case:capital_word_frequency"}:
         return True
-    if lower and any(c.isupper() for c in str(rules.get("detectable_format:multiple_sections", {})
-                                                 .get("section_spliter", ""))):
+    if lower and any(
+        c.isupper() for c in str(rules.get("detectable_format:multiple_sections", {}).get("section_spliter", ""))
+    ):
         return True
     if ids >= {"combination:repeat_prompt", "startend:quotation"}:
         return True
     if ids >= {"length_constraints:number_paragraphs", "length_constraints:nth_paragraph_first_word"}:
         return True
     if "length_constraints:nth_paragraph_first_word" in ids and ids & {
-            "detectable_format:title", "detectable_content:postscript", "detectable_format:multiple_sections",
-            "combination:repeat_prompt", "startend:quotation"}:
+        "detectable_format:title",
+        "detectable_content:postscript",
+        "detectable_format:multiple_sections",
+        "combination:repeat_prompt",
+        "startend:quotation",
+    }:
         return True
     for rule in rules.values():  # relations other than IFEval's two, or "less than" we cannot plan
         relation = rule.get("relation") or rule.get("capital_relation")
@@ -241,8 +269,9 @@ def _length_verdict(rules: Mapping[str, Mapping[str, Any]], text: str) -> str:
         verdicts.append(_compare(count_words(text), words["relation"], int(words["num_words"]), margin=3))
     sentences = rules.get("length_constraints:number_sentences")
     if sentences:
-        verdicts.append(_compare(count_sentences(text), sentences["relation"], int(sentences["num_sentences"]),
-                                 margin=1))
+        verdicts.append(
+            _compare(count_sentences(text), sentences["relation"], int(sentences["num_sentences"]), margin=1)
+        )
     if "too long" in verdicts:
         return "too long"
     return "too short" if "too short" in verdicts else "ok"

@@ -9,8 +9,23 @@ from __future__ import annotations
 import random
 
 # Words the sample data may forbid; the sentences below never use them.
-FORBIDDEN_CANDIDATES = ("very", "really", "basically", "literally", "awesome", "stuff", "thing", "things",
-                        "nice", "amazing", "totally", "actually", "simply", "just", "obviously")
+FORBIDDEN_CANDIDATES = (
+    "very",
+    "really",
+    "basically",
+    "literally",
+    "awesome",
+    "stuff",
+    "thing",
+    "things",
+    "nice",
+    "amazing",
+    "totally",
+    "actually",
+    "simply",
+    "just",
+    "obviously",
+)
 CAPITAL_WORDS = ("KEY", "NOTE", "FOCUS", "PLAN", "NEXT", "STEP", "ACT", "NOW", "TODAY", "ALWAYS")
 PLACEHOLDERS = ("[name]", "[date]", "[address]", "[phone]", "[email]", "[company]", "[city]", "[time]")
 
@@ -59,5 +74,7 @@ def body_sentences(topic: str, rng: random.Random) -> list[str]:
 
 def opposite_sentences(topic: str) -> list[str]:
     """A second, different answer (for 'give two responses')."""
-    return [f"Another view is that {topic} works best as a shared activity.",
-            f"Working with others turns {topic} into a weekly habit that lasts."]
+    return [
+        f"Another view is that {topic} works best as a shared activity.",
+        f"Working with others turns {topic} into a weekly habit that lasts.",
+    ]

@@ -10,7 +10,8 @@ simply left satisfied, so a row can still score above 0.
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from .format_synthesis import constraints_of
 

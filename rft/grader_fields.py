@@ -13,13 +13,13 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from graders.catalog import COMPONENTS
 from graders.contract import ItemError, message_text
 from graders.format_rules.arguments import RowContext
 from graders.format_rules.constraints import Constraint, ifeval_constraint, spec_from_fields, structured_constraint
 from graders.format_rules.grader import constraint_fields
 from graders.math_answer.reference import ANSWER_KEYS, reference_answers
 
-from graders.catalog import COMPONENTS, GRADERS  # noqa: E402  (the grader catalogue: kinds, composite parts)
 COMPOSITE_GRADERS_FIELD = "graders"  # the row field naming the graders a composite row uses (graders.composite)
 MAX_REFERENCE_ALTERNATIVES = 20  # the math grader reads the first 20 items of a list reference
 REFERENCE = "reference_answer"
@@ -27,8 +27,9 @@ REFERENCE = "reference_answer"
 Problem = tuple[str, str, str]
 
 
-def graders_for_row(row: Mapping[str, Any], grader: str,
-                    composite_defaults: Sequence[str] | None) -> tuple[tuple[str, ...], list[Problem]]:
+def graders_for_row(
+    row: Mapping[str, Any], grader: str, composite_defaults: Sequence[str] | None
+) -> tuple[tuple[str, ...], list[Problem]]:
     """The graders whose needs apply to this row, and problems with its ``graders`` field.
 
     Like ``graders.composite``: the field is read from the row, else from an object reference_answer,
@@ -55,12 +56,20 @@ def graders_for_row(row: Mapping[str, Any], grader: str,
     problems: list[Problem] = []
     unknown = [g for g in names if g not in COMPONENTS]
     if unknown or not names:
-        problems.append(("error", COMPOSITE_GRADERS_FIELD, f"unknown grader(s) {', '.join(map(repr, unknown))}; "
-                         "use 'math', 'format' or 'judge'" if unknown else "names no grader"))
+        problems.append(
+            (
+                "error",
+                COMPOSITE_GRADERS_FIELD,
+                f"unknown grader(s) {', '.join(map(repr, unknown))}; use 'math', 'format' or 'judge'"
+                if unknown
+                else "names no grader",
+            )
+        )
     return tuple(dict.fromkeys(g for g in names if g in COMPONENTS)), problems
 
 
 # -- code and tools (issue 13): the graders' own row checks -------------------------------------
+
 
 def code_row_problems(row: Mapping[str, Any]) -> list[Problem]:
     """What ``graders.code_exec.rows.row_problems`` finds: tests the code grader cannot run, no reference program."""
@@ -81,6 +90,7 @@ ROW_CHECKS = {"code": code_row_problems, "tools": tool_row_problems}
 
 # -- math ----------------------------------------------------------------------------------------
 
+
 def math_reference_problems(row: Mapping[str, Any]) -> list[Problem]:
     """Whatever ``graders.math_answer.reference.reference_answers`` accepts: a number, a text answer
     or worked solution, an object holding one under an answer key, or a list of alternatives."""
@@ -93,8 +103,13 @@ def math_reference_problems(row: Mapping[str, Any]) -> list[Problem]:
         where, value = _failing_part(reference, REFERENCE)
         return [("error", where, f"the math grader cannot use it: {exc} (got {describe(value)})")]
     if isinstance(reference, list) and len(reference) > MAX_REFERENCE_ALTERNATIVES:
-        return [("warning", REFERENCE, f"{len(reference)} alternatives: the math grader reads only the first "
-                 f"{MAX_REFERENCE_ALTERNATIVES}")]
+        return [
+            (
+                "warning",
+                REFERENCE,
+                f"{len(reference)} alternatives: the math grader reads only the first {MAX_REFERENCE_ALTERNATIVES}",
+            )
+        ]
     return []
 
 
@@ -123,6 +138,7 @@ def _looks_like_math_reference(value: Any) -> bool:
 
 # -- format --------------------------------------------------------------------------------------
 
+
 def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: bool) -> list[Problem]:
     """Builds the row's constraints with the format grader's code and reports each one it could not
     build (unknown instruction id, bad kwargs, bad structured check): the grader scores those 0."""
@@ -131,9 +147,15 @@ def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: 
     if spec is None:
         if has_default_constraints:
             return []
-        return [("error", "instruction_id_list", "missing: the format grader needs 'instruction_id_list' "
-                 "and 'kwargs' (or 'constraints') in the row or in an object reference_answer, or "
-                 "default constraints in the configuration")]
+        return [
+            (
+                "error",
+                "instruction_id_list",
+                "missing: the format grader needs 'instruction_id_list' "
+                "and 'kwargs' (or 'constraints') in the row or in an object reference_answer, or "
+                "default constraints in the configuration",
+            )
+        ]
     context = RowContext(last_user_prompt=_last_user_prompt(row.get("messages")))
     problems: list[Problem] = []
     if "instruction_id_list" in spec:
@@ -142,8 +164,7 @@ def format_constraint_problems(row: Mapping[str, Any], has_default_constraints: 
         problems += _structured_problems(origins["constraints"] + "constraints", spec["constraints"], context)
     if not problems and not _constraint_count(spec):
         name = "instruction_id_list" if "instruction_id_list" in spec else "constraints"
-        problems.append(("error", origins[name] + name, "empty: the format grader scores a row without "
-                         "constraints 0"))
+        problems.append(("error", origins[name] + name, "empty: the format grader scores a row without constraints 0"))
     return problems
 
 
@@ -162,11 +183,17 @@ def _ifeval_problems(origins: Mapping[str, str], spec: Mapping[str, Any], contex
     if kwargs is None:
         kwargs = [None] * len(ids)
     elif not isinstance(kwargs, list):
-        return [("error", kwargs_field, f"must be a list of objects aligned with instruction_id_list, "
-                 f"got {describe(kwargs)}")]
+        return [
+            (
+                "error",
+                kwargs_field,
+                f"must be a list of objects aligned with instruction_id_list, got {describe(kwargs)}",
+            )
+        ]
     elif len(kwargs) != len(ids):  # the grader would pair the ids with the wrong kwargs, or none
-        return [("error", kwargs_field, f"has {len(kwargs)} entries for {len(ids)} instruction ids; "
-                 "they must be aligned")]
+        return [
+            ("error", kwargs_field, f"has {len(kwargs)} entries for {len(ids)} instruction ids; they must be aligned")
+        ]
     problems: list[Problem] = []
     for index, (instruction_id, arguments) in enumerate(zip(ids, kwargs)):
         constraint = ifeval_constraint(instruction_id, arguments, context)
@@ -217,6 +244,7 @@ def has_constraint_fields(row: Mapping[str, Any]) -> bool:
 
 
 # -- messages ------------------------------------------------------------------------------------
+
 
 def json_type(value: Any) -> str:
     if value is None:

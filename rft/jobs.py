@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rich.table import Table
@@ -24,16 +24,31 @@ CONFIG_HELP_PATH = "config/environments.json"
 
 def add_job_arguments(parser: argparse.ArgumentParser) -> None:
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--job-arn", metavar="ARN", help="the model customization job's ARN, or an open-weight "
-                       "job's id (ftjob-..., with --region of that job, e.g. us-west-2)")
-    where.add_argument("--env", metavar="ENV", help=f"read the ARN from the {JOB_ARN_OUTPUT} output of the "
-                       "environment's training stack (its name comes from --config, e.g. RftTraining-dev)")
-    parser.add_argument("--stack", metavar="NAME", help=f"read the ARN from this stack's {JOB_ARN_OUTPUT} output "
-                        "(overrides the stack name --env would give)")
-    parser.add_argument("--config", metavar="PATH", help=f"the pipeline configuration (default {CONFIG_HELP_PATH} "
-                        "of the checkout)")
-    parser.add_argument("--region", default=clients.DEFAULT_REGION,
-                        help=f"AWS region (default {clients.DEFAULT_REGION}, where Bedrock RFT runs)")
+    where.add_argument(
+        "--job-arn",
+        metavar="ARN",
+        help="the model customization job's ARN, or an open-weight "
+        "job's id (ftjob-..., with --region of that job, e.g. us-west-2)",
+    )
+    where.add_argument(
+        "--env",
+        metavar="ENV",
+        help=f"read the ARN from the {JOB_ARN_OUTPUT} output of the "
+        "environment's training stack (its name comes from --config, e.g. RftTraining-dev)",
+    )
+    parser.add_argument(
+        "--stack",
+        metavar="NAME",
+        help=f"read the ARN from this stack's {JOB_ARN_OUTPUT} output (overrides the stack name --env would give)",
+    )
+    parser.add_argument(
+        "--config", metavar="PATH", help=f"the pipeline configuration (default {CONFIG_HELP_PATH} of the checkout)"
+    )
+    parser.add_argument(
+        "--region",
+        default=clients.DEFAULT_REGION,
+        help=f"AWS region (default {clients.DEFAULT_REGION}, where Bedrock RFT runs)",
+    )
 
 
 def resolve_job_arn(args: argparse.Namespace) -> str:
@@ -91,7 +106,7 @@ def elapsed(job: dict[str, Any], now: datetime | None = None) -> timedelta | Non
         return None
     end = job.get("endTime") if job.get("status") in TERMINAL_STATES else None
     if not isinstance(end, datetime):
-        end = now or datetime.now(timezone.utc)
+        end = now or datetime.now(UTC)
     return max(timedelta(0), _aware(end) - _aware(created))
 
 
@@ -116,9 +131,12 @@ def job_table(job: dict[str, Any], *, now: datetime | None = None) -> Table:
         if isinstance(job.get(key), datetime):
             table.add_row(label, job[key].isoformat(timespec="seconds"))
     table.add_row("job ARN", Text(str(job.get("jobArn", ""))))
-    for label, value in (("base model", job.get("baseModelArn")), ("output model", job.get("outputModelArn")),
-                         ("output S3", (job.get("outputDataConfig") or {}).get("s3Uri")),
-                         ("failure", job.get("failureMessage"))):
+    for label, value in (
+        ("base model", job.get("baseModelArn")),
+        ("output model", job.get("outputModelArn")),
+        ("output S3", (job.get("outputDataConfig") or {}).get("s3Uri")),
+        ("failure", job.get("failureMessage")),
+    ):
         if value:
             table.add_row(label, Text(str(value)))
     for stage, detail in (job.get("statusDetails") or {}).items():
@@ -132,12 +150,17 @@ def job_table(job: dict[str, Any], *, now: datetime | None = None) -> Table:
 def is_transient(exc: BaseException) -> bool:
     if getattr(exc, "status_code", None) in (429, 500, 502, 503, 504):  # the openai SDK's errors (open-weight jobs)
         return True
-    return _error_code(exc) in ("ThrottlingException", "ServiceUnavailableException", "InternalServerException",
-                                "TooManyRequestsException", "RequestTimeout")
+    return _error_code(exc) in (
+        "ThrottlingException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "TooManyRequestsException",
+        "RequestTimeout",
+    )
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _error_code(exc: BaseException) -> str:

@@ -12,7 +12,8 @@ import contextlib
 import importlib
 import io
 import logging
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from graders.catalog import CATALOG
 
@@ -73,17 +74,21 @@ def batch_item(row: Row, response: Any, *, item_id: str | None = None) -> dict[s
     """One sample as Bedrock sends it: the prompt plus the generated turn, every other field in metadata."""
     prompt, _ = prompt_and_response(row.data)
     metadata = {k: v for k, v in row.data.items() if k not in _NOT_METADATA}
-    return {"id": item_id or row.id, "messages": prompt + [{"role": "assistant", "content": response}],
-            "metadata": metadata}
+    return {
+        "id": item_id or row.id,
+        "messages": prompt + [{"role": "assistant", "content": response}],
+        "metadata": metadata,
+    }
 
 
-def run_grader(handler: Handler, items: Sequence[dict[str, Any]], *,
-               progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+def run_grader(
+    handler: Handler, items: Sequence[dict[str, Any]], *, progress: Callable[[int], None] | None = None
+) -> list[dict[str, Any]]:
     """Grade ``items`` in Lambda-sized batches; results are aligned with ``items``."""
     results: list[dict[str, Any]] = []
     with _quiet_graders():
         for start in range(0, len(items), BATCH_SIZE):
-            batch = list(items[start:start + BATCH_SIZE])
+            batch = list(items[start : start + BATCH_SIZE])
             try:
                 answer = handler(batch, None)
             except Exception as exc:  # the grader rejected the batch or could not start

@@ -21,7 +21,8 @@ import csv
 import io
 import json
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 SUFFIXES = (".csv", ".json", ".jsonl")
 STEP_KEYS = ("step", "global_step", "training_step", "train_step", "iteration", "iter", "epoch")

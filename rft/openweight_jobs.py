@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from .errors import CliError
 from .metrics_files import Record, parse_metrics_file
 
 # OpenAI job statuses in the words `rft status` uses for Nova jobs, so TERMINAL_STATES and colours apply to both.
-STATUS_WORDS = {"validating_files": "InProgress", "queued": "InProgress", "running": "InProgress",
-                "succeeded": "Completed", "failed": "Failed", "cancelled": "Stopped"}
+STATUS_WORDS = {
+    "validating_files": "InProgress",
+    "queued": "InProgress",
+    "running": "InProgress",
+    "succeeded": "Completed",
+    "failed": "Failed",
+    "cancelled": "Stopped",
+}
 NAME_KEY = "rft-job-name"  # lambda/openai_job/job_spec.py: the job name the custom resource puts in metadata
 ENDPOINT_TEMPLATE = "https://bedrock-mantle.{region}.api.aws/v1"
 MAX_EVENTS = 100_000
@@ -47,7 +54,7 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 
 
 def _time(seconds: Any) -> datetime | None:
-    return datetime.fromtimestamp(float(seconds), tz=timezone.utc) if seconds else None
+    return datetime.fromtimestamp(float(seconds), tz=UTC) if seconds else None
 
 
 def job_view(job: Any) -> dict[str, Any]:
@@ -91,7 +98,7 @@ def metric_records(client: Any, job_id: str) -> list[Record]:
     records = parse_metrics_file("events.jsonl", "\n".join(lines).encode())
     by_step: dict[float, Record] = {}
     for record in records:  # events arrive newest first; one record per step
-        by_step.setdefault(record["step"], {}).update({k: v for k, v in record.items()})
+        by_step.setdefault(record["step"], {}).update(dict(record.items()))
     return [by_step[s] for s in sorted(by_step)]
 
 

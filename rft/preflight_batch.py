@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .local_grading import batch_item
 from .rehearsal import build_cases
@@ -32,10 +33,11 @@ def top_level_item(item: Mapping[str, Any]) -> dict[str, Any]:
     return flat
 
 
-def build_preflight_batch(dataset: str | Path, grader: str, *, sample_rows: int = DEFAULT_SAMPLE_ROWS,
-                          env: Mapping[str, str] | None = None) -> dict[str, Any]:
+def build_preflight_batch(
+    dataset: str | Path, grader: str, *, sample_rows: int = DEFAULT_SAMPLE_ROWS, env: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """``{"grader", "items": [...], "kinds": [...], "shapes": [...], "skipped": n}``, aligned lists."""
-    rows = read_rows(dataset)[:max(1, sample_rows)]
+    rows = read_rows(dataset)[: max(1, sample_rows)]
     cases, skipped = build_cases(rows, grader, env=env or {})
     items: list[dict[str, Any]] = []
     kinds: list[str] = []
@@ -47,8 +49,15 @@ def build_preflight_batch(dataset: str | Path, grader: str, *, sample_rows: int 
             items.append(item)
             kinds.append(case.kind)
             shapes.append(shape)
-    return {"grader": grader, "dataset": Path(dataset).name, "items": items, "kinds": kinds, "shapes": shapes,
-            "rows": len(rows), "skipped": len(skipped)}
+    return {
+        "grader": grader,
+        "dataset": Path(dataset).name,
+        "items": items,
+        "kinds": kinds,
+        "shapes": shapes,
+        "rows": len(rows),
+        "skipped": len(skipped),
+    }
 
 
 def batch_hash(batch: Mapping[str, Any]) -> str:

@@ -21,9 +21,10 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from graders.format_rules.constraints import decoded_field
 
@@ -56,8 +57,9 @@ class Skipped:
     reason: str
 
 
-def build_cases(rows: Sequence[Row], grader: str, *, env: Mapping[str, str] | None = None
-                ) -> tuple[list[Case], list[Skipped]]:
+def build_cases(
+    rows: Sequence[Row], grader: str, *, env: Mapping[str, str] | None = None
+) -> tuple[list[Case], list[Skipped]]:
     env = os.environ if env is None else env
     default_constraints = _json_object(env.get("FORMAT_DEFAULT_CONSTRAINTS"))
     composite_defaults = _json_list(env.get("COMPOSITE_DEFAULT_GRADERS")) or COMPOSITE_DEFAULT_GRADERS
@@ -183,7 +185,6 @@ def ifeval_constraints(data: Mapping[str, Any]) -> tuple[list[str] | None, list[
         if found_ids:
             return found_ids, found_kwargs
     return None, None
-
 
 
 # -- judge -----------------------------------------------------------------------------------------

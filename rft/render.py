@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -23,8 +23,13 @@ def distribution_tables(scores: Sequence[float], *, title: str) -> list[Table]:
     overview = Table(title=Text(title))
     for column in ("count", "mean", "min", "median", "max"):
         overview.add_column(column, justify="right")
-    overview.add_row(str(summary.count), f"{summary.mean:.3f}", f"{summary.minimum:.3f}",
-                     f"{summary.median:.3f}", f"{summary.maximum:.3f}")
+    overview.add_row(
+        str(summary.count),
+        f"{summary.mean:.3f}",
+        f"{summary.minimum:.3f}",
+        f"{summary.median:.3f}",
+        f"{summary.maximum:.3f}",
+    )
     buckets = histogram(scores)
     largest = max(count for _, _, count in buckets)
     spread = Table(title="reward histogram")

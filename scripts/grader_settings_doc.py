@@ -20,7 +20,9 @@ def _allowed(setting: Setting) -> str:
     if setting.choices:
         allowed = " / ".join(f"`{c}`" for c in setting.choices)
     elif setting.type in ("number", "integer") and setting.low is not None:
-        allowed = f"{setting.type} {setting.low:g}-{setting.high:g}" if setting.high is not None else f">= {setting.low:g}"
+        allowed = (
+            f"{setting.type} {setting.low:g}-{setting.high:g}" if setting.high is not None else f">= {setting.low:g}"
+        )
     else:
         allowed = setting.type
     default = "unset" if setting.default is None else f"`{json.dumps(setting.default)}`"
@@ -31,8 +33,10 @@ def table() -> str:
     lines = ["| setting | environment variable | allowed | changes rewards | what it does |", "|---|---|---|---|---|"]
     for kind in CATALOG.values():
         for setting in kind.settings:
-            lines.append(f"| `{kind.name}.{setting.key}` | `{setting.env}` | {_allowed(setting)} | "
-                         f"{'yes' if setting.reward else 'no (not in the job fingerprint)'} | {setting.doc} |")
+            lines.append(
+                f"| `{kind.name}.{setting.key}` | `{setting.env}` | {_allowed(setting)} | "
+                f"{'yes' if setting.reward else 'no (not in the job fingerprint)'} | {setting.doc} |"
+            )
     return "\n".join(lines)
 
 

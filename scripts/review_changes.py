@@ -14,9 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from config.settings import DEFAULT_CONFIG_FILE, load_config, select_environment
 
@@ -55,10 +56,19 @@ def risks_in(stack: str, deployed: Mapping[str, Any], synthesized: Mapping[str, 
         if before is None:
             found.append(Risk(stack, logical_id, "starts a NEW PAID TRAINING JOB on deploy"))
         elif _training_properties(before) != _training_properties(resource):
-            changed = sorted(k for k in set(_training_properties(before)) | set(_training_properties(resource))
-                             if _training_properties(before).get(k) != _training_properties(resource).get(k))
-            found.append(Risk(stack, logical_id, "changes training inputs (" + ", ".join(changed) + "): stops the "
-                              "running job and starts a NEW PAID TRAINING JOB"))
+            changed = sorted(
+                k
+                for k in set(_training_properties(before)) | set(_training_properties(resource))
+                if _training_properties(before).get(k) != _training_properties(resource).get(k)
+            )
+            found.append(
+                Risk(
+                    stack,
+                    logical_id,
+                    "changes training inputs (" + ", ".join(changed) + "): stops the "
+                    "running job and starts a NEW PAID TRAINING JOB",
+                )
+            )
     for logical_id, resource in old.items():
         kind = resource.get("Type")
         if kind == JOB_TYPE and logical_id not in new:
@@ -70,11 +80,20 @@ def risks_in(stack: str, deployed: Mapping[str, Any], synthesized: Mapping[str, 
             fate = "orphaned (retained, no longer managed)" if kept else "DELETED"
             found.append(Risk(stack, logical_id, f"{kind} is removed from the stack and will be {fate}"))
             continue
-        changed = sorted(p for p in STATEFUL_REPLACEMENT_PROPERTIES[kind]
-                         if resource.get("Properties", {}).get(p) != new[logical_id].get("Properties", {}).get(p))
+        changed = sorted(
+            p
+            for p in STATEFUL_REPLACEMENT_PROPERTIES[kind]
+            if resource.get("Properties", {}).get(p) != new[logical_id].get("Properties", {}).get(p)
+        )
         if changed:
-            found.append(Risk(stack, logical_id, f"{kind} is REPLACED (changed: {', '.join(changed)}); "
-                              "the old one is " + ("retained but orphaned" if kept else "DELETED")))
+            found.append(
+                Risk(
+                    stack,
+                    logical_id,
+                    f"{kind} is REPLACED (changed: {', '.join(changed)}); "
+                    "the old one is " + ("retained but orphaned" if kept else "DELETED"),
+                )
+            )
     return found
 
 
@@ -109,8 +128,16 @@ def markdown(environment: str, found: list[Risk], cdk_diff: str | None) -> str:
     else:
         lines.append("No new training job and no replaced or removed data store.")
     if cdk_diff is not None:
-        lines += ["", "<details><summary>cdk diff</summary>", "", "```", cdk_diff.strip()[-60000:], "```",
-                  "", "</details>"]
+        lines += [
+            "",
+            "<details><summary>cdk diff</summary>",
+            "",
+            "```",
+            cdk_diff.strip()[-60000:],
+            "```",
+            "",
+            "</details>",
+        ]
     return "\n".join(lines) + "\n"
 
 

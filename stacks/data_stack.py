@@ -31,23 +31,36 @@ def _evaluation_files(config: EnvironmentConfig) -> list[Path]:
 
 
 class DataStack(cdk.Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path, **kwargs: object
+    ) -> None:
         """With ``dataset.invocationLogs.manageLogging`` this stack turns Bedrock invocation logging on to the
         logs' bucket; otherwise the training preflight checks that it is on."""
         super().__init__(scope, id_, **kwargs)
-        self.data = DataBucket(self, "Data", bucket_name=data_bucket_name(config, self.account),
-                               datasets_dir=datasets_dir,
-                               key_alias=data_key_alias(config) if config.data_kms_key else None,
-                               # Only the configured files, which synth validated: a broken file never uploads.
-                               dataset_files=sorted({p.name for p in [*config.dataset.local_files(),
-                                                                       *_evaluation_files(config)]
-                                                     if p.parent == datasets_dir}))
+        self.data = DataBucket(
+            self,
+            "Data",
+            bucket_name=data_bucket_name(config, self.account),
+            datasets_dir=datasets_dir,
+            key_alias=data_key_alias(config) if config.data_kms_key else None,
+            # Only the configured files, which synth validated: a broken file never uploads.
+            dataset_files=sorted(
+                {
+                    p.name
+                    for p in [*config.dataset.local_files(), *_evaluation_files(config)]
+                    if p.parent == datasets_dir
+                }
+            ),
+        )
         training = config.dataset.training
         logs = config.dataset.invocation_logs
-        self.invocation_logging = (InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri)
-                                   if logs and logs.manage_logging else None)
+        self.invocation_logging = (
+            InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri) if logs and logs.manage_logging else None
+        )
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
-        cdk.CfnOutput(self, "DatasetUri", value=self.data.training_uri(Path(training).name) if training
-                      else config.dataset.invocation_logs.s3_uri)
+        cdk.CfnOutput(
+            self,
+            "DatasetUri",
+            value=self.data.training_uri(Path(training).name) if training else config.dataset.invocation_logs.s3_uri,
+        )
         cdk.CfnOutput(self, "OutputUri", value=self.data.output_uri)

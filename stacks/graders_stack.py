@@ -42,10 +42,17 @@ class GradersStack(cdk.Stack):
             if entry.isolated:  # runs model-written programs: no route anywhere, a role that can only log
                 self.network = network = self.network or IsolatedNetwork(self, "SandboxNetwork", max_azs=2)
             grader = GraderFunction(
-                self, f"{kind.capitalize()}Grader", kind=kind, code=code, handler=entry.handler,
-                function_name=config.grader_function_name(kind), memory_mb=entry.memory_mb,
-                timeout=cdk.Duration.seconds(entry.timeout_seconds), environment=grader_environment(config, kind),
-                network=network)
+                self,
+                f"{kind.capitalize()}Grader",
+                kind=kind,
+                code=code,
+                handler=entry.handler,
+                function_name=config.grader_function_name(kind),
+                memory_mb=entry.memory_mb,
+                timeout=cdk.Duration.seconds(entry.timeout_seconds),
+                environment=grader_environment(config, kind),
+                network=network,
+            )
             self.graders[kind] = grader
             cdk.CfnOutput(self, f"{kind.capitalize()}GraderName", value=grader.function.function_name)
             if config.grader_calls_judge(kind):

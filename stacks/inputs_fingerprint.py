@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 _IGNORED_PARTS = {"__pycache__", "tests"}
 
@@ -28,13 +29,15 @@ def source_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         candidates = path.rglob("*") if path.is_dir() else [path]
-        found += [p for p in candidates
-                  if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"]
+        found += [p for p in candidates if p.is_file() and not _IGNORED_PARTS & set(p.parts) and p.suffix != ".pyc"]
     return found
 
 
-def inputs_fingerprint(*, dataset_files: Iterable[Path], grader_code: Iterable[Path],
-                       grader_settings: Mapping[str, Any], root: Path) -> str:
+def inputs_fingerprint(
+    *, dataset_files: Iterable[Path], grader_code: Iterable[Path], grader_settings: Mapping[str, Any], root: Path
+) -> str:
     settings = hashlib.sha256(json.dumps(grader_settings, sort_keys=True).encode()).hexdigest()[:16]
-    return (f"dataset={files_digest(dataset_files, root=root)};"
-            f"grader-code={files_digest(source_files(grader_code), root=root)};grader-settings={settings}")
+    return (
+        f"dataset={files_digest(dataset_files, root=root)};"
+        f"grader-code={files_digest(source_files(grader_code), root=root)};grader-settings={settings}"
+    )

@@ -9,14 +9,16 @@ reproduces that rendering so the ids are computed, never copied from a synth log
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import IConstruct
 
 LATEST_PYTHON_RUNTIME_REASON = (
     "Python 3.13 on purpose: the bundled dependencies are compiled to bytecode by a local python3.13 (no "
-    "Docker), and no 3.14 interpreter is available to the build; CPython 3.13 is maintained until October 2029.")
+    "Docker), and no 3.14 interpreter is available to the build; CPython 3.13 is maintained until October 2029."
+)
 
 
 def accept(construct: IConstruct, finding: str, reason: str) -> None:
@@ -48,7 +50,7 @@ def _render(node: Any) -> str:
     if isinstance(node, str):
         return node
     if isinstance(node, dict) and len(node) == 1:
-        (function, argument), = node.items()
+        ((function, argument),) = node.items()
         if function == "Ref":
             return f"<{argument}>"
         if function == "Fn::GetAtt":
@@ -78,8 +80,11 @@ def accept_generated_wildcards(construct: IConstruct, owner: str) -> None:
                 accept(child, f"AwsSolutions-IAM5[Action::{action}]", f"{owner}: {_grant_purpose(action)}")
             for resource in (_render(r) for r in _as_list(statement.get("Resource", []))):
                 if "*" in resource:
-                    accept(child, f"AwsSolutions-IAM5[Resource::{resource}]",
-                           f"{owner}: {_grant_purpose(resource, actions)}")
+                    accept(
+                        child,
+                        f"AwsSolutions-IAM5[Resource::{resource}]",
+                        f"{owner}: {_grant_purpose(resource, actions)}",
+                    )
 
 
 def _grant_purpose(wildcard: str, actions: list[str] | None = None) -> str:
@@ -92,11 +97,15 @@ def _grant_purpose(wildcard: str, actions: list[str] | None = None) -> str:
     if ":log-group:/aws/codebuild/" in wildcard:
         return "log groups CodeBuild creates for the pipeline's build projects"
     if ":iam::" in wildcard and wildcard.endswith(":role/*"):
-        return ("sts:AssumeRole only on roles tagged aws-cdk:bootstrap-role (condition in the statement): the CDK "
-                "bootstrap roles that publish assets and deploy in the pipeline account")
+        return (
+            "sts:AssumeRole only on roles tagged aws-cdk:bootstrap-role (condition in the statement): the CDK "
+            "bootstrap roles that publish assets and deploy in the pipeline account"
+        )
     if wildcard == "*" and actions:
-        return (f"{', '.join(sorted(actions))}: read-only or build-control calls on resources (stacks, "
-                "buckets, builds) that exist only once the pipeline runs")
+        return (
+            f"{', '.join(sorted(actions))}: read-only or build-control calls on resources (stacks, "
+            "buckets, builds) that exist only once the pipeline runs"
+        )
     raise ValueError(f"no reviewed reason for the generated grant {wildcard!r}; review it before accepting it")
 
 

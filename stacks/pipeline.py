@@ -30,16 +30,35 @@ def build_pipeline(scope: Construct, config: EnvironmentConfig) -> PipelineStack
     env = cdk.Environment(account=config.account, region=config.region)
     tags = {"rft:project": config.project, "rft:environment": config.name}
     # Explicit stack names: `cdk deploy -c env=X` and the delivery pipeline's stage update the same stacks.
-    data = DataStack(scope, config.stack_name("Data"), stack_name=config.stack_name("Data"), config=config,
-                     datasets_dir=DATASETS_DIR, env=env,
-                     description=f"Bedrock RFT pipeline ({config.name}): training data and job output (stateful)",
-                     termination_protection=config.name in ("prod", "production"), tags=tags)
-    graders = GradersStack(scope, config.stack_name("Graders"), stack_name=config.stack_name("Graders"),
-                           config=config, env=env, tags=tags,
-                           description=f"Bedrock RFT pipeline ({config.name}): reward-function Lambdas")
-    training = TrainingStack(scope, config.stack_name("Training"), stack_name=config.stack_name("Training"),
-                             config=config, env=env, tags=tags,
-                             description=f"Bedrock RFT pipeline ({config.name}): service role and training job")
+    data = DataStack(
+        scope,
+        config.stack_name("Data"),
+        stack_name=config.stack_name("Data"),
+        config=config,
+        datasets_dir=DATASETS_DIR,
+        env=env,
+        description=f"Bedrock RFT pipeline ({config.name}): training data and job output (stateful)",
+        termination_protection=config.name in ("prod", "production"),
+        tags=tags,
+    )
+    graders = GradersStack(
+        scope,
+        config.stack_name("Graders"),
+        stack_name=config.stack_name("Graders"),
+        config=config,
+        env=env,
+        tags=tags,
+        description=f"Bedrock RFT pipeline ({config.name}): reward-function Lambdas",
+    )
+    training = TrainingStack(
+        scope,
+        config.stack_name("Training"),
+        stack_name=config.stack_name("Training"),
+        config=config,
+        env=env,
+        tags=tags,
+        description=f"Bedrock RFT pipeline ({config.name}): service role and training job",
+    )
     # Training refers to the bucket and grader by name, so the order is declared, not inferred.
     training.add_stack_dependency(data)
     training.add_stack_dependency(graders)

@@ -17,12 +17,12 @@ from graders.catalog import CATALOG
 
 from .constructs.bedrock_service_role import BedrockServiceRole
 from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
+from .constructs.grader_preflight import GraderPreflight
 from .constructs.job_notifications import JobNotifications
 from .constructs.lambda_support import grant_data_key
 from .constructs.model_deployment import ModelDeployment, deployment_parameter_name
 from .constructs.model_evaluation import ModelEvaluation
 from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
-from .constructs.grader_preflight import GraderPreflight
 from .constructs.openweight_training_job import OpenWeightJobPoller, OpenWeightTrainingJob
 from .constructs.reward_health import RewardHealthAlarms, RewardHealthThresholds
 from .constructs.rft_training_job import RftTrainingJob
@@ -49,10 +49,15 @@ class TrainingStack(cdk.Stack):
             return
         logs = config.dataset.invocation_logs
         self.service_role = BedrockServiceRole(
-            self, "BedrockServiceRole", bucket=bucket, training_prefix=TRAINING_PREFIX,
-            output_prefix=OUTPUT_PREFIX, grader=grader,
+            self,
+            "BedrockServiceRole",
+            bucket=bucket,
+            training_prefix=TRAINING_PREFIX,
+            output_prefix=OUTPUT_PREFIX,
+            grader=grader,
             data_key_alias=data_key_alias(config) if config.data_kms_key else None,
-            invocation_logs_bucket=logs.bucket_name if logs else None)
+            invocation_logs_bucket=logs.bucket_name if logs else None,
+        )
         cdk.CfnOutput(self, "ServiceRoleArn", value=self.service_role.role.role_arn)
         cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
         self._add_post_training(config, bucket, grader)
@@ -63,26 +68,39 @@ class TrainingStack(cdk.Stack):
         checks = config.preflight
         if checks.enabled:
             self.preflight = GraderPreflight(
-                self, "GraderPreflight", grader=grader, grader_kind=config.grader,
+                self,
+                "GraderPreflight",
+                grader=grader,
+                grader_kind=config.grader,
                 training_dataset=REPO_ROOT / config.dataset.training if config.dataset.training else None,
-                inputs_fingerprint=_fingerprint(config), base_model_id=config.base_model_id,
+                inputs_fingerprint=_fingerprint(config),
+                base_model_id=config.base_model_id,
                 judge_model_id=config.judge.model_id if config.grader_calls_judge(config.grader) else None,
                 grader_env=config.grader_environment(config.grader),
-                check_invocation_logging=logs is not None, sample_rows=checks.sample_rows,
-                judge_sample_rows=checks.judge_sample_rows, min_auc=checks.min_auc, min_gap=checks.min_gap,
+                check_invocation_logging=logs is not None,
+                sample_rows=checks.sample_rows,
+                judge_sample_rows=checks.judge_sample_rows,
+                min_auc=checks.min_auc,
+                min_gap=checks.min_gap,
                 max_low_reference_share=checks.max_low_reference_share,
-                grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds))
+                grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds),
+            )
             cdk.CfnOutput(self, "PreflightResult", value=self.preflight.summary)
         self.job = RftTrainingJob(
-            self, "TrainingJob", job_name_prefix=f"{config.project}-{config.name}",
-            base_model_id=config.base_model_id, service_role=self.service_role.role, grader=grader,
+            self,
+            "TrainingJob",
+            job_name_prefix=f"{config.project}-{config.name}",
+            base_model_id=config.base_model_id,
+            service_role=self.service_role.role,
+            grader=grader,
             training_data_uri=dataset_uri(bucket_name, config.dataset.training),
             invocation_logs=logs.to_api() if logs else None,
             validation_data_uri=dataset_uri(bucket_name, config.dataset.validation),
             output_data_uri=f"s3://{bucket_name}/{OUTPUT_PREFIX}",
             hyperparameters=config.hyperparameters.to_api(),
             inputs_fingerprint=_fingerprint(config),
-            tags={"rft:environment": config.name, "rft:grader": config.grader})
+            tags={"rft:environment": config.name, "rft:grader": config.grader},
+        )
         # The role's permissions must exist before Bedrock first assumes it.
         self.job.resource.node.add_dependency(self.service_role.policy)
         if self.preflight is not None:  # no job starts before the deployed grader passed its rehearsal
@@ -96,8 +114,14 @@ class TrainingStack(cdk.Stack):
         cdk.CfnOutput(self, "GraderFunctionName", value=grader.function_name)
         self._add_post_training(config, bucket, grader)
         self.poller = OpenWeightJobPoller(
-            self, "JobPoller", topic=self.notifications.topic, topic_key=self.notifications.key,
-            job_name_prefix=self.notifications.job_name_prefix, project=config.project, environment=config.name)
+            self,
+            "JobPoller",
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+            job_name_prefix=self.notifications.job_name_prefix,
+            project=config.project,
+            environment=config.name,
+        )
         if not config.start_training:
             cdk.CfnOutput(self, "JobArn", value="not started (set startTraining to true to train on deploy)")
             return
@@ -105,16 +129,26 @@ class TrainingStack(cdk.Stack):
         assert training is not None  # config: the open-weight path needs a training file
         validation = config.dataset.validation
         job = OpenWeightTrainingJob(
-            self, "TrainingJob", job_name_prefix=f"{config.project}-{config.name}",
-            base_model_id=config.base_model_id, grader=grader, bucket=bucket,
+            self,
+            "TrainingJob",
+            job_name_prefix=f"{config.project}-{config.name}",
+            base_model_id=config.base_model_id,
+            grader=grader,
+            bucket=bucket,
             training_key=f"{TRAINING_PREFIX}{Path(training).name}",
             validation_key=f"{TRAINING_PREFIX}{Path(validation).name}" if validation else None,
             hyperparameters=dict(config.open_weight_hyperparameters or {}),
             inputs_fingerprint=_fingerprint(config),
-            tags={"rft:environment": config.name, "rft:grader": config.grader})
+            tags={"rft:environment": config.name, "rft:grader": config.grader},
+        )
         if config.data_kms_key:
-            grant_data_key(job.handler.role, job.handler.role, alias=data_key_alias(config), actions=["kms:Decrypt"],
-                           sid="ReadEncryptedDataset")
+            grant_data_key(
+                job.handler.role,
+                job.handler.role,
+                alias=data_key_alias(config),
+                actions=["kms:Decrypt"],
+                sid="ReadEncryptedDataset",
+            )
         self.job = job
         cdk.CfnOutput(self, "JobArn", value=job.job_id)
         cdk.CfnOutput(self, "JobName", value=job.job_name)
@@ -123,17 +157,26 @@ class TrainingStack(cdk.Stack):
         """Job-end notification, optional model deployment and evaluation, grader dashboard and alarms."""
         deploy = config.model_deployment.enabled
         self.notifications = JobNotifications(
-            self, "JobNotifications", project=config.project, environment=config.name,
-            emails=config.notification_emails, deliver_to_topic=not deploy)  # else the deployer notifies
+            self,
+            "JobNotifications",
+            project=config.project,
+            environment=config.name,
+            emails=config.notification_emails,
+            deliver_to_topic=not deploy,
+        )  # else the deployer notifies
         cdk.CfnOutput(self, "NotificationTopicArn", value=self.notifications.topic.topic_arn)
         self.deployment: ModelDeployment | None = None
         if deploy:
             self.deployment = ModelDeployment(
-                self, "ModelDeployment", rule=self.notifications.rule, topic=self.notifications.topic,
+                self,
+                "ModelDeployment",
+                rule=self.notifications.rule,
+                topic=self.notifications.topic,
                 parameter_name=deployment_parameter_name(config.project, config.name),
                 job_name_prefix=self.notifications.job_name_prefix,
                 retain_on_delete=config.model_deployment.retain_on_delete,
-                tags={"rft:project": config.project, "rft:environment": config.name})
+                tags={"rft:project": config.project, "rft:environment": config.name},
+            )
             cdk.CfnOutput(self, "DeploymentArnParameter", value=self.deployment.parameter_name)
         self.evaluation: ModelEvaluation | None = None
         if deploy and config.evaluation.enabled:
@@ -141,35 +184,60 @@ class TrainingStack(cdk.Stack):
         token_graders = [kind for kind in CATALOG if config.grader_calls_judge(kind)]
         dashboard_name = f"{config.project}-{config.name}-rft-graders"
         self.monitoring = MonitoringDashboard(
-            self, "Monitoring", dashboard_name=dashboard_name, alarm_topic=self.notifications.topic,
+            self,
+            "Monitoring",
+            dashboard_name=dashboard_name,
+            alarm_topic=self.notifications.topic,
             grader_functions={kind: config.grader_function_name(kind) for kind in CATALOG},
-            token_graders=token_graders, job_grader=config.grader)
+            token_graders=token_graders,
+            job_grader=config.grader,
+        )
         if self.evaluation is not None:
             self.monitoring.dashboard.add_widgets(*self.evaluation.dashboard_widgets(config.name))
         # Reward health of the job's grader: malformed items, collapsed or stuck rewards, batches near the timeout.
-        thresholds = RewardHealthThresholds(**{k: (int(v) if k in ("period_minutes", "evaluation_periods") else v)
-                                               for k, v in config.reward_health.items()})
+        thresholds = RewardHealthThresholds(
+            **{
+                k: (int(v) if k in ("period_minutes", "evaluation_periods") else v)
+                for k, v in config.reward_health.items()
+            }
+        )
         self.reward_health = RewardHealthAlarms(
-            self, "RewardHealth", grader_kind=config.grader, function_name=config.grader_function_name(config.grader),
+            self,
+            "RewardHealth",
+            grader_kind=config.grader,
+            function_name=config.grader_function_name(config.grader),
             grader_timeout=cdk.Duration.seconds(CATALOG[config.grader].timeout_seconds),
-            topic=self.notifications.topic, thresholds=thresholds)
+            topic=self.notifications.topic,
+            thresholds=thresholds,
+        )
         self.monitoring.dashboard.add_widgets(*self.reward_health.widgets())
         cdk.CfnOutput(self, "DashboardName", value=dashboard_name)
         cdk.CfnOutput(self, "DashboardUrl", value=dashboard_url(config.region, dashboard_name))
 
-    def _add_evaluation(self, config: EnvironmentConfig, bucket: s3.IBucket,
-                        grader: lambda_.IFunction) -> ModelEvaluation:
+    def _add_evaluation(
+        self, config: EnvironmentConfig, bucket: s3.IBucket, grader: lambda_.IFunction
+    ) -> ModelEvaluation:
         """Base model vs the tuned deployment on the evaluation set (uploaded to training/ by the data stack)."""
         evaluation, hyper = config.evaluation, config.hyperparameters
         assert evaluation.dataset is not None and hyper is not None  # config: enabled needs both
         construct = ModelEvaluation(
-            self, "ModelEvaluation", rule=self.notifications.rule, topic=self.notifications.topic, bucket=bucket,
+            self,
+            "ModelEvaluation",
+            rule=self.notifications.rule,
+            topic=self.notifications.topic,
+            bucket=bucket,
             dataset_key=f"{TRAINING_PREFIX}{Path(evaluation.dataset).name}",
-            results_prefix=f"{OUTPUT_PREFIX}evaluation/", grader=grader, base_model_id=evaluation.base_model_id,
-            deployment_parameter=deployment_parameter_name(config.project, config.name), environment=config.name,
-            max_concurrency=evaluation.max_concurrency, limit=evaluation.limit,
-            max_tokens=hyper.inference_max_tokens, reasoning_effort=hyper.reasoning_effort,
-            data_key_alias=data_key_alias(config) if config.data_kms_key else None)
+            results_prefix=f"{OUTPUT_PREFIX}evaluation/",
+            grader=grader,
+            base_model_id=evaluation.base_model_id,
+            deployment_parameter=deployment_parameter_name(config.project, config.name),
+            environment=config.name,
+            max_concurrency=evaluation.max_concurrency,
+            limit=evaluation.limit,
+            max_tokens=hyper.inference_max_tokens,
+            reasoning_effort=hyper.reasoning_effort,
+            data_key_alias=data_key_alias(config) if config.data_kms_key else None,
+        )
         cdk.CfnOutput(self, "EvaluationStateMachineArn", value=construct.state_machine.state_machine_arn)
         return construct
 
@@ -177,6 +245,8 @@ class TrainingStack(cdk.Stack):
 def _fingerprint(config: EnvironmentConfig) -> str:
     """What a job is made of: a change starts a new job (the same inputs adopt the running one)."""
     return inputs_fingerprint(
-        dataset_files=config.dataset.local_files(), grader_code=grader_code_paths(config.grader),
+        dataset_files=config.dataset.local_files(),
+        grader_code=grader_code_paths(config.grader),
         grader_settings={"grader": config.grader, **config.grader_environment(config.grader, reward_only=True)},
-        root=REPO_ROOT)
+        root=REPO_ROOT,
+    )

@@ -9,12 +9,20 @@ inference parameters with high-effort reasoning (as recalled from the Nova 2 use
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 ASSISTANT_ROLES = ("assistant", "nova_assistant", "bot")
 _NOT_METADATA = ("messages", "response", "id")
-THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "ServiceUnavailableException",
-                              "ModelNotReadyException", "InternalServerException"})
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ServiceUnavailableException",
+        "ModelNotReadyException",
+        "InternalServerException",
+    }
+)
 
 
 def prompt_turns(row: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -32,8 +40,9 @@ def _text(content: Any) -> str:
     return "" if content is None else str(content)
 
 
-def converse_request(row: Mapping[str, Any], model_id: str, *, max_tokens: int | None = None,
-                     reasoning_effort: str | None = None) -> dict[str, Any]:
+def converse_request(
+    row: Mapping[str, Any], model_id: str, *, max_tokens: int | None = None, reasoning_effort: str | None = None
+) -> dict[str, Any]:
     """Keyword arguments for ``bedrock-runtime.converse`` answering the row's prompt."""
     system, messages = [], []
     for turn in prompt_turns(row):
@@ -50,7 +59,8 @@ def converse_request(row: Mapping[str, Any], model_id: str, *, max_tokens: int |
         request["inferenceConfig"] = {"maxTokens": int(max_tokens)}
     if reasoning_effort:
         request["additionalModelRequestFields"] = {
-            "reasoningConfig": {"type": "enabled", "maxReasoningEffort": reasoning_effort}}
+            "reasoningConfig": {"type": "enabled", "maxReasoningEffort": reasoning_effort}
+        }
     return request
 
 
@@ -73,13 +83,19 @@ def row_id(row: Mapping[str, Any], fallback: str) -> str:
 def grader_item(row: Mapping[str, Any], answer: str, *, item_id: str) -> dict[str, Any]:
     """One sample as Bedrock sends it to the grader: the prompt, the generated turn, the rest as metadata."""
     metadata = {k: v for k, v in row.items() if k not in _NOT_METADATA}
-    return {"id": item_id, "messages": prompt_turns(row) + [{"role": "assistant", "content": answer}],
-            "metadata": metadata}
+    return {
+        "id": item_id,
+        "messages": prompt_turns(row) + [{"role": "assistant", "content": answer}],
+        "metadata": metadata,
+    }
 
 
 def metrics_of(result: Mapping[str, Any]) -> dict[str, Any]:
-    return {str(e["name"]): e.get("value") for e in (result.get("metrics_list") or [])
-            if isinstance(e, Mapping) and "name" in e}
+    return {
+        str(e["name"]): e.get("value")
+        for e in (result.get("metrics_list") or [])
+        if isinstance(e, Mapping) and "name" in e
+    }
 
 
 def is_throttling(exc: BaseException) -> bool:

@@ -1,19 +1,20 @@
 """The in-account evaluation's Step Functions steps, as plain classes over injected boto3 clients.
 
-    resolve    job-completion event -> the tuned deployment the completion handler recorded, once it is
-               Active (else DeploymentNotReady, which the state machine retries every minute)
-    answer     one row, one model -> the grader batch item (ModelThrottled on throttling: the state
-               machine retries it with backoff; other model errors become an empty answer scoring 0)
-    record     one row's two answers and the grader's two results -> evaluation/<job>/rows/<index>.json
-    summarize  all rows -> evaluation.jsonl, summary.json, report.md; SNS notification; CloudWatch metrics
+resolve    job-completion event -> the tuned deployment the completion handler recorded, once it is
+           Active (else DeploymentNotReady, which the state machine retries every minute)
+answer     one row, one model -> the grader batch item (ModelThrottled on throttling: the state
+           machine retries it with backoff; other model errors become an empty answer scoring 0)
+record     one row's two answers and the grader's two results -> evaluation/<job>/rows/<index>.json
+summarize  all rows -> evaluation.jsonl, summary.json, report.md; SNS notification; CloudWatch metrics
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -71,12 +72,14 @@ class InferenceSettings:
     reasoning_effort: str | None = None
 
 
-def answer(runtime: Any, *, row: Mapping[str, Any], index: int, side: str, model_id: str,
-           settings: InferenceSettings) -> dict[str, Any]:
+def answer(
+    runtime: Any, *, row: Mapping[str, Any], index: int, side: str, model_id: str, settings: InferenceSettings
+) -> dict[str, Any]:
     """One model's answer to one row, as the grader item plus usage; throttling raises ModelThrottled."""
     item_id = f"{row_id(row, f'row-{index}')}#{side}"
-    request = converse_request(row, model_id, max_tokens=settings.max_tokens,
-                               reasoning_effort=settings.reasoning_effort)
+    request = converse_request(
+        row, model_id, max_tokens=settings.max_tokens, reasoning_effort=settings.reasoning_effort
+    )
     try:
         response = runtime.converse(**request)
     except ClientError as exc:
@@ -84,14 +87,19 @@ def answer(runtime: Any, *, row: Mapping[str, Any], index: int, side: str, model
             raise ModelThrottled(f"{model_id}: {exc}") from None
         error = exc.response.get("Error", {})
         LOGGER.error("%s on row %s: %s", model_id, index, error)
-        return {"item": grader_item(row, "", item_id=item_id), "answer": "", "usage": {},
-                "error": f"{error.get('Code', 'Unknown')}: {error.get('Message', exc)}"}
+        return {
+            "item": grader_item(row, "", item_id=item_id),
+            "answer": "",
+            "usage": {},
+            "error": f"{error.get('Code', 'Unknown')}: {error.get('Message', exc)}",
+        }
     text = answer_text(response)
     return {"item": grader_item(row, text, item_id=item_id), "answer": text, "usage": usage_of(response)}
 
 
-def row_record(*, row: Mapping[str, Any], index: int, answers: Sequence[Mapping[str, Any]],
-               grades: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def row_record(
+    *, row: Mapping[str, Any], index: int, answers: Sequence[Mapping[str, Any]], grades: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
     """The per-row record (the same fields `rft evaluate` writes) from the two answers and two grades."""
     if len(answers) != 2 or len(grades) != 2:
         raise ValueError(f"row {index}: expected 2 answers and 2 grades, got {len(answers)} and {len(grades)}")
@@ -109,8 +117,12 @@ def row_record(*, row: Mapping[str, Any], index: int, answers: Sequence[Mapping[
 
 def record(s3: Any, *, bucket: str, prefix: str, job_name: str, row_record_: Mapping[str, Any]) -> str:
     key = f"{prefix}{job_name}/{ROWS_DIR}{int(row_record_['index']):07d}.json"
-    s3.put_object(Bucket=bucket, Key=key, Body=json.dumps(row_record_, ensure_ascii=False).encode("utf-8"),
-                  ContentType="application/json")
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=json.dumps(row_record_, ensure_ascii=False).encode("utf-8"),
+        ContentType="application/json",
+    )
     return key
 
 
@@ -128,25 +140,43 @@ def read_rows(s3: Any, *, bucket: str, prefix: str, job_name: str) -> list[dict[
     return sorted(rows, key=lambda r: int(r["index"]))
 
 
-def summarize_and_publish(*, s3: Any, sns: Any, cloudwatch: Any, bucket: str, prefix: str, job_name: str,
-                          topic_arn: str, environment: str, details: Mapping[str, str]) -> dict[str, Any]:
+def summarize_and_publish(
+    *,
+    s3: Any,
+    sns: Any,
+    cloudwatch: Any,
+    bucket: str,
+    prefix: str,
+    job_name: str,
+    topic_arn: str,
+    environment: str,
+    details: Mapping[str, str],
+) -> dict[str, Any]:
     rows = read_rows(s3, bucket=bucket, prefix=prefix, job_name=job_name)
     if not rows:
         raise ValueError(f"no evaluated rows under s3://{bucket}/{prefix}{job_name}/{ROWS_DIR}")
     summary = summarize(rows)
     base = f"{prefix}{job_name}/"
     jsonl = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    s3.put_object(Bucket=bucket, Key=base + "evaluation.jsonl", Body=jsonl.encode("utf-8"),
-                  ContentType="application/x-ndjson")
-    s3.put_object(Bucket=bucket, Key=base + "summary.json", Body=json.dumps(summary, indent=2).encode("utf-8"),
-                  ContentType="application/json")
+    s3.put_object(
+        Bucket=bucket, Key=base + "evaluation.jsonl", Body=jsonl.encode("utf-8"), ContentType="application/x-ndjson"
+    )
+    s3.put_object(
+        Bucket=bucket,
+        Key=base + "summary.json",
+        Body=json.dumps(summary, indent=2).encode("utf-8"),
+        ContentType="application/json",
+    )
     report = markdown_report(summary, title=f"Evaluation of RFT job {job_name}", details=details)
     s3.put_object(Bucket=bucket, Key=base + "report.md", Body=report.encode("utf-8"), ContentType="text/markdown")
     cloudwatch.put_metric_data(Namespace=METRIC_NAMESPACE, MetricData=metric_data(summary, environment))
     results_uri = f"s3://{bucket}/{base}"
     subject = f"RFT job {job_name} evaluated: {summary['lift']['mean_reward']:+.3f} mean reward"
-    sns.publish(TopicArn=topic_arn, Subject=_subject(subject),
-                Message=notification_text(summary, job_name=job_name, results_uri=results_uri))
+    sns.publish(
+        TopicArn=topic_arn,
+        Subject=_subject(subject),
+        Message=notification_text(summary, job_name=job_name, results_uri=results_uri),
+    )
     LOGGER.info("evaluation of %s: %s", job_name, verdict(summary))
     return {"resultsUri": results_uri, "rows": len(rows), "lift": summary["lift"]}
 
@@ -155,12 +185,30 @@ def metric_data(summary: Mapping[str, Any], environment: str) -> list[dict[str, 
     data = []
     for side in SIDES:
         dims = [{"Name": "environment", "Value": environment}, {"Name": "model", "Value": side}]
-        data.append({"MetricName": METRIC_MEAN_REWARD, "Dimensions": dims,
-                     "Value": float(summary[side]["mean_reward"]), "Unit": "None"})
-        data.append({"MetricName": METRIC_PASS_RATE, "Dimensions": dims,
-                     "Value": float(summary[side]["pass_rate"]), "Unit": "None"})
-    data.append({"MetricName": METRIC_LIFT, "Dimensions": [{"Name": "environment", "Value": environment}],
-                 "Value": float(summary["lift"]["mean_reward"]), "Unit": "None"})
+        data.append(
+            {
+                "MetricName": METRIC_MEAN_REWARD,
+                "Dimensions": dims,
+                "Value": float(summary[side]["mean_reward"]),
+                "Unit": "None",
+            }
+        )
+        data.append(
+            {
+                "MetricName": METRIC_PASS_RATE,
+                "Dimensions": dims,
+                "Value": float(summary[side]["pass_rate"]),
+                "Unit": "None",
+            }
+        )
+    data.append(
+        {
+            "MetricName": METRIC_LIFT,
+            "Dimensions": [{"Name": "environment", "Value": environment}],
+            "Value": float(summary["lift"]["mean_reward"]),
+            "Unit": "None",
+        }
+    )
     return data
 
 

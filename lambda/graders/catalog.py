@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 # Environment variable every judge-calling grader gets: the environment's name, tagged on judge calls.
 ENVIRONMENT_NAME_ENV = "RFT_ENVIRONMENT"
@@ -51,8 +52,13 @@ class Setting:
             ok = ok and (self.high is None or value <= self.high)
             if not ok:
                 kind = "an integer" if integer else "a number"
-                bounds = (f" from {self.low:g} to {self.high:g}" if self.high is not None
-                          else f" >= {self.low:g}" if self.low is not None else "")
+                bounds = (
+                    f" from {self.low:g} to {self.high:g}"
+                    if self.high is not None
+                    else f" >= {self.low:g}"
+                    if self.low is not None
+                    else ""
+                )
                 return kind + bounds + (" or null" if self.nullable else "")
             return None
         if self.type == "boolean":
@@ -120,104 +126,315 @@ CATALOG: dict[str, GraderKind] = {
     kind.name: kind
     for kind in (
         GraderKind(
-            name="math", handler="graders.math_handler.handler", memory_mb=1024, timeout_seconds=300,
-            code=("math_answer", "math_handler.py"), composable=True,
+            name="math",
+            handler="graders.math_handler.handler",
+            memory_mb=1024,
+            timeout_seconds=300,
+            code=("math_answer", "math_handler.py"),
+            composable=True,
             row_needs="a reference_answer with the final answer",
             settings=(
-                Setting("toleranceRelative", "MATH_TOLERANCE_RELATIVE", "number", low=0, high=0.1, nullable=True,
-                        doc="opt-in relative tolerance for plain numbers (rounded references)"),
-                Setting("toleranceAbsolute", "MATH_TOLERANCE_ABSOLUTE", "number", low=0, high=1e9, nullable=True,
-                        doc="opt-in absolute tolerance for plain numbers"),
-            )),
+                Setting(
+                    "toleranceRelative",
+                    "MATH_TOLERANCE_RELATIVE",
+                    "number",
+                    low=0,
+                    high=0.1,
+                    nullable=True,
+                    doc="opt-in relative tolerance for plain numbers (rounded references)",
+                ),
+                Setting(
+                    "toleranceAbsolute",
+                    "MATH_TOLERANCE_ABSOLUTE",
+                    "number",
+                    low=0,
+                    high=1e9,
+                    nullable=True,
+                    doc="opt-in absolute tolerance for plain numbers",
+                ),
+            ),
+        ),
         GraderKind(
-            name="format", handler="graders.format_handler.handler", memory_mb=512, timeout_seconds=300,
-            code=("format_rules", "format_handler.py"), composable=True,
+            name="format",
+            handler="graders.format_handler.handler",
+            memory_mb=512,
+            timeout_seconds=300,
+            code=("format_rules", "format_handler.py"),
+            composable=True,
             row_needs="instruction_id_list and kwargs (IFEval) or constraints",
             settings=(
-                Setting("scoring", "FORMAT_SCORING", "choice", "fraction", choices=("fraction", "all_or_nothing"),
-                        doc="fraction of the constraints met, or 1 only when all are"),
+                Setting(
+                    "scoring",
+                    "FORMAT_SCORING",
+                    "choice",
+                    "fraction",
+                    choices=("fraction", "all_or_nothing"),
+                    doc="fraction of the constraints met, or 1 only when all are",
+                ),
                 Setting("loose", "FORMAT_LOOSE", "boolean", False, doc="IFEval loose mode"),
-                Setting("defaultConstraints", "FORMAT_DEFAULT_CONSTRAINTS", "object", nullable=True,
-                        doc="constraints for rows that carry none"),
-            )),
+                Setting(
+                    "defaultConstraints",
+                    "FORMAT_DEFAULT_CONSTRAINTS",
+                    "object",
+                    nullable=True,
+                    doc="constraints for rows that carry none",
+                ),
+            ),
+        ),
         GraderKind(
-            name="judge", handler="graders.judge_handler.handler", memory_mb=512, timeout_seconds=600,
-            code=("judge", "judge_handler.py"), judge=True, composable=True,
+            name="judge",
+            handler="graders.judge_handler.handler",
+            memory_mb=512,
+            timeout_seconds=600,
+            code=("judge", "judge_handler.py"),
+            judge=True,
+            composable=True,
             row_needs="messages; a reference_answer or rubric fields where the rubric uses them",
             settings=(
-                Setting("modelId", "JUDGE_MODEL_ID", "string", JUDGE_MODEL_DEFAULT,
-                        doc="Bedrock model id, inference profile id or ARN of the judge"),
-                Setting("rubric", "JUDGE_RUBRIC", "choice", "instruction_following", choices=JUDGE_RUBRICS,
-                        doc="rubric template"),
-                Setting("customRubric", "JUDGE_CUSTOM_RUBRIC", "string", nullable=True,
-                        doc="the rubric text when rubric is custom"),
-                Setting("maxConcurrency", "JUDGE_MAX_CONCURRENCY", "integer", 32, low=1, high=64, reward=False,
-                        doc="items judged at once per batch, within the judge model's quota"),
-                Setting("injectionPenalty", "JUDGE_INJECTION_PENALTY", "number", 0.5, low=0, high=1,
-                        doc="share of the score taken from answers that address the judge"),
-                Setting("errorScore", "JUDGE_ERROR_SCORE", "number", 0.5, low=0, high=1,
-                        doc="neutral score of an item the judge could not judge (transient errors)"),
-                Setting("structuredOutput", "JUDGE_STRUCTURED_OUTPUT", "choice", "auto",
-                        choices=("auto", "true", "false"), doc="ask for the verdict in a JSON schema"),
-                Setting("maxTokens", "JUDGE_MAX_TOKENS", "integer", 1024, low=16, high=32000,
-                        doc="room for the judge's reasoning and verdict"),
-                Setting("maxAttempts", "JUDGE_MAX_ATTEMPTS", "integer", 6, low=1, high=20, reward=False,
-                        doc="calls per item on throttling, within the batch deadline"),
-                Setting("readTimeoutSeconds", "JUDGE_READ_TIMEOUT_SECONDS", "number", 60, low=1, high=600,
-                        reward=False, doc="longest wait for one judge call"),
-                Setting("region", "JUDGE_REGION", "string", nullable=True, reward=False,
-                        doc="region of the judge calls (default: the Lambda's)"),
-            )),
+                Setting(
+                    "modelId",
+                    "JUDGE_MODEL_ID",
+                    "string",
+                    JUDGE_MODEL_DEFAULT,
+                    doc="Bedrock model id, inference profile id or ARN of the judge",
+                ),
+                Setting(
+                    "rubric",
+                    "JUDGE_RUBRIC",
+                    "choice",
+                    "instruction_following",
+                    choices=JUDGE_RUBRICS,
+                    doc="rubric template",
+                ),
+                Setting(
+                    "customRubric",
+                    "JUDGE_CUSTOM_RUBRIC",
+                    "string",
+                    nullable=True,
+                    doc="the rubric text when rubric is custom",
+                ),
+                Setting(
+                    "maxConcurrency",
+                    "JUDGE_MAX_CONCURRENCY",
+                    "integer",
+                    32,
+                    low=1,
+                    high=64,
+                    reward=False,
+                    doc="items judged at once per batch, within the judge model's quota",
+                ),
+                Setting(
+                    "injectionPenalty",
+                    "JUDGE_INJECTION_PENALTY",
+                    "number",
+                    0.5,
+                    low=0,
+                    high=1,
+                    doc="share of the score taken from answers that address the judge",
+                ),
+                Setting(
+                    "errorScore",
+                    "JUDGE_ERROR_SCORE",
+                    "number",
+                    0.5,
+                    low=0,
+                    high=1,
+                    doc="neutral score of an item the judge could not judge (transient errors)",
+                ),
+                Setting(
+                    "structuredOutput",
+                    "JUDGE_STRUCTURED_OUTPUT",
+                    "choice",
+                    "auto",
+                    choices=("auto", "true", "false"),
+                    doc="ask for the verdict in a JSON schema",
+                ),
+                Setting(
+                    "maxTokens",
+                    "JUDGE_MAX_TOKENS",
+                    "integer",
+                    1024,
+                    low=16,
+                    high=32000,
+                    doc="room for the judge's reasoning and verdict",
+                ),
+                Setting(
+                    "maxAttempts",
+                    "JUDGE_MAX_ATTEMPTS",
+                    "integer",
+                    6,
+                    low=1,
+                    high=20,
+                    reward=False,
+                    doc="calls per item on throttling, within the batch deadline",
+                ),
+                Setting(
+                    "readTimeoutSeconds",
+                    "JUDGE_READ_TIMEOUT_SECONDS",
+                    "number",
+                    60,
+                    low=1,
+                    high=600,
+                    reward=False,
+                    doc="longest wait for one judge call",
+                ),
+                Setting(
+                    "region",
+                    "JUDGE_REGION",
+                    "string",
+                    nullable=True,
+                    reward=False,
+                    doc="region of the judge calls (default: the Lambda's)",
+                ),
+            ),
+        ),
         GraderKind(
-            name="composite", handler="graders.composite_handler.handler", memory_mb=1024, timeout_seconds=600,
+            name="composite",
+            handler="graders.composite_handler.handler",
+            memory_mb=1024,
+            timeout_seconds=600,
             code=("math_answer", "format_rules", "judge", "composite.py", "composite_handler.py"),
             components=("math", "format", "judge"),
             row_needs="what each component it applies needs (a graders field may name them)",
             settings=(
-                Setting("weights", "COMPOSITE_WEIGHTS", "object", COMPOSITE_DEFAULT_WEIGHTS,
-                        doc="non-negative weight per component; a component of weight 0 never runs"),
-                Setting("defaultGraders", "COMPOSITE_DEFAULT_GRADERS", "list", list(COMPOSITE_DEFAULT_GRADERS),
-                        doc="components for rows without a graders field (each where the row carries what it needs)"),
-            )),
+                Setting(
+                    "weights",
+                    "COMPOSITE_WEIGHTS",
+                    "object",
+                    COMPOSITE_DEFAULT_WEIGHTS,
+                    doc="non-negative weight per component; a component of weight 0 never runs",
+                ),
+                Setting(
+                    "defaultGraders",
+                    "COMPOSITE_DEFAULT_GRADERS",
+                    "list",
+                    list(COMPOSITE_DEFAULT_GRADERS),
+                    doc="components for rows without a graders field (each where the row carries what it needs)",
+                ),
+            ),
+        ),
         GraderKind(
-            name="code", handler="graders.code_handler.handler", memory_mb=2048, timeout_seconds=600,
-            code=("code_exec", "code_handler.py"), isolated=True,
+            name="code",
+            handler="graders.code_handler.handler",
+            memory_mb=2048,
+            timeout_seconds=600,
+            code=("code_exec", "code_handler.py"),
+            isolated=True,
             row_needs="tests: entry_point + tests (HumanEval check or MBPP asserts) or test_cases (stdin/stdout)",
             settings=(
-                Setting("scoring", "CODE_SCORING", "choice", "fraction", choices=("fraction", "all_or_nothing"),
-                        doc="fraction of the tests passed, or 1 only when all pass"),
-                Setting("testTimeoutSeconds", "CODE_TEST_TIMEOUT_SECONDS", "number", 4, low=0.1, high=60,
-                        doc="wall-clock limit of one test"),
+                Setting(
+                    "scoring",
+                    "CODE_SCORING",
+                    "choice",
+                    "fraction",
+                    choices=("fraction", "all_or_nothing"),
+                    doc="fraction of the tests passed, or 1 only when all pass",
+                ),
+                Setting(
+                    "testTimeoutSeconds",
+                    "CODE_TEST_TIMEOUT_SECONDS",
+                    "number",
+                    4,
+                    low=0.1,
+                    high=60,
+                    doc="wall-clock limit of one test",
+                ),
                 Setting("cpuSeconds", "CODE_CPU_SECONDS", "integer", 2, low=1, high=60, doc="CPU limit of one test"),
-                Setting("memoryMb", "CODE_MEMORY_MB", "integer", 512, low=64, high=8192,
-                        doc="address-space limit of a program"),
-                Setting("fileSizeKb", "CODE_FILE_SIZE_KB", "integer", 1024, low=1, high=1048576,
-                        doc="largest file a program may write"),
-                Setting("outputKb", "CODE_OUTPUT_KB", "integer", 1024, low=1, high=65536,
-                        doc="output read from a program"),
-                Setting("stopAfterTimeouts", "CODE_STOP_AFTER_TIMEOUTS", "integer", 1, low=0, high=50,
-                        doc="timeouts after which a program's remaining tests fail unrun"),
-                Setting("nprocAllowance", "CODE_NPROC_ALLOWANCE", "integer", 16, low=1, high=512, reward=False,
-                        doc="processes a program may start"),
-                Setting("namespaces", "CODE_NAMESPACES", "boolean", True, reward=False,
-                        doc="also isolate programs in user, PID and network namespaces where the host allows"),
-                Setting("scratchDir", "CODE_SCRATCH_DIR", "string", nullable=True, reward=False,
-                        doc="where programs' working directories are made"),
-                Setting("sweepDirs", "CODE_SWEEP_DIRS", "string", nullable=True, reward=False,
-                        doc="folders cleaned of what programs left (default /tmp on Lambda)"),
-                Setting("maxWorkers", "CODE_MAX_WORKERS", "integer", 0, low=0, high=64, reward=False,
-                        doc="programs run at once (0: one per vCPU)"),
-            )),
+                Setting(
+                    "memoryMb",
+                    "CODE_MEMORY_MB",
+                    "integer",
+                    512,
+                    low=64,
+                    high=8192,
+                    doc="address-space limit of a program",
+                ),
+                Setting(
+                    "fileSizeKb",
+                    "CODE_FILE_SIZE_KB",
+                    "integer",
+                    1024,
+                    low=1,
+                    high=1048576,
+                    doc="largest file a program may write",
+                ),
+                Setting(
+                    "outputKb", "CODE_OUTPUT_KB", "integer", 1024, low=1, high=65536, doc="output read from a program"
+                ),
+                Setting(
+                    "stopAfterTimeouts",
+                    "CODE_STOP_AFTER_TIMEOUTS",
+                    "integer",
+                    1,
+                    low=0,
+                    high=50,
+                    doc="timeouts after which a program's remaining tests fail unrun",
+                ),
+                Setting(
+                    "nprocAllowance",
+                    "CODE_NPROC_ALLOWANCE",
+                    "integer",
+                    16,
+                    low=1,
+                    high=512,
+                    reward=False,
+                    doc="processes a program may start",
+                ),
+                Setting(
+                    "namespaces",
+                    "CODE_NAMESPACES",
+                    "boolean",
+                    True,
+                    reward=False,
+                    doc="also isolate programs in user, PID and network namespaces where the host allows",
+                ),
+                Setting(
+                    "scratchDir",
+                    "CODE_SCRATCH_DIR",
+                    "string",
+                    nullable=True,
+                    reward=False,
+                    doc="where programs' working directories are made",
+                ),
+                Setting(
+                    "sweepDirs",
+                    "CODE_SWEEP_DIRS",
+                    "string",
+                    nullable=True,
+                    reward=False,
+                    doc="folders cleaned of what programs left (default /tmp on Lambda)",
+                ),
+                Setting(
+                    "maxWorkers",
+                    "CODE_MAX_WORKERS",
+                    "integer",
+                    0,
+                    low=0,
+                    high=64,
+                    reward=False,
+                    doc="programs run at once (0: one per vCPU)",
+                ),
+            ),
+        ),
         GraderKind(
-            name="tools", handler="graders.tools_handler.handler", memory_mb=512, timeout_seconds=60,
+            name="tools",
+            handler="graders.tools_handler.handler",
+            memory_mb=512,
+            timeout_seconds=60,
             code=("tool_calls", "tools_handler.py"),
             row_needs="reference_answer.tool_calls (name, arguments); optional OpenAI tools schemas",
             settings=(
                 Setting("ordered", "TOOLS_ORDERED", "boolean", False, doc="calls must come in the reference order"),
-                Setting("weights", "TOOLS_WEIGHTS", "object",
-                        {"name": 0.2, "argument_names": 0.3, "argument_values": 0.4, "schema_valid": 0.1},
-                        encode=_tools_weights, doc="partial credit per part of a call"),
-            )),
+                Setting(
+                    "weights",
+                    "TOOLS_WEIGHTS",
+                    "object",
+                    {"name": 0.2, "argument_names": 0.3, "argument_values": 0.4, "schema_valid": 0.1},
+                    encode=_tools_weights,
+                    doc="partial credit per part of a call",
+                ),
+            ),
+        ),
     )
 }
 
@@ -244,13 +461,19 @@ def calls_judge(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> bool:
         return True
     if "judge" in entry.components:
         own = settings.get(kind, {})
-        return composite_calls_judge(own.get("weights", COMPOSITE_DEFAULT_WEIGHTS),
-                                     own.get("defaultGraders", COMPOSITE_DEFAULT_GRADERS))
+        return composite_calls_judge(
+            own.get("weights", COMPOSITE_DEFAULT_WEIGHTS), own.get("defaultGraders", COMPOSITE_DEFAULT_GRADERS)
+        )
     return False
 
 
-def environment(kind: str, settings: Mapping[str, Mapping[str, Any]], *, reward_only: bool = False,
-                environment_name: str | None = None) -> dict[str, str]:
+def environment(
+    kind: str,
+    settings: Mapping[str, Mapping[str, Any]],
+    *,
+    reward_only: bool = False,
+    environment_name: str | None = None,
+) -> dict[str, str]:
     """The environment variables of a grader Lambda: its own settings and those of its components.
 
     ``settings`` maps kind -> {config key: value}; missing keys take the catalogue's defaults.

@@ -21,12 +21,24 @@ from __future__ import annotations
 import json
 import logging
 import math
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from graders.catalog import COMPOSITE_DEFAULT_GRADERS, COMPOSITE_DEFAULT_WEIGHTS
-from graders.contract import (Deadline, Grade, GraderConfigurationError, ItemError, Sample, item_id, parse_sample, result, zero)
+from graders.contract import (
+    Deadline,
+    Grade,
+    GraderConfigurationError,
+    ItemError,
+    Sample,
+    item_id,
+    parse_sample,
+    result,
+    zero,
+)
 
 LOGGER = logging.getLogger("graders")
 
@@ -55,7 +67,12 @@ class CompositeSettings:
         for name, weight in self.weights.items():
             if name not in COMPONENTS:
                 raise ValueError(f"COMPOSITE_WEIGHTS names unknown grader {name!r}; known: {', '.join(COMPONENTS)}")
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            if (
+                isinstance(weight, bool)
+                or not isinstance(weight, (int, float))
+                or not math.isfinite(weight)
+                or weight < 0
+            ):
                 raise ValueError(f"COMPOSITE_WEIGHTS[{name!r}] must be a non-negative number, got {weight!r}")
         if not self.default_graders:
             raise ValueError("COMPOSITE_DEFAULT_GRADERS must name at least one grader")
@@ -68,7 +85,7 @@ def settings_from_env(env: Mapping[str, str]) -> CompositeSettings:
     weights = _json_env(env, "COMPOSITE_WEIGHTS")
     defaults = _json_env(env, "COMPOSITE_DEFAULT_GRADERS")
     if weights is not None and not isinstance(weights, dict):
-        raise ValueError("COMPOSITE_WEIGHTS must be a JSON object like {\"math\": 0.5, \"judge\": 0.5}")
+        raise ValueError('COMPOSITE_WEIGHTS must be a JSON object like {"math": 0.5, "judge": 0.5}')
     if defaults is not None and not (isinstance(defaults, list) and all(isinstance(n, str) for n in defaults)):
         raise ValueError("COMPOSITE_DEFAULT_GRADERS must be a JSON list of grader names")
     return CompositeSettings(
@@ -142,9 +159,13 @@ class CompositeGrader:
     """``builders`` map a component name to a zero-argument function returning its grade function;
     ``applies`` (optional) maps a component to whether a row carries what it needs."""
 
-    def __init__(self, *, settings: CompositeSettings,
-                 builders: Mapping[str, Callable[[], ItemGradeFn | BatchJudgeFn]],
-                 applies: Mapping[str, Callable[[Sample], bool]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: CompositeSettings,
+        builders: Mapping[str, Callable[[], ItemGradeFn | BatchJudgeFn]],
+        applies: Mapping[str, Callable[[Sample], bool]] | None = None,
+    ) -> None:
         self._settings = settings
         self._applies = dict(applies or {})
         self._components = {name: _LazyComponent(name, build) for name, build in builders.items()}
@@ -165,14 +186,16 @@ class CompositeGrader:
             if judged:
                 judge_deadline = EarlierDeadline(deadline, lead_seconds=JUDGE_LEAD_SECONDS)
                 judge_future = pool.submit(self._run_judge, [rows[i][0] for i in judged], judge_deadline)
-            outcomes = [self._run_item_components(sample, selected, deadline) if sample is not None else {}
-                        for sample, selected, _, _ in rows]
+            outcomes = [
+                self._run_item_components(sample, selected, deadline) if sample is not None else {}
+                for sample, selected, _, _ in rows
+            ]
             for index, grade in zip(judged, self._await_judge(judge_future, len(judged), deadline)):
                 outcomes[index][BATCH_COMPONENT] = grade
         finally:
             pool.shutdown(wait=False)  # never wait past the deadline for a judge that overran it
         results = []
-        for raw, (sample, selected, early, notes), parts in zip(items, rows, outcomes):
+        for raw, (_sample, selected, early, notes), parts in zip(items, rows, outcomes):
             grade = early or self.combine({name: parts[name] for name in selected}, notes)
             if grade.reason:
                 LOGGER.info("item %s scored %.3f: %s", item_id(raw), grade.score, grade.reason)
@@ -189,7 +212,7 @@ class CompositeGrader:
             applicable = tuple(name for name in defaults if self.applies(name, sample))
             return applicable or defaults, []
         if isinstance(value, str):
-            names = [part for part in value.replace(";", ",").split(",")]
+            names = list(value.replace(";", ",").split(","))
         elif isinstance(value, (list, tuple)):
             names = [str(part) for part in value]
         else:
@@ -221,7 +244,7 @@ class CompositeGrader:
         weights = {name: float(self._settings.weights.get(name, 0.0)) for name in parts}
         total = sum(weights.values())
         if total <= 0:  # none of the applicable graders has weight: count them equally
-            weights, total = {name: 1.0 for name in parts}, float(len(parts))
+            weights, total = dict.fromkeys(parts, 1.0), float(len(parts))
         score = 0.0
         rewards: dict[str, float] = {}
         metrics: dict[str, float] = {}
@@ -236,8 +259,9 @@ class CompositeGrader:
                 metrics[f"{name}.{key}"] = value
             if grade.reason:
                 reasons.append(f"{name}: {grade.reason}")
-        return Grade(score=_unit(score), metrics=metrics, rewards=rewards,
-                     reason="; ".join(reasons) if reasons else None)
+        return Grade(
+            score=_unit(score), metrics=metrics, rewards=rewards, reason="; ".join(reasons) if reasons else None
+        )
 
     def _run_item_components(self, sample: Sample, selected: Sequence[str], deadline: Deadline) -> dict[str, Grade]:
         parts: dict[str, Grade] = {}

@@ -12,8 +12,9 @@ the batch has left, so an item started just before the deadline stops at it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from graders.contract import Deadline
 from graders.observability import BatchGradeFn, grader_factory, make_batch_handler
@@ -71,8 +72,11 @@ def build_composite() -> BatchGradeFn:
     # Components of weight 0 never run (the catalogue's one rule), so only weighted ones are checked up front.
     used = {name for name, weight in settings.weights.items() if weight > 0}
     math = MathComponent()
-    builders: dict[str, Any] = {"math": math.build, "format": partial(build_format, env),
-                                "judge": lambda: build_judge(judge_settings(env))}
+    builders: dict[str, Any] = {
+        "math": math.build,
+        "format": partial(build_format, env),
+        "judge": lambda: build_judge(judge_settings(env)),
+    }
     if "format" in used:
         format_grader = build_format(env)
         builders["format"] = lambda: format_grader

@@ -13,8 +13,9 @@ import logging
 import math
 import time
 import unicodedata
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 LOGGER = logging.getLogger("graders")
 
@@ -147,8 +148,9 @@ def row_fields(raw: Mapping[str, Any]) -> dict[str, Any]:
     graders pass the row as it is, fields at the top level. Both are read: the item's own fields
     other than ``id`` and ``messages``, overlaid by ``metadata`` (metadata wins). ``null`` is absent.
     """
-    fields = {key: value for key, value in raw.items()
-              if isinstance(key, str) and key not in ITEM_KEYS and value is not None}
+    fields = {
+        key: value for key, value in raw.items() if isinstance(key, str) and key not in ITEM_KEYS and value is not None
+    }
     metadata = raw.get("metadata")
     if isinstance(metadata, Mapping):
         fields.update((str(key), value) for key, value in metadata.items() if value is not None)
@@ -205,7 +207,7 @@ def metric_name(name: Any) -> str:
     if len(cleaned) <= MAX_METRIC_NAME_CHARS:
         return cleaned
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:NAME_HASH_CHARS]
-    return f"{cleaned[:MAX_METRIC_NAME_CHARS - NAME_HASH_CHARS - 1]}~{digest}"
+    return f"{cleaned[: MAX_METRIC_NAME_CHARS - NAME_HASH_CHARS - 1]}~{digest}"
 
 
 def _metric_entries(grade: Grade) -> list[dict[str, Any]]:
@@ -215,7 +217,7 @@ def _metric_entries(grade: Grade) -> list[dict[str, Any]]:
         for raw_name, value in values.items():
             name = metric_name(raw_name)
             if name in used:  # two names that clean to the same text: keep both, apart
-                base = name[:MAX_METRIC_NAME_CHARS - NAME_HASH_CHARS - 4]
+                base = name[: MAX_METRIC_NAME_CHARS - NAME_HASH_CHARS - 4]
                 for n in range(2, 10_000):
                     candidate = f"{base}~{n}"
                     if candidate not in used:

@@ -10,7 +10,7 @@ See ``docs/format-constraints.md`` for every supported constraint.
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from graders.contract import GradeFn
 from graders.observability import grader_factory, make_handler

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from .contract import (BatchError, Deadline, GraderConfigurationError, GradeFn, grade_batch, item_id, result,
-                       unwrap_event, zero)
+from .contract import (
+    BatchError,
+    Deadline,
+    GradeFn,
+    GraderConfigurationError,
+    grade_batch,
+    item_id,
+    result,
+    unwrap_event,
+    zero,
+)
 
 METRICS_NAMESPACE = "BedrockRFT"
 SHAPE_LOG_EVERY = 100  # batches between two "batch shape" log lines of one container
@@ -34,8 +44,9 @@ class _Instruments:
     def __init__(self, grader: str) -> None:
         self.grader = grader
         self.logger = Logger(service=f"rft-grader-{grader}", logger_name="graders")
-        self.metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE),
-                               service=f"rft-grader-{grader}")
+        self.metrics = Metrics(
+            namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", METRICS_NAMESPACE), service=f"rft-grader-{grader}"
+        )
         self.batches = 0
 
     def rejected(self, exc: BatchError) -> None:
@@ -48,17 +59,29 @@ class _Instruments:
         if self.batches != 1 and self.batches % SHAPE_LOG_EVERY:
             return
         try:
-            self.logger.info("batch shape", extra={"grader": self.grader, "batch_size": len(items),
-                                                   "batch_number": self.batches,
-                                                   "first_item": key_structure(items[0]) if items else None})
+            self.logger.info(
+                "batch shape",
+                extra={
+                    "grader": self.grader,
+                    "batch_size": len(items),
+                    "batch_number": self.batches,
+                    "first_item": key_structure(items[0]) if items else None,
+                },
+            )
         except Exception:  # observability never fails a batch
             pass
 
     def graded(self, results: list[dict]) -> list[dict]:
         try:
             _report(self.metrics, self.grader, results)
-            self.logger.info("graded batch", extra={"grader": self.grader, "items": len(results),
-                                                    "mean_reward": _mean(r["aggregate_reward_score"] for r in results)})
+            self.logger.info(
+                "graded batch",
+                extra={
+                    "grader": self.grader,
+                    "items": len(results),
+                    "mean_reward": _mean(r["aggregate_reward_score"] for r in results),
+                },
+            )
         except Exception:  # metrics or logging must never fail a batch: the results still go back
             try:
                 self.metrics.clear_metrics()
@@ -87,6 +110,7 @@ def _lazy(fn_or_factory: Callable) -> Callable[[], Callable]:
         if not resolved:
             resolved.append(fn_or_factory() if _is_factory(fn_or_factory) else fn_or_factory)
         return resolved[0]
+
     return get
 
 
@@ -115,7 +139,9 @@ def make_handler(grader: str, grade_one: GradeFn | Callable[[], GradeFn]) -> Cal
 BatchGradeFn = Callable[[list, Deadline], list[dict]]
 
 
-def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], BatchGradeFn]) -> Callable[[Any, Any], list[dict]]:
+def make_batch_handler(
+    grader: str, grade_items: BatchGradeFn | Callable[[], BatchGradeFn]
+) -> Callable[[Any, Any], list[dict]]:
     """Like :func:`make_handler` for graders that grade a whole batch at once (the judge runs its
     items concurrently). ``grade_items(items, deadline)`` must return one result per item, in order;
     if it raises anyway, every item scores 0 with the reason rather than failing the batch. A factory
@@ -138,8 +164,10 @@ def make_batch_handler(grader: str, grade_items: BatchGradeFn | Callable[[], Bat
             raise
         except Exception as exc:  # a bug while grading must not fail the whole batch
             instruments.logger.exception("batch grader raised", extra={"grader": grader})
-            results = [result(item_id(raw), zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0))
-                       for raw in items]
+            results = [
+                result(item_id(raw), zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0))
+                for raw in items
+            ]
         return wrap(instruments.graded(results))
 
     handler.grader = grader  # type: ignore[attr-defined]
@@ -182,8 +210,7 @@ def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
             if token_metric:
                 token_totals[token_metric] = token_totals.get(token_metric, 0.0) + entry["value"]
     metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=len(results))
-    metrics.add_metric(name="ItemsGraded", unit=MetricUnit.Count,
-                       value=len(results) - counts["ItemsTimedOut"])
+    metrics.add_metric(name="ItemsGraded", unit=MetricUnit.Count, value=len(results) - counts["ItemsTimedOut"])
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
     for name, total in token_totals.items():

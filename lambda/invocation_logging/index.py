@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 LOGGER = logging.getLogger("invocation-logging")
 LOGGER.setLevel(logging.INFO)
@@ -20,20 +21,28 @@ def desired_config(props: Mapping[str, Any]) -> dict[str, Any]:
     s3 = {"bucketName": props["BucketName"]}
     if props.get("KeyPrefix"):
         s3["keyPrefix"] = props["KeyPrefix"]
-    return {"s3Config": s3, "textDataDeliveryEnabled": True, "imageDataDeliveryEnabled": False,
-            "embeddingDataDeliveryEnabled": False}
+    return {
+        "s3Config": s3,
+        "textDataDeliveryEnabled": True,
+        "imageDataDeliveryEnabled": False,
+        "embeddingDataDeliveryEnabled": False,
+    }
 
 
 def on_event(event: Mapping[str, Any], context: Any = None, *, bedrock: Any = None) -> dict[str, Any]:
     if bedrock is None:
         import boto3
+
         bedrock = boto3.client("bedrock")
     request = event["RequestType"]
     props = event["ResourceProperties"]
     physical_id = event.get("PhysicalResourceId") or ""
     if request == "Delete":
-        previous = json.loads(physical_id[len(PHYSICAL_ID_PREFIX):] or "null") \
-            if physical_id.startswith(PHYSICAL_ID_PREFIX) else None
+        previous = (
+            json.loads(physical_id[len(PHYSICAL_ID_PREFIX) :] or "null")
+            if physical_id.startswith(PHYSICAL_ID_PREFIX)
+            else None
+        )
         if previous:
             bedrock.put_model_invocation_logging_configuration(loggingConfig=previous)
             LOGGER.info("restored the previous invocation logging configuration")

@@ -9,7 +9,8 @@ deployment is serving. Create and Update only name the resource.
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -56,8 +57,9 @@ class DeploymentCleanup:
         if naming.is_deployment_arn(deployment_arn):
             self._delete_deployment(deployment_arn)
         else:
-            LOGGER.warning("%s holds %r, not a deployment ARN; only the parameter is removed",
-                           parameter_name, deployment_arn)
+            LOGGER.warning(
+                "%s holds %r, not a deployment ARN; only the parameter is removed", parameter_name, deployment_arn
+            )
         try:
             self._ssm.delete_parameter(Name=parameter_name)
         except ClientError as exc:
@@ -83,5 +85,6 @@ class DeploymentCleanup:
             # Conflict (still Creating or Updating) included: the stack delete fails with the reason and
             # can simply be retried; a silently kept deployment would go unnoticed.
             message = exc.response.get("Error", {}).get("Message", str(exc))
-            raise CleanupFailed(f"Bedrock DeleteCustomModelDeployment of {deployment_arn} failed: "
-                                f"{_code(exc)}: {message}") from None
+            raise CleanupFailed(
+                f"Bedrock DeleteCustomModelDeployment of {deployment_arn} failed: {_code(exc)}: {message}"
+            ) from None

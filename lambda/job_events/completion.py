@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -47,12 +48,17 @@ class JobEvent:
     failure_message: str | None
 
     @classmethod
-    def parse(cls, event: Mapping[str, Any]) -> "JobEvent":
+    def parse(cls, event: Mapping[str, Any]) -> JobEvent:
         detail = event.get("detail") or {}
         resources = event.get("resources") or [""]
-        return cls(job_name=str(detail.get("jobName", "")), job_arn=str(detail.get("jobArn") or resources[0]),
-                   status=str(detail.get("jobStatus", "")), output_model_arn=detail.get("outputModelArn"),
-                   output_model_name=detail.get("outputModelName"), failure_message=detail.get("failureMessage"))
+        return cls(
+            job_name=str(detail.get("jobName", "")),
+            job_arn=str(detail.get("jobArn") or resources[0]),
+            status=str(detail.get("jobStatus", "")),
+            output_model_arn=detail.get("outputModelArn"),
+            output_model_name=detail.get("outputModelName"),
+            failure_message=detail.get("failureMessage"),
+        )
 
 
 class DeploymentFailed(RuntimeError):
@@ -74,8 +80,16 @@ def _client_error(operation: str, exc: ClientError) -> DeploymentFailed:
 
 
 class JobEventProcessor:
-    def __init__(self, *, bedrock: Any, ssm: Any, sns: Any, settings: Settings,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        bedrock: Any,
+        ssm: Any,
+        sns: Any,
+        settings: Settings,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._bedrock, self._ssm, self._sns = bedrock, ssm, sns
         self._settings, self._sleep, self._clock = settings, sleep, clock
 
@@ -103,15 +117,20 @@ class JobEventProcessor:
                 LOGGER.info("deployment %s already recorded; repeated event", deployment.arn)
                 return {"outcome": "already_deployed", "deploymentArn": deployment.arn}
             self._record(deployment.arn)
-            LOGGER.info("deployment %s (%s) recorded in %s", deployment.arn, deployment.status,
-                        self._settings.parameter_name)
+            LOGGER.info(
+                "deployment %s (%s) recorded in %s", deployment.arn, deployment.status, self._settings.parameter_name
+            )
         except DeploymentFailed as exc:
             LOGGER.error("deployment %s exists but was not recorded: %s", deployment.arn, exc)
             recording_error = str(exc)
-        self._publish(f"RFT job {job.job_name} Completed: model deployed",
-                      self._deployed_text(job, deployment, recording_error))
-        return {"outcome": "deployed" if deployment.created else "adopted", "deploymentArn": deployment.arn,
-                **({"recordingError": recording_error} if recording_error else {})}
+        self._publish(
+            f"RFT job {job.job_name} Completed: model deployed", self._deployed_text(job, deployment, recording_error)
+        )
+        return {
+            "outcome": "deployed" if deployment.created else "adopted",
+            "deploymentArn": deployment.arn,
+            **({"recordingError": recording_error} if recording_error else {}),
+        }
 
     # Bedrock
 
@@ -123,15 +142,23 @@ class JobEventProcessor:
         existing = self._existing_deployment(name)
         if existing is not None:
             if existing["modelArn"] != job.output_model_arn:
-                raise DeploymentFailed(f"a deployment named {name} already serves another model "
-                                       f"({existing['modelArn']})")
+                raise DeploymentFailed(
+                    f"a deployment named {name} already serves another model ({existing['modelArn']})"
+                )
             LOGGER.info("deployment %s already exists (%s)", existing["customModelDeploymentArn"], existing["status"])
-            return Deployment(arn=existing["customModelDeploymentArn"], name=name, status=existing["status"],
-                              created=False, failure_message=existing.get("failureMessage"))
+            return Deployment(
+                arn=existing["customModelDeploymentArn"],
+                name=name,
+                status=existing["status"],
+                created=False,
+                failure_message=existing.get("failureMessage"),
+            )
         request: dict[str, Any] = {
-            "modelDeploymentName": name, "modelArn": job.output_model_arn,
+            "modelDeploymentName": name,
+            "modelArn": job.output_model_arn,
             "description": f"On-demand inference for the model trained by RFT job {job.job_name}",
-            "clientRequestToken": naming.request_token(job.job_arn or job.job_name)}
+            "clientRequestToken": naming.request_token(job.job_arn or job.job_name),
+        }
         if self._settings.tags:
             request["tags"] = [{"key": k, "value": v} for k, v in sorted(self._settings.tags.items())]
         try:
@@ -152,10 +179,14 @@ class JobEventProcessor:
             if status == "Active":
                 return model
             if status == "Failed":
-                raise DeploymentFailed(f"custom model {model_arn} is Failed: {model.get('failureMessage') or 'no reason given'}")
+                raise DeploymentFailed(
+                    f"custom model {model_arn} is Failed: {model.get('failureMessage') or 'no reason given'}"
+                )
             if self._clock() >= give_up_at:
-                raise DeploymentFailed(f"custom model {model_arn} is still {status} after "
-                                       f"{self._settings.model_wait_seconds:.0f} s; deploy it once it is Active")
+                raise DeploymentFailed(
+                    f"custom model {model_arn} is still {status} after "
+                    f"{self._settings.model_wait_seconds:.0f} s; deploy it once it is Active"
+                )
             LOGGER.info("custom model %s is %s; waiting", model_arn, status)
             self._sleep(self._settings.model_poll_seconds)
 
@@ -179,9 +210,13 @@ class JobEventProcessor:
 
     def _record(self, deployment_arn: str) -> None:
         try:
-            self._ssm.put_parameter(Name=self._settings.parameter_name, Value=deployment_arn, Type="String",
-                                    Overwrite=True,
-                                    Description="On-demand deployment of the latest model this RFT pipeline trained")
+            self._ssm.put_parameter(
+                Name=self._settings.parameter_name,
+                Value=deployment_arn,
+                Type="String",
+                Overwrite=True,
+                Description="On-demand deployment of the latest model this RFT pipeline trained",
+            )
         except ClientError as exc:
             raise _client_error(f"ssm:PutParameter of {deployment_arn}", exc) from None
 
@@ -192,19 +227,25 @@ class JobEventProcessor:
     # Messages
 
     def _ended_text(self, job: JobEvent) -> str:
-        return "\n".join([
-            f"The Bedrock reinforcement fine-tuning job {job.job_name} ended with status {job.status}.",
-            f"Reason: {job.failure_message or 'Bedrock gave no failure message (a stopped job has none).'}",
-            "No model was produced, so nothing was deployed.",
-            f"Job ARN: {job.job_arn}"])
+        return "\n".join(
+            [
+                f"The Bedrock reinforcement fine-tuning job {job.job_name} ended with status {job.status}.",
+                f"Reason: {job.failure_message or 'Bedrock gave no failure message (a stopped job has none).'}",
+                "No model was produced, so nothing was deployed.",
+                f"Job ARN: {job.job_arn}",
+            ]
+        )
 
     def _failed_text(self, job: JobEvent, error: DeploymentFailed) -> str:
-        return "\n".join([
-            f"The Bedrock reinforcement fine-tuning job {job.job_name} completed, but deploying its model failed.",
-            f"Error: {error}",
-            f"Custom model ARN: {job.output_model_arn or 'unknown'}",
-            f"Job ARN: {job.job_arn}",
-            "Deploy it by hand (aws bedrock create-custom-model-deployment) once the cause is fixed."])
+        return "\n".join(
+            [
+                f"The Bedrock reinforcement fine-tuning job {job.job_name} completed, but deploying its model failed.",
+                f"Error: {error}",
+                f"Custom model ARN: {job.output_model_arn or 'unknown'}",
+                f"Job ARN: {job.job_arn}",
+                "Deploy it by hand (aws bedrock create-custom-model-deployment) once the cause is fixed.",
+            ]
+        )
 
     def _deployed_text(self, job: JobEvent, deployment: Deployment, recording_error: str | None) -> str:
         lines = [
@@ -213,10 +254,14 @@ class JobEventProcessor:
             f"On-demand deployment: {deployment.name} ({deployment.status}"
             f"{', ' + deployment.failure_message if deployment.failure_message else ''})",
             f"Deployment ARN (use it as modelId with InvokeModel or Converse): {deployment.arn}",
-            (f"NOT recorded in SSM parameter {self._settings.parameter_name}: {recording_error}. The stack's "
-             "delete will not remove this deployment; delete it by hand if it is not wanted." if recording_error
-             else f"Recorded in SSM parameter {self._settings.parameter_name}"),
-            f"Job ARN: {job.job_arn}"]
+            (
+                f"NOT recorded in SSM parameter {self._settings.parameter_name}: {recording_error}. The stack's "
+                "delete will not remove this deployment; delete it by hand if it is not wanted."
+                if recording_error
+                else f"Recorded in SSM parameter {self._settings.parameter_name}"
+            ),
+            f"Job ARN: {job.job_arn}",
+        ]
         if not deployment.created:
             lines.append("The deployment already existed (created on an earlier delivery of this event).")
         return "\n".join(lines)

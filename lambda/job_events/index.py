@@ -22,15 +22,22 @@ _CLIENT_CONFIG = Config(retries={"max_attempts": 8, "mode": "standard"}, connect
 
 
 def settings_from_env(env: Any = os.environ) -> Settings:
-    return Settings(topic_arn=env["TOPIC_ARN"], parameter_name=env["DEPLOYMENT_PARAMETER"],
-                    job_name_prefix=env["JOB_NAME_PREFIX"], tags=json.loads(env.get("DEPLOYMENT_TAGS", "{}")))
+    return Settings(
+        topic_arn=env["TOPIC_ARN"],
+        parameter_name=env["DEPLOYMENT_PARAMETER"],
+        job_name_prefix=env["JOB_NAME_PREFIX"],
+        tags=json.loads(env.get("DEPLOYMENT_TAGS", "{}")),
+    )
 
 
 def on_job_event(event: dict[str, Any], context: Any = None) -> dict[str, str]:
     LOGGER.info("event: %s", json.dumps(event, default=str))
-    processor = JobEventProcessor(bedrock=boto3.client("bedrock", config=_CLIENT_CONFIG),
-                                  ssm=boto3.client("ssm", config=_CLIENT_CONFIG),
-                                  sns=boto3.client("sns", config=_CLIENT_CONFIG), settings=settings_from_env())
+    processor = JobEventProcessor(
+        bedrock=boto3.client("bedrock", config=_CLIENT_CONFIG),
+        ssm=boto3.client("ssm", config=_CLIENT_CONFIG),
+        sns=boto3.client("sns", config=_CLIENT_CONFIG),
+        settings=settings_from_env(),
+    )
     outcome = processor.handle(event)
     LOGGER.info("outcome: %s", json.dumps(outcome))
     return outcome
@@ -38,8 +45,9 @@ def on_job_event(event: dict[str, Any], context: Any = None) -> dict[str, str]:
 
 def on_cleanup_event(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     LOGGER.info("request: %s", json.dumps({k: v for k, v in event.items() if k != "ResponseURL"}, default=str))
-    cleanup = DeploymentCleanup(bedrock=boto3.client("bedrock", config=_CLIENT_CONFIG),
-                                ssm=boto3.client("ssm", config=_CLIENT_CONFIG))
+    cleanup = DeploymentCleanup(
+        bedrock=boto3.client("bedrock", config=_CLIENT_CONFIG), ssm=boto3.client("ssm", config=_CLIENT_CONFIG)
+    )
     response = cleanup.handle(event)
     LOGGER.info("response: %s", json.dumps(response))
     return response

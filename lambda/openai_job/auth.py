@@ -26,11 +26,21 @@ def short_term_key(region: str) -> str:
     return provide_token(region=region, expiry=TOKEN_LIFETIME)
 
 
-def openai_client(region: str | None = None, *, base_url: str | None = None, api_key: str | None = None,
-                  max_retries: int = 4, timeout: float = 60.0) -> Any:
+def openai_client(
+    region: str | None = None,
+    *,
+    base_url: str | None = None,
+    api_key: str | None = None,
+    max_retries: int = 4,
+    timeout: float = 60.0,
+) -> Any:
     """The client; ``base_url`` and ``api_key`` are for tests (a loopback stand-in), never set in AWS."""
     from openai import OpenAI
 
     region = region or os.environ.get("AWS_REGION") or os.environ["AWS_DEFAULT_REGION"]
-    return OpenAI(api_key=api_key or short_term_key(region), base_url=base_url or endpoint(region),
-                  max_retries=max_retries, timeout=timeout)
+    return OpenAI(
+        api_key=api_key or short_term_key(region),
+        base_url=base_url or endpoint(region),
+        max_retries=max_retries,
+        timeout=timeout,
+    )

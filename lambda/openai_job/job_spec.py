@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlparse
 
 METHOD_TYPE = "reinforcement"
@@ -71,8 +72,10 @@ def hyperparameters(raw: Mapping[str, Any]) -> dict[str, Any]:
         raise SpecError(f"HyperParameters: {exc}") from None
     unknown = set(raw) - set(converted)
     if unknown:
-        raise SpecError(f"HyperParameters: unknown fields {sorted(unknown)} (open-weight RFT takes "
-                        f"{', '.join(_INT_HYPERPARAMETERS + _FLOAT_HYPERPARAMETERS)})")
+        raise SpecError(
+            f"HyperParameters: unknown fields {sorted(unknown)} (open-weight RFT takes "
+            f"{', '.join(_INT_HYPERPARAMETERS + _FLOAT_HYPERPARAMETERS)})"
+        )
     return converted
 
 
@@ -81,16 +84,20 @@ def metadata(properties: Mapping[str, Any], name: str) -> dict[str, str]:
     return {**dict(list(tags.items())[:14]), NAME_KEY: name, FINGERPRINT_KEY: fingerprint(properties)[:32]}
 
 
-def create_request(properties: Mapping[str, Any], name: str, *, training_file: str,
-                   validation_file: str | None) -> dict[str, Any]:
+def create_request(
+    properties: Mapping[str, Any], name: str, *, training_file: str, validation_file: str | None
+) -> dict[str, Any]:
     """Keyword arguments for ``client.fine_tuning.jobs.create``."""
     request: dict[str, Any] = {
         "model": required(properties, "BaseModelIdentifier"),
         "training_file": training_file,
-        "method": {"type": METHOD_TYPE, "reinforcement": {
-            "grader": {"type": "lambda", "lambda": {"function": required(properties, "GraderLambdaArn")}},
-            "hyperparameters": hyperparameters(properties.get("HyperParameters") or {}),
-        }},
+        "method": {
+            "type": METHOD_TYPE,
+            "reinforcement": {
+                "grader": {"type": "lambda", "lambda": {"function": required(properties, "GraderLambdaArn")}},
+                "hyperparameters": hyperparameters(properties.get("HyperParameters") or {}),
+            },
+        },
         "metadata": metadata(properties, name),
     }
     if validation_file:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 import openai
 
@@ -57,8 +58,14 @@ def _field(obj: Any, name: str, default: Any = None) -> Any:
 class OpenWeightJobLifecycle:
     """``client`` is an ``openai.OpenAI`` (or anything shaped like it); ``s3`` a boto3 S3 client."""
 
-    def __init__(self, client: Any, s3: Any, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        client: Any,
+        s3: Any,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client, self._s3, self._sleep, self._clock = client, s3, sleep, clock
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,12 +133,17 @@ class OpenWeightJobLifecycle:
     def _start(self, properties: Mapping[str, Any], name: str, files: list[Any]) -> dict[str, Any]:
         uploaded: list[str] = []
         try:
-            training = self._upload(job_spec.required(properties, "TrainingDataS3Uri"),
-                                    job_spec.file_name(name, "training"), files, uploaded)
+            training = self._upload(
+                job_spec.required(properties, "TrainingDataS3Uri"),
+                job_spec.file_name(name, "training"),
+                files,
+                uploaded,
+            )
             validation = None
             if properties.get("ValidationDataS3Uri"):
-                validation = self._upload(properties["ValidationDataS3Uri"], job_spec.file_name(name, "validation"),
-                                          files, uploaded)
+                validation = self._upload(
+                    properties["ValidationDataS3Uri"], job_spec.file_name(name, "validation"), files, uploaded
+                )
             request = job_spec.create_request(properties, name, training_file=training, validation_file=validation)
             job = self._create_with_retry(request)
         except BaseException:
@@ -209,7 +221,12 @@ class OpenWeightJobLifecycle:
 
 
 def _response(job: Any, name: str) -> dict[str, Any]:
-    return {"PhysicalResourceId": str(_field(job, "id")),
-            "Data": {"JobId": str(_field(job, "id")), "JobName": name,
-                     "TrainingFileId": str(_field(job, "training_file") or ""),
-                     "BaseModel": str(_field(job, "model") or "")}}
+    return {
+        "PhysicalResourceId": str(_field(job, "id")),
+        "Data": {
+            "JobId": str(_field(job, "id")),
+            "JobName": name,
+            "TrainingFileId": str(_field(job, "training_file") or ""),
+            "BaseModel": str(_field(job, "model") or ""),
+        },
+    }

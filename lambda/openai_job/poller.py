@@ -11,7 +11,8 @@ import json
 import logging
 import os
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from . import job_spec
 
@@ -30,8 +31,12 @@ def finished_jobs(client: Any, *, prefix: str, window_seconds: int, now: float) 
     for job in client.fine_tuning.jobs.list(limit=100):
         name = (_field(job, "metadata") or {}).get(job_spec.NAME_KEY, "")
         finished = _field(job, "finished_at")
-        if (name.startswith(prefix) and _field(job, "status") in FINAL_STATUSES and finished
-                and now - window_seconds < float(finished) <= now):
+        if (
+            name.startswith(prefix)
+            and _field(job, "status") in FINAL_STATUSES
+            and finished
+            and now - window_seconds < float(finished) <= now
+        ):
             found.append(job)
     return found
 
@@ -40,16 +45,31 @@ def message(job: Any, *, project: str, environment: str) -> tuple[str, str]:
     status = STATUS_WORDS[_field(job, "status")]
     name = (_field(job, "metadata") or {}).get(job_spec.NAME_KEY, _field(job, "id"))
     error = _field(job, "error")
-    detail = {"project": project, "environment": environment, "jobId": _field(job, "id"), "jobName": name,
-              "status": status, "baseModel": _field(job, "model"),
-              "fineTunedModel": _field(job, "fine_tuned_model"),
-              "failureMessage": _field(error, "message") if error else None}
+    detail = {
+        "project": project,
+        "environment": environment,
+        "jobId": _field(job, "id"),
+        "jobName": name,
+        "status": status,
+        "baseModel": _field(job, "model"),
+        "fineTunedModel": _field(job, "fine_tuned_model"),
+        "failureMessage": _field(error, "message") if error else None,
+    }
     subject = f"RFT job {name} {status}"[:100]
     return subject, json.dumps(detail, indent=2, default=str)
 
 
-def poll(client: Any, sns: Any, *, topic_arn: str, prefix: str, window_seconds: int, project: str,
-         environment: str, now: Callable[[], float] = time.time) -> int:
+def poll(
+    client: Any,
+    sns: Any,
+    *,
+    topic_arn: str,
+    prefix: str,
+    window_seconds: int,
+    project: str,
+    environment: str,
+    now: Callable[[], float] = time.time,
+) -> int:
     jobs = finished_jobs(client, prefix=prefix, window_seconds=window_seconds, now=now())
     for job in jobs:
         subject, body = message(job, project=project, environment=environment)
@@ -63,7 +83,13 @@ def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, int]:
 
     from .auth import openai_client
 
-    published = poll(openai_client(), boto3.client("sns"), topic_arn=os.environ["TOPIC_ARN"],
-                     prefix=os.environ["JOB_NAME_PREFIX"], window_seconds=int(os.environ["WINDOW_SECONDS"]),
-                     project=os.environ.get("PROJECT", ""), environment=os.environ.get("ENVIRONMENT", ""))
+    published = poll(
+        openai_client(),
+        boto3.client("sns"),
+        topic_arn=os.environ["TOPIC_ARN"],
+        prefix=os.environ["JOB_NAME_PREFIX"],
+        window_seconds=int(os.environ["WINDOW_SECONDS"]),
+        project=os.environ.get("PROJECT", ""),
+        environment=os.environ.get("ENVIRONMENT", ""),
+    )
     return {"published": published}

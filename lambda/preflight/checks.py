@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 REFERENCE = "reference"
 METRIC_KEYS = {"name", "value", "type"}
@@ -33,9 +34,12 @@ class Thresholds:
     max_low_reference_share: float = 0.2
 
     @classmethod
-    def from_properties(cls, props: Mapping[str, Any]) -> "Thresholds":
-        return cls(min_auc=float(props.get("MinAuc", cls.min_auc)), min_gap=float(props.get("MinGap", cls.min_gap)),
-                   max_low_reference_share=float(props.get("MaxLowReferenceShare", cls.max_low_reference_share)))
+    def from_properties(cls, props: Mapping[str, Any]) -> Thresholds:
+        return cls(
+            min_auc=float(props.get("MinAuc", cls.min_auc)),
+            min_gap=float(props.get("MinGap", cls.min_gap)),
+            max_low_reference_share=float(props.get("MaxLowReferenceShare", cls.max_low_reference_share)),
+        )
 
 
 @dataclass
@@ -50,13 +54,15 @@ class Outcome:
 
 
 # -- the grader ------------------------------------------------------------------------------------
-def invoke_grader(lambda_client: Any, function_name: str, items: Sequence[Mapping[str, Any]],
-                  outcome: Outcome) -> list[Any] | None:
+def invoke_grader(
+    lambda_client: Any, function_name: str, items: Sequence[Mapping[str, Any]], outcome: Outcome
+) -> list[Any] | None:
     """One synchronous invocation; ``None`` (and a problem) when it errs or answers with something else."""
     outcome.count("lambda:Invoke")
     try:
-        response = lambda_client.invoke(FunctionName=function_name, InvocationType="RequestResponse",
-                                        Payload=json.dumps(list(items)).encode())
+        response = lambda_client.invoke(
+            FunctionName=function_name, InvocationType="RequestResponse", Payload=json.dumps(list(items)).encode()
+        )
     except Exception as exc:  # AccessDenied, ResourceNotFound, throttling, read timeout
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
         outcome.problems.append(f"invoking the grader {function_name} failed: {code}: {exc}")
@@ -89,15 +95,22 @@ def contract_problems(items: Sequence[Mapping[str, Any]], answer: Any) -> list[s
         if res.get("id") != item.get("id"):
             breaches.setdefault("id out of order or not echoed", []).append(f"{item.get('id')}->{res.get('id')}")
         score = res.get("aggregate_reward_score")
-        if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score) \
-                or not 0.0 <= score <= 1.0:
+        if (
+            isinstance(score, bool)
+            or not isinstance(score, (int, float))
+            or not math.isfinite(score)
+            or not 0.0 <= score <= 1.0
+        ):
             breaches.setdefault("aggregate_reward_score missing or outside [0, 1]", []).append(str(item.get("id")))
         metrics = res.get("metrics_list", [])
         if not isinstance(metrics, list) or any(not isinstance(m, dict) or set(m) != METRIC_KEYS for m in metrics):
             breaches.setdefault("metrics_list entries are not exactly {name, value, type}", []).append(
-                str(item.get("id")))
-    return [f"contract breach: {what} on {len(where)} item(s), e.g. {', '.join(where[:3])}"
-            for what, where in breaches.items()]
+                str(item.get("id"))
+            )
+    return [
+        f"contract breach: {what} on {len(where)} item(s), e.g. {', '.join(where[:3])}"
+        for what, where in breaches.items()
+    ]
 
 
 def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
@@ -108,8 +121,9 @@ def auc(positives: Sequence[float], negatives: Sequence[float]) -> float:
     return wins / (len(positives) * len(negatives))
 
 
-def separation(kinds: Sequence[str], shapes: Sequence[str], scores: Sequence[float], thresholds: Thresholds,
-               outcome: Outcome) -> None:
+def separation(
+    kinds: Sequence[str], shapes: Sequence[str], scores: Sequence[float], thresholds: Thresholds, outcome: Outcome
+) -> None:
     by_kind: dict[str, list[float]] = {}
     for kind, score in zip(kinds, scores):
         by_kind.setdefault(kind, []).append(score)
@@ -117,36 +131,49 @@ def separation(kinds: Sequence[str], shapes: Sequence[str], scores: Sequence[flo
     negatives = [s for kind, values in by_kind.items() if kind != REFERENCE for s in values]
     means = {kind: sum(v) / len(v) for kind, v in by_kind.items()}
     value = auc(positives, negatives)
-    outcome.data.update({"Auc": round(value, 4), "Cases": len(scores),
-                         "ScoresByKind": json.dumps({k: round(m, 4) for k, m in means.items()}, sort_keys=True)})
+    outcome.data.update(
+        {
+            "Auc": round(value, 4),
+            "Cases": len(scores),
+            "ScoresByKind": json.dumps({k: round(m, 4) for k, m in means.items()}, sort_keys=True),
+        }
+    )
     if not positives or not negatives:
         outcome.problems.append("the rehearsal batch has no reference or no corrupted case: nothing to compare")
         return
     low = sum(1 for s in positives if s < 0.5) / len(positives)
     if low > thresholds.max_low_reference_share:
-        outcome.problems.append(f"{low:.0%} of reference answers score below 0.5 (allowed "
-                                f"{thresholds.max_low_reference_share:.0%}): the grader rejects right answers")
+        outcome.problems.append(
+            f"{low:.0%} of reference answers score below 0.5 (allowed "
+            f"{thresholds.max_low_reference_share:.0%}): the grader rejects right answers"
+        )
     if value < thresholds.min_auc:
-        outcome.problems.append(f"no separation: AUC {value:.2f} < {thresholds.min_auc} (references "
-                                f"{means[REFERENCE]:.2f}, corrupted {sum(negatives) / len(negatives):.2f})")
+        outcome.problems.append(
+            f"no separation: AUC {value:.2f} < {thresholds.min_auc} (references "
+            f"{means[REFERENCE]:.2f}, corrupted {sum(negatives) / len(negatives):.2f})"
+        )
     for kind, mean in means.items():
         if kind != REFERENCE and means[REFERENCE] - mean < thresholds.min_gap:
-            outcome.problems.append(f"'{kind}' answers score {mean:.2f} on average, within {thresholds.min_gap} "
-                                    f"of the references' {means[REFERENCE]:.2f}")
+            outcome.problems.append(
+                f"'{kind}' answers score {mean:.2f} on average, within {thresholds.min_gap} "
+                f"of the references' {means[REFERENCE]:.2f}"
+            )
     by_shape: dict[str, list[float]] = {}
     for shape, kind, score in zip(shapes, kinds, scores):
         if kind == REFERENCE:
             by_shape.setdefault(shape, []).append(score)
     shape_means = {s: sum(v) / len(v) for s, v in by_shape.items()}
     if len(shape_means) > 1 and max(shape_means.values()) - min(shape_means.values()) > thresholds.min_gap:
-        outcome.problems.append("references score differently by payload shape: "
-                                + ", ".join(f"{s} {m:.2f}" for s, m in sorted(shape_means.items()))
-                                + " (the grader must read fields under metadata and at the top level)")
+        outcome.problems.append(
+            "references score differently by payload shape: "
+            + ", ".join(f"{s} {m:.2f}" for s, m in sorted(shape_means.items()))
+            + " (the grader must read fields under metadata and at the top level)"
+        )
 
 
 # -- models ----------------------------------------------------------------------------------------
 def _past(when: Any, now: datetime) -> bool:
-    return isinstance(when, datetime) and when.astimezone(timezone.utc) <= now
+    return isinstance(when, datetime) and when.astimezone(UTC) <= now
 
 
 def is_inference_profile(model_id: str) -> bool:
@@ -160,8 +187,9 @@ def check_judge_model(bedrock: Any, model_id: str, outcome: Outcome, now: dateti
             outcome.count("bedrock:GetInferenceProfile")
             profile = bedrock.get_inference_profile(inferenceProfileIdentifier=model_id)
             if profile.get("status") != "ACTIVE":
-                outcome.problems.append(f"the judge's inference profile {model_id} is {profile.get('status')}, "
-                                        "not ACTIVE")
+                outcome.problems.append(
+                    f"the judge's inference profile {model_id} is {profile.get('status')}, not ACTIVE"
+                )
             return
         outcome.count("bedrock:GetFoundationModel")
         details = bedrock.get_foundation_model(modelIdentifier=model_id)["modelDetails"]
@@ -171,11 +199,14 @@ def check_judge_model(bedrock: Any, model_id: str, outcome: Outcome, now: dateti
         return
     lifecycle = details.get("modelLifecycle") or {}
     if lifecycle.get("status") != "ACTIVE":
-        outcome.problems.append(f"the judge model {model_id} is {lifecycle.get('status')}, not ACTIVE: "
-                                "choose a current model for judge.modelId")
+        outcome.problems.append(
+            f"the judge model {model_id} is {lifecycle.get('status')}, not ACTIVE: "
+            "choose a current model for judge.modelId"
+        )
     if _past(lifecycle.get("endOfLifeTime"), now):
-        outcome.problems.append(f"the judge model {model_id} reached its end of life on "
-                                f"{lifecycle['endOfLifeTime']:%Y-%m-%d}")
+        outcome.problems.append(
+            f"the judge model {model_id} reached its end of life on {lifecycle['endOfLifeTime']:%Y-%m-%d}"
+        )
 
 
 def check_base_model(bedrock: Any, model_id: str, outcome: Outcome) -> None:
@@ -195,8 +226,10 @@ def check_base_model(bedrock: Any, model_id: str, outcome: Outcome) -> None:
     if RFT_CUSTOMIZATION in supported:
         return
     if not supported:
-        outcome.problems.append(f"the base model {model_id} supports no customization (customizationsSupported "
-                                "is empty): choose a model Bedrock RFT can train")
+        outcome.problems.append(
+            f"the base model {model_id} supports no customization (customizationsSupported "
+            "is empty): choose a model Bedrock RFT can train"
+        )
     else:  # the API's enum predates RFT in some regions/SDKs; fine-tuning support is the closest signal
         outcome.notes.append(f"the base model {model_id} lists {', '.join(supported)}, not {RFT_CUSTOMIZATION}")
 
@@ -213,22 +246,24 @@ def check_invocation_logging(bedrock: Any, outcome: Outcome) -> None:
         outcome.problems.append(
             "model invocation logging to S3 is off, so the job has no invocation logs to train on; turn it on: "
             "aws bedrock put-model-invocation-logging-configuration --logging-config "
-            "'{\"s3Config\":{\"bucketName\":\"<bucket>\",\"keyPrefix\":\"<prefix>\"},\"textDataDeliveryEnabled\":true}'"
-            " (or set dataset.invocationLogs.manageLogging)")
+            '\'{"s3Config":{"bucketName":"<bucket>","keyPrefix":"<prefix>"},"textDataDeliveryEnabled":true}\''
+            " (or set dataset.invocationLogs.manageLogging)"
+        )
 
 
 # -- all of it -------------------------------------------------------------------------------------
-def run_preflight(props: Mapping[str, Any], batch: Mapping[str, Any], *, lambda_client: Any, bedrock: Any,
-                  now: datetime | None = None) -> Outcome:
+def run_preflight(
+    props: Mapping[str, Any], batch: Mapping[str, Any], *, lambda_client: Any, bedrock: Any, now: datetime | None = None
+) -> Outcome:
     """Every check; raises :class:`PreflightFailed` listing the problems, else returns the outcome."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     outcome = Outcome()
     started = time.monotonic()
     items = batch["items"]
     chunk = int(props.get("BatchSize", 64))
     answers: list[Any] = []
     for start in range(0, len(items), chunk):
-        part = items[start:start + chunk]
+        part = items[start : start + chunk]
         answer = invoke_grader(lambda_client, props["GraderFunction"], part, outcome)
         if answer is None:
             break
@@ -251,6 +286,7 @@ def run_preflight(props: Mapping[str, Any], batch: Mapping[str, Any], *, lambda_
     outcome.data["Seconds"] = round(time.monotonic() - started, 3)
     outcome.data["Calls"] = json.dumps(outcome.calls, sort_keys=True)
     if outcome.problems:
-        raise PreflightFailed(f"preflight of the {batch.get('grader', '')} grader failed: "
-                              + "; ".join(outcome.problems))
+        raise PreflightFailed(
+            f"preflight of the {batch.get('grader', '')} grader failed: " + "; ".join(outcome.problems)
+        )
     return outcome

@@ -10,16 +10,26 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .checks import PreflightFailed, run_preflight
 
 LOGGER = logging.getLogger("preflight")
 LOGGER.setLevel(logging.INFO)
 BATCH_FILE = Path(os.environ.get("PREFLIGHT_BATCH_FILE", Path(__file__).with_name("batch.json")))
-RUN_KEYS = ("InputsFingerprint", "BatchHash", "GraderFunction", "JudgeModelId", "BaseModelId", "MinAuc", "MinGap",
-            "MaxLowReferenceShare", "CheckInvocationLogging")
+RUN_KEYS = (
+    "InputsFingerprint",
+    "BatchHash",
+    "GraderFunction",
+    "JudgeModelId",
+    "BaseModelId",
+    "MinAuc",
+    "MinGap",
+    "MaxLowReferenceShare",
+    "CheckInvocationLogging",
+)
 
 
 def _clients() -> tuple[Any, Any]:
@@ -36,8 +46,14 @@ def _unchanged(event: Mapping[str, Any]) -> bool:
     return all(new.get(k) == old.get(k) for k in RUN_KEYS)
 
 
-def on_event(event: Mapping[str, Any], context: Any = None, *, lambda_client: Any = None, bedrock: Any = None,
-             batch: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def on_event(
+    event: Mapping[str, Any],
+    context: Any = None,
+    *,
+    lambda_client: Any = None,
+    bedrock: Any = None,
+    batch: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     request = event["RequestType"]
     physical_id = event.get("PhysicalResourceId") or ""
     if request == "Delete":
@@ -47,8 +63,10 @@ def on_event(event: Mapping[str, Any], context: Any = None, *, lambda_client: An
         LOGGER.info("preflight inputs unchanged: not run again")
         # The last run's summary lives in the physical id, so the stack output survives a no-op update.
         summary = physical_id.split("|", 1)[1] if "|" in physical_id else "passed earlier"
-        return {"PhysicalResourceId": physical_id,
-                "Data": {"Result": "unchanged since the last preflight", "Summary": summary}}
+        return {
+            "PhysicalResourceId": physical_id,
+            "Data": {"Result": "unchanged since the last preflight", "Summary": summary},
+        }
     if lambda_client is None or bedrock is None:
         lambda_client, bedrock = _clients()
     batch = batch if batch is not None else json.loads(BATCH_FILE.read_text(encoding="utf-8"))

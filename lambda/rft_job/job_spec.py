@@ -12,14 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 CUSTOMIZATION_TYPE = "REINFORCEMENT_FINE_TUNING"
 # Properties that do not change what is trained; they never cause a new job.
 NON_TRAINING_PROPERTIES = frozenset({"ServiceToken", "Tags"})
 
-_INT_HYPERPARAMETERS = ("epochCount", "batchSize", "trainingSamplePerPrompt", "maxPromptLength",
-                        "inferenceMaxTokens", "evalInterval")
+_INT_HYPERPARAMETERS = (
+    "epochCount",
+    "batchSize",
+    "trainingSamplePerPrompt",
+    "maxPromptLength",
+    "inferenceMaxTokens",
+    "evalInterval",
+)
 _FLOAT_HYPERPARAMETERS = ("learningRate",)
 _STRING_HYPERPARAMETERS = ("reasoningEffort",)
 _JOB_NAME_MAX = 63
@@ -98,10 +105,12 @@ def create_request(properties: Mapping[str, Any], attempt: int = 1) -> dict[str,
         "customizationType": CUSTOMIZATION_TYPE,
         "trainingDataConfig": training_data_config(properties),
         "outputDataConfig": {"s3Uri": _required(properties, "OutputDataS3Uri")},
-        "customizationConfig": {"rftConfig": {
-            "graderConfig": {"lambdaGrader": {"lambdaArn": _required(properties, "GraderLambdaArn")}},
-            "hyperParameters": hyperparameters(properties.get("HyperParameters") or {}),
-        }},
+        "customizationConfig": {
+            "rftConfig": {
+                "graderConfig": {"lambdaGrader": {"lambdaArn": _required(properties, "GraderLambdaArn")}},
+                "hyperParameters": hyperparameters(properties.get("HyperParameters") or {}),
+            }
+        },
     }
     if properties.get("ValidationDataS3Uri"):
         request["validationDataConfig"] = {"validators": [{"s3Uri": properties["ValidationDataS3Uri"]}]}

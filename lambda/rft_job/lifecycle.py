@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -42,18 +43,21 @@ def _fail(operation: str, exc: ClientError) -> JobRequestFailed:
 def _looks_like_iam_propagation(exc: ClientError) -> bool:
     code, message = _error(exc)
     return code in {"ValidationException", "AccessDeniedException"} and any(
-        hint in message.lower() for hint in _IAM_PROPAGATION_HINTS)
+        hint in message.lower() for hint in _IAM_PROPAGATION_HINTS
+    )
 
 
 def _response(job_arn: str, request: Mapping[str, Any]) -> dict[str, Any]:
-    return {"PhysicalResourceId": job_arn,
-            "Data": {"JobArn": job_arn, "JobName": request["jobName"],
-                     "CustomModelName": request["customModelName"]}}
+    return {
+        "PhysicalResourceId": job_arn,
+        "Data": {"JobArn": job_arn, "JobName": request["jobName"], "CustomModelName": request["customModelName"]},
+    }
 
 
 class JobLifecycle:
-    def __init__(self, bedrock: Any, *, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, bedrock: Any, *, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._bedrock, self._sleep, self._clock = bedrock, sleep, clock
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,15 +86,22 @@ class JobLifecycle:
 
     def update(self, properties: Mapping[str, Any], old: Mapping[str, Any], physical_id: str) -> dict[str, Any]:
         """Unchanged training inputs keep the job; changed ones start a new job."""
-        if job_spec.fingerprint(properties) != job_spec.fingerprint(old) or ":model-customization-job/" \
-                not in physical_id:
+        if (
+            job_spec.fingerprint(properties) != job_spec.fingerprint(old)
+            or ":model-customization-job/" not in physical_id
+        ):
             return self.create(properties)
         LOGGER.info("training inputs unchanged; keeping %s", physical_id)
         job = self._find(physical_id) or {}
         job_name, model_name, _ = job_spec.names(properties)
-        return {"PhysicalResourceId": physical_id,
-                "Data": {"JobArn": physical_id, "JobName": job.get("jobName", job_name),
-                         "CustomModelName": job.get("outputModelName", model_name)}}
+        return {
+            "PhysicalResourceId": physical_id,
+            "Data": {
+                "JobArn": physical_id,
+                "JobName": job.get("jobName", job_name),
+                "CustomModelName": job.get("outputModelName", model_name),
+            },
+        }
 
     def delete(self, physical_id: str) -> dict[str, Any]:
         """Stop a running job; anything else (finished, never created) needs no action."""

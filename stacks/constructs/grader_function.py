@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -35,43 +35,79 @@ def judge_model_arns(model_id: str, *, region: str, account: str, partition: str
     prefix, _, base_model = model_id.partition(".")
     if prefix in PROFILE_DESTINATION_REGIONS:
         profile = f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}"
-        return [profile] + [f"arn:{partition}:bedrock:{r}::foundation-model/{base_model}"
-                            for r in PROFILE_DESTINATION_REGIONS[prefix]]
+        return [profile] + [
+            f"arn:{partition}:bedrock:{r}::foundation-model/{base_model}" for r in PROFILE_DESTINATION_REGIONS[prefix]
+        ]
     if prefix == "global":
-        return [f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}",
-                f"arn:{partition}:bedrock:{region}::foundation-model/{base_model}",
-                f"arn:{partition}:bedrock:::foundation-model/{base_model}"]
+        return [
+            f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}",
+            f"arn:{partition}:bedrock:{region}::foundation-model/{base_model}",
+            f"arn:{partition}:bedrock:::foundation-model/{base_model}",
+        ]
     return [f"arn:{partition}:bedrock:{region}::foundation-model/{model_id}"]
 
 
 class GraderFunction(Construct):
     """A Python grader Lambda tagged ``rft:grader=<kind>``, running code from the shared grader asset."""
 
-    def __init__(self, scope: Construct, id_: str, *, kind: str, function_name: str, code: lambda_.Code,
-                 handler: str, memory_mb: int, timeout: cdk.Duration,
-                 environment: Mapping[str, str] | None = None, network: IsolatedNetwork | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        kind: str,
+        function_name: str,
+        code: lambda_.Code,
+        handler: str,
+        memory_mb: int,
+        timeout: cdk.Duration,
+        environment: Mapping[str, str] | None = None,
+        network: IsolatedNetwork | None = None,
+    ) -> None:
         super().__init__(scope, id_)
         self.role, self.log_group = role_with_own_logs(
-            self, "", description=f"Runs the {kind} RFT grader: writes its own logs, nothing else")
+            self, "", description=f"Runs the {kind} RFT grader: writes its own logs, nothing else"
+        )
         placement = {}
         if network is not None:  # untrusted code runs here: no route out, Lambda alone manages the interfaces
             network.allow_lambda_attachment(self.role)
             accept_wildcard_resources(self.role, ["*"], ENI_WILDCARD_REASON)
-            placement = {"vpc": network.vpc, "vpc_subnets": network.subnets,
-                         "security_groups": [network.security_group]}
+            placement = {
+                "vpc": network.vpc,
+                "vpc_subnets": network.subnets,
+                "security_groups": [network.security_group],
+            }
         self.function = lambda_.Function(
-            self, "Function", function_name=function_name, runtime=LAMBDA_RUNTIME, code=code, handler=handler,
-            architecture=lambda_.Architecture.X86_64, memory_size=memory_mb, timeout=timeout, role=self.role,
-            log_group=self.log_group, logging_format=lambda_.LoggingFormat.JSON,
+            self,
+            "Function",
+            function_name=function_name,
+            runtime=LAMBDA_RUNTIME,
+            code=code,
+            handler=handler,
+            architecture=lambda_.Architecture.X86_64,
+            memory_size=memory_mb,
+            timeout=timeout,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
             description=f"Bedrock RFT reward function ({kind})",
-            environment={"POWERTOOLS_METRICS_NAMESPACE": "BedrockRFT", "POWERTOOLS_SERVICE_NAME": f"rft-{kind}",
-                         **(environment or {})}, **placement)
+            environment={
+                "POWERTOOLS_METRICS_NAMESPACE": "BedrockRFT",
+                "POWERTOOLS_SERVICE_NAME": f"rft-{kind}",
+                **(environment or {}),
+            },
+            **placement,
+        )
         cdk.Tags.of(self.function).add(GRADER_TAG, kind)
         accept(self.function, "AwsSolutions-L1", LATEST_PYTHON_RUNTIME_REASON)
 
     def allow_judge_model(self, model_id: str) -> None:
         stack = cdk.Stack.of(self)
-        self.role.add_to_policy(iam.PolicyStatement(
-            actions=["bedrock:InvokeModel"],
-            resources=judge_model_arns(model_id, region=stack.region, account=stack.account,
-                                       partition=stack.partition)))
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["bedrock:InvokeModel"],
+                resources=judge_model_arns(
+                    model_id, region=stack.region, account=stack.account, partition=stack.partition
+                ),
+            )
+        )

@@ -36,8 +36,12 @@ def runtime_python() -> str | None:
     candidates = [str(p) for p in sorted(Path.home().glob(f".pyenv/versions/{RUNTIME_PYTHON_VERSION}.*/bin/python3"))]
     candidates += [found for found in [shutil.which(f"python{RUNTIME_PYTHON_VERSION}")] if found]
     for candidate in candidates:  # pyenv shims exist without a usable interpreter behind them
-        probe = subprocess.run([candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                               capture_output=True, text=True, check=False)
+        probe = subprocess.run(
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if probe.returncode == 0 and probe.stdout.strip() == RUNTIME_PYTHON_VERSION:
             return candidate
     return None
@@ -53,10 +57,31 @@ def _install_requirements(lock: Path) -> Path:
     # The lock is complete (make lock), so --no-deps: nothing outside it is installed, and every file is checked
     # against its hashes. --no-deps also lets pip build the few pure-Python sdist-only packages (langdetect) that a
     # binary-only cross-platform install would refuse; everything else comes as a wheel for the runtime.
-    subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "--quiet", "install",
-                    "--require-hashes", "--no-deps", "--no-compile", "--prefer-binary", "--target", str(target),
-                    "-r", str(lock), "--implementation", "cp", "--platform", PLATFORM,
-                    "--python-version", RUNTIME_PYTHON_VERSION], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "--quiet",
+            "install",
+            "--require-hashes",
+            "--no-deps",
+            "--no-compile",
+            "--prefer-binary",
+            "--target",
+            str(target),
+            "-r",
+            str(lock),
+            "--implementation",
+            "cp",
+            "--platform",
+            PLATFORM,
+            "--python-version",
+            RUNTIME_PYTHON_VERSION,
+        ],
+        check=True,
+    )
     for pruned in _PRUNED_DIRS:
         for folder in list(target.rglob(pruned)):
             if folder.is_dir():
@@ -69,17 +94,27 @@ def bundle_package(source_dir: Path, output_dir: Path) -> None:
     """Write the deployable tree for ``source_dir`` into ``output_dir``."""
     lock = source_dir / LOCK_FILE
     if lock.is_file():
-        shutil.copytree(_install_requirements(lock), output_dir, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".complete"))
-    shutil.copytree(source_dir, output_dir / source_dir.name, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(*SOURCE_EXCLUDES, *REQUIREMENTS_FILES))
+        shutil.copytree(
+            _install_requirements(lock), output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete")
+        )
+    shutil.copytree(
+        source_dir,
+        output_dir / source_dir.name,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(*SOURCE_EXCLUDES, *REQUIREMENTS_FILES),
+    )
     interpreter = runtime_python()
     if interpreter is None:
-        print(f"warning: no python{RUNTIME_PYTHON_VERSION} found; {source_dir.name} ships without bytecode "
-              "and will compile on each cold start", file=sys.stderr)
+        print(
+            f"warning: no python{RUNTIME_PYTHON_VERSION} found; {source_dir.name} ships without bytecode "
+            "and will compile on each cold start",
+            file=sys.stderr,
+        )
         return
-    subprocess.run([interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                    str(output_dir)], check=True)
+    subprocess.run(
+        [interpreter, "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", str(output_dir)],
+        check=True,
+    )
 
 
 @jsii.implements(cdk.ILocalBundling)
@@ -97,6 +132,8 @@ def bundled_code(source_dir: Path) -> lambda_.Code:
     return lambda_.Code.from_asset(
         str(source_dir),
         exclude=SOURCE_EXCLUDES,
-        bundling=cdk.BundlingOptions(image=LAMBDA_RUNTIME.bundling_image,  # required, never used
-                                     local=HostPipBundling(source_dir)),
+        bundling=cdk.BundlingOptions(
+            image=LAMBDA_RUNTIME.bundling_image,  # required, never used
+            local=HostPipBundling(source_dir),
+        ),
     )

@@ -8,7 +8,7 @@ metric queried with any other dimension set shows nothing.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -36,67 +36,124 @@ def dashboard_url(region: str, name: str) -> str:
 
 
 def _lambda_metric(function_name: str, metric: str, statistic: str, label: str) -> cloudwatch.Metric:
-    return cloudwatch.Metric(namespace="AWS/Lambda", metric_name=metric, statistic=statistic, period=PERIOD,
-                             dimensions_map={"FunctionName": function_name}, label=label)
+    return cloudwatch.Metric(
+        namespace="AWS/Lambda",
+        metric_name=metric,
+        statistic=statistic,
+        period=PERIOD,
+        dimensions_map={"FunctionName": function_name},
+        label=label,
+    )
 
 
 def _grader_metric(kind: str, metric: str, statistic: str, label: str) -> cloudwatch.Metric:
-    return cloudwatch.Metric(namespace=GRADER_NAMESPACE, metric_name=metric, statistic=statistic, period=PERIOD,
-                             dimensions_map=grader_dimensions(kind), label=label)
+    return cloudwatch.Metric(
+        namespace=GRADER_NAMESPACE,
+        metric_name=metric,
+        statistic=statistic,
+        period=PERIOD,
+        dimensions_map=grader_dimensions(kind),
+        label=label,
+    )
 
 
 class MonitoringDashboard(Construct):
     """One row per grader (calls, duration, reward), the judge's tokens, and alarms to ``alarm_topic``."""
 
-    def __init__(self, scope: Construct, id_: str, *, dashboard_name: str, grader_functions: Mapping[str, str],
-                 token_graders: Sequence[str], alarm_topic: sns.ITopic, job_grader: str) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        dashboard_name: str,
+        grader_functions: Mapping[str, str],
+        token_graders: Sequence[str],
+        alarm_topic: sns.ITopic,
+        job_grader: str,
+    ) -> None:
         super().__init__(scope, id_)
         self.alarms: list[cloudwatch.Alarm] = []
-        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name,
-                                              default_interval=cdk.Duration.hours(12))
-        self.dashboard.add_widgets(cloudwatch.TextWidget(width=24, height=2, markdown=(
-            f"# RFT graders\nThe training job calls the **{job_grader}** grader; the others run only when "
-            "invoked directly or by the composite. Reward: the `aggregate_reward_score` of every graded item "
-            "(mean and percentiles per 5 minutes).")))
+        self.dashboard = cloudwatch.Dashboard(
+            self, "Dashboard", dashboard_name=dashboard_name, default_interval=cdk.Duration.hours(12)
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.TextWidget(
+                width=24,
+                height=2,
+                markdown=(
+                    f"# RFT graders\nThe training job calls the **{job_grader}** grader; the others run only when "
+                    "invoked directly or by the composite. Reward: the `aggregate_reward_score` of every graded item "
+                    "(mean and percentiles per 5 minutes)."
+                ),
+            )
+        )
         for kind, function_name in grader_functions.items():
             self.dashboard.add_widgets(*self._grader_row(kind, function_name))
             for metric, what in (("Errors", "failed invocations"), ("Throttles", "throttled invocations")):
                 self.alarms.append(self._alarm(kind, function_name, metric, what, alarm_topic))
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
-                title="Judge token usage (sum per 5 minutes)", width=12, height=6,
-                left=[_grader_metric(kind, metric, "Sum", f"{kind} {metric}")
-                      for kind in token_graders for metric in TOKEN_METRICS]),
-            cloudwatch.AlarmStatusWidget(title="Grader alarms", width=12, height=6, alarms=self.alarms))
+                title="Judge token usage (sum per 5 minutes)",
+                width=12,
+                height=6,
+                left=[
+                    _grader_metric(kind, metric, "Sum", f"{kind} {metric}")
+                    for kind in token_graders
+                    for metric in TOKEN_METRICS
+                ],
+            ),
+            cloudwatch.AlarmStatusWidget(title="Grader alarms", width=12, height=6, alarms=self.alarms),
+        )
 
     @staticmethod
     def _grader_row(kind: str, function_name: str) -> list[cloudwatch.IWidget]:
         calls = cloudwatch.GraphWidget(
-            title=f"{kind} grader: invocations, errors, throttles", width=8, height=6,
-            left=[_lambda_metric(function_name, "Invocations", "Sum", "invocations"),
-                  _lambda_metric(function_name, "Errors", "Sum", "errors"),
-                  _lambda_metric(function_name, "Throttles", "Sum", "throttles")],
-            right=[_grader_metric(kind, ITEMS_GRADED_METRIC, "Sum", "items graded"),
-                   _grader_metric(kind, ITEMS_TIMED_OUT_METRIC, "Sum", "items timed out")])
+            title=f"{kind} grader: invocations, errors, throttles",
+            width=8,
+            height=6,
+            left=[
+                _lambda_metric(function_name, "Invocations", "Sum", "invocations"),
+                _lambda_metric(function_name, "Errors", "Sum", "errors"),
+                _lambda_metric(function_name, "Throttles", "Sum", "throttles"),
+            ],
+            right=[
+                _grader_metric(kind, ITEMS_GRADED_METRIC, "Sum", "items graded"),
+                _grader_metric(kind, ITEMS_TIMED_OUT_METRIC, "Sum", "items timed out"),
+            ],
+        )
         duration = cloudwatch.GraphWidget(
-            title=f"{kind} grader: duration (ms)", width=8, height=6,
-            left=[_lambda_metric(function_name, "Duration", "p50", "p50"),
-                  _lambda_metric(function_name, "Duration", "p99", "p99")])
+            title=f"{kind} grader: duration (ms)",
+            width=8,
+            height=6,
+            left=[
+                _lambda_metric(function_name, "Duration", "p50", "p50"),
+                _lambda_metric(function_name, "Duration", "p99", "p99"),
+            ],
+        )
         reward = cloudwatch.GraphWidget(
-            title=f"{kind} grader: reward", width=8, height=6,
+            title=f"{kind} grader: reward",
+            width=8,
+            height=6,
             left_y_axis=cloudwatch.YAxisProps(min=0, max=1, show_units=False),
             left=[_grader_metric(kind, REWARD_METRIC, "Average", "mean")]
-            + [_grader_metric(kind, REWARD_METRIC, p, p) for p in REWARD_PERCENTILES])
+            + [_grader_metric(kind, REWARD_METRIC, p, p) for p in REWARD_PERCENTILES],
+        )
         return [calls, duration, reward]
 
     def _alarm(self, kind: str, function_name: str, metric: str, what: str, topic: sns.ITopic) -> cloudwatch.Alarm:
         alarm = cloudwatch.Alarm(
-            self, f"{kind.capitalize()}{metric}Alarm", alarm_name=f"{function_name}-{metric.lower()}",
-            alarm_description=(f"The {kind} grader ({function_name}) had {what}: a failed batch costs the "
-                               "RFT job its rewards. See the function's logs."),
+            self,
+            f"{kind.capitalize()}{metric}Alarm",
+            alarm_name=f"{function_name}-{metric.lower()}",
+            alarm_description=(
+                f"The {kind} grader ({function_name}) had {what}: a failed batch costs the "
+                "RFT job its rewards. See the function's logs."
+            ),
             metric=_lambda_metric(function_name, metric, "Sum", metric.lower()),
-            threshold=1, evaluation_periods=1,
+            threshold=1,
+            evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
         alarm.add_alarm_action(actions.SnsAction(topic))
         return alarm

@@ -44,74 +44,159 @@ def _dims(kind: str) -> dict[str, str]:
 
 
 class RewardHealthAlarms(Construct):
-    def __init__(self, scope: Construct, id_: str, *, grader_kind: str, function_name: str,
-                 grader_timeout: cdk.Duration, topic: sns.ITopic,
-                 thresholds: RewardHealthThresholds = RewardHealthThresholds()) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        grader_kind: str,
+        function_name: str,
+        grader_timeout: cdk.Duration,
+        topic: sns.ITopic,
+        thresholds: RewardHealthThresholds = RewardHealthThresholds(),
+    ) -> None:
         super().__init__(scope, id_)
         t = thresholds
         period = cdk.Duration.minutes(t.period_minutes)
         self.alarms: list[cloudwatch.Alarm] = []
 
         def grader(metric: str, statistic: str) -> cloudwatch.Metric:
-            return cloudwatch.Metric(namespace=NAMESPACE, metric_name=metric, statistic=statistic, period=period,
-                                     dimensions_map=_dims(grader_kind))
+            return cloudwatch.Metric(
+                namespace=NAMESPACE,
+                metric_name=metric,
+                statistic=statistic,
+                period=period,
+                dimensions_map=_dims(grader_kind),
+            )
 
         batch = grader("BatchSize", "Sum")
 
         def when_invoked(expression: str, label: str, **metrics: cloudwatch.IMetric) -> cloudwatch.MathExpression:
             # No invocations: no value, so the alarm treats the period as missing (not breaching).
-            return cloudwatch.MathExpression(expression=f"IF(batch > 0, {expression})", label=label,
-                                             using_metrics={"batch": batch, **metrics}, period=period)
+            return cloudwatch.MathExpression(
+                expression=f"IF(batch > 0, {expression})",
+                label=label,
+                using_metrics={"batch": batch, **metrics},
+                period=period,
+            )
 
         def alarm(name: str, metric: cloudwatch.IMetric, threshold: float, above: bool, what: str) -> None:
             created = cloudwatch.Alarm(
-                self, name, alarm_name=f"{function_name}-{name[0].lower()}{name[1:]}",
+                self,
+                name,
+                alarm_name=f"{function_name}-{name[0].lower()}{name[1:]}",
                 alarm_description=f"The {grader_kind} grader ({function_name}): {what}. See the README, "
-                                  "'Reward-health alarms', for what to do.",
-                metric=metric, threshold=threshold, evaluation_periods=t.evaluation_periods,
-                comparison_operator=(cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD if above
-                                     else cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD),
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)
+                "'Reward-health alarms', for what to do.",
+                metric=metric,
+                threshold=threshold,
+                evaluation_periods=t.evaluation_periods,
+                comparison_operator=(
+                    cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+                    if above
+                    else cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+                ),
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
             created.add_alarm_action(actions.SnsAction(topic))
             self.alarms.append(created)
 
-        self.malformed_share = when_invoked("malformed / batch", "malformed share",
-                                            malformed=grader("ItemsMalformed", "Sum"))
-        alarm("MalformedShare", self.malformed_share, t.max_malformed_share, True,
-              f"more than {t.max_malformed_share:.0%} of graded items were malformed")
+        self.malformed_share = when_invoked(
+            "malformed / batch", "malformed share", malformed=grader("ItemsMalformed", "Sum")
+        )
+        alarm(
+            "MalformedShare",
+            self.malformed_share,
+            t.max_malformed_share,
+            True,
+            f"more than {t.max_malformed_share:.0%} of graded items were malformed",
+        )
         if grader_kind in CONSTRAINT_GRADERS:
-            self.no_constraints_share = when_invoked("nc", "rows without constraints",
-                                                     nc=grader("Check.no_constraints", "Average"))
-            alarm("NoConstraintsShare", self.no_constraints_share, t.max_no_constraints_share, True,
-                  f"more than {t.max_no_constraints_share:.0%} of rows carry no format constraints")
+            self.no_constraints_share = when_invoked(
+                "nc", "rows without constraints", nc=grader("Check.no_constraints", "Average")
+            )
+            alarm(
+                "NoConstraintsShare",
+                self.no_constraints_share,
+                t.max_no_constraints_share,
+                True,
+                f"more than {t.max_no_constraints_share:.0%} of rows carry no format constraints",
+            )
         if grader_kind in JUDGE_GRADERS:
             self.judge_error_share = when_invoked("je", "judge errors", je=grader("Check.judge_error", "Average"))
-            alarm("JudgeErrorShare", self.judge_error_share, t.max_judge_error_share, True,
-                  f"more than {t.max_judge_error_share:.0%} of judge calls failed (scored 0)")
+            alarm(
+                "JudgeErrorShare",
+                self.judge_error_share,
+                t.max_judge_error_share,
+                True,
+                f"more than {t.max_judge_error_share:.0%} of judge calls failed (scored 0)",
+            )
         self.mean_reward = when_invoked("reward", "mean reward", reward=grader("Reward", "Average"))
-        alarm("RewardStuckAtZero", self.mean_reward, t.stuck_margin, False,
-              "the mean reward stayed at 0: the policy gets no reward to learn from")
-        alarm("RewardStuckAtOne", self.mean_reward, 1 - t.stuck_margin, True,
-              "the mean reward stayed at 1: every answer is rewarded, nothing left to learn (or the grader is fooled)")
-        self.reward_spread = when_invoked("p90 - p10", "reward p90 - p10", p90=grader("Reward", "p90"),
-                                          p10=grader("Reward", "p10"))
-        alarm("RewardSpreadCollapsed", self.reward_spread, t.min_reward_spread, False,
-              f"reward p90 - p10 stayed under {t.min_reward_spread}: answers all score alike, no learning signal")
+        alarm(
+            "RewardStuckAtZero",
+            self.mean_reward,
+            t.stuck_margin,
+            False,
+            "the mean reward stayed at 0: the policy gets no reward to learn from",
+        )
+        alarm(
+            "RewardStuckAtOne",
+            self.mean_reward,
+            1 - t.stuck_margin,
+            True,
+            "the mean reward stayed at 1: every answer is rewarded, nothing left to learn (or the grader is fooled)",
+        )
+        self.reward_spread = when_invoked(
+            "p90 - p10", "reward p90 - p10", p90=grader("Reward", "p90"), p10=grader("Reward", "p10")
+        )
+        alarm(
+            "RewardSpreadCollapsed",
+            self.reward_spread,
+            t.min_reward_spread,
+            False,
+            f"reward p90 - p10 stayed under {t.min_reward_spread}: answers all score alike, no learning signal",
+        )
         limit_ms = grader_timeout.to_milliseconds() * t.max_duration_share_of_timeout
-        duration = cloudwatch.Metric(namespace="AWS/Lambda", metric_name="Duration", statistic="p99", period=period,
-                                     dimensions_map={"FunctionName": function_name}, label="p99 duration")
-        alarm("DurationNearTimeout", duration, limit_ms, True,
-              f"p99 duration passed {t.max_duration_share_of_timeout:.0%} of the {grader_timeout.to_seconds()} s "
-              "timeout: batches are close to timing out")
+        duration = cloudwatch.Metric(
+            namespace="AWS/Lambda",
+            metric_name="Duration",
+            statistic="p99",
+            period=period,
+            dimensions_map={"FunctionName": function_name},
+            label="p99 duration",
+        )
+        alarm(
+            "DurationNearTimeout",
+            duration,
+            limit_ms,
+            True,
+            f"p99 duration passed {t.max_duration_share_of_timeout:.0%} of the {grader_timeout.to_seconds()} s "
+            "timeout: batches are close to timing out",
+        )
 
     def widgets(self) -> list[cloudwatch.IWidget]:
-        shares = [m for m in (self.malformed_share, getattr(self, "no_constraints_share", None),
-                              getattr(self, "judge_error_share", None)) if m is not None]
+        shares = [
+            m
+            for m in (
+                self.malformed_share,
+                getattr(self, "no_constraints_share", None),
+                getattr(self, "judge_error_share", None),
+            )
+            if m is not None
+        ]
         return [
-            cloudwatch.GraphWidget(title="Reward health: shares of bad items", width=8, height=6, left=shares,
-                                   left_y_axis=cloudwatch.YAxisProps(min=0, max=1, show_units=False)),
-            cloudwatch.GraphWidget(title="Reward health: mean reward and spread (p90 - p10)", width=8, height=6,
-                                   left=[self.mean_reward, self.reward_spread],
-                                   left_y_axis=cloudwatch.YAxisProps(min=0, max=1, show_units=False)),
+            cloudwatch.GraphWidget(
+                title="Reward health: shares of bad items",
+                width=8,
+                height=6,
+                left=shares,
+                left_y_axis=cloudwatch.YAxisProps(min=0, max=1, show_units=False),
+            ),
+            cloudwatch.GraphWidget(
+                title="Reward health: mean reward and spread (p90 - p10)",
+                width=8,
+                height=6,
+                left=[self.mean_reward, self.reward_spread],
+                left_y_axis=cloudwatch.YAxisProps(min=0, max=1, show_units=False),
+            ),
             cloudwatch.AlarmStatusWidget(title="Reward-health alarms", width=8, height=6, alarms=self.alarms),
         ]

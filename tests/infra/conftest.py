@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 import aws_cdk as cdk
@@ -38,7 +38,7 @@ class Synthesized:
         return self.templates[part]
 
 
-@lru_cache(maxsize=None)
+@cache
 def synthesize(document_json: str, env_name: str = "dev") -> Synthesized:
     config = parse_config(json.loads(document_json))[env_name]
     # Bundling is covered by its own test and by `cdk synth`; template tests use the source folders.
@@ -46,14 +46,23 @@ def synthesize(document_json: str, env_name: str = "dev") -> Synthesized:
     stacks = build_pipeline(app, config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     assembly = app.synth()  # raises when cdk-nag reports an unacknowledged finding
-    raw = {part: assembly.get_stack_by_name(stack.stack_name).template
-           for part, stack in (("data", stacks.data), ("graders", stacks.graders), ("training", stacks.training))}
-    acknowledgements = [(construct.node.path, finding, reason)
-                        for construct in app.node.find_all() for entry in construct.node.metadata
-                        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-                        for finding, reason in entry.data.items()]
-    return Synthesized(templates={k: Template.from_json(v) for k, v in raw.items()}, raw=raw,
-                       assembly_dir=assembly.directory, acknowledgements=acknowledgements)
+    raw = {
+        part: assembly.get_stack_by_name(stack.stack_name).template
+        for part, stack in (("data", stacks.data), ("graders", stacks.graders), ("training", stacks.training))
+    }
+    acknowledgements = [
+        (construct.node.path, finding, reason)
+        for construct in app.node.find_all()
+        for entry in construct.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for finding, reason in entry.data.items()
+    ]
+    return Synthesized(
+        templates={k: Template.from_json(v) for k, v in raw.items()},
+        raw=raw,
+        assembly_dir=assembly.directory,
+        acknowledgements=acknowledgements,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +85,15 @@ def no_training() -> Synthesized:
 @pytest.fixture(scope="session")
 def deploying() -> Synthesized:
     """dev with the trained model deployed on completion (removed with the stack) and two e-mail recipients."""
-    return synthesize(json.dumps(document_with(
-        startTraining=True, notifications={"emails": ["a@example.com", "b@example.com"]},
-        modelDeployment={"enabled": True, "retainOnDelete": False})))
+    return synthesize(
+        json.dumps(
+            document_with(
+                startTraining=True,
+                notifications={"emails": ["a@example.com", "b@example.com"]},
+                modelDeployment={"enabled": True, "retainOnDelete": False},
+            )
+        )
+    )
 
 
 OPEN_WEIGHT = {"region": "us-west-2", "baseModelId": "openai.gpt-oss-20b", "hyperparameters": {"n_epochs": 2}}

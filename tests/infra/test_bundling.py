@@ -35,8 +35,15 @@ def test_job_handler_bundle_carries_a_boto3_that_knows_rft(job_bundle):
 
 
 def test_grader_bundle_has_the_package_and_its_dependencies_without_tests(grader_bundle):
-    for needed in ("graders/contract.py", "graders/math_handler.py", "math_verify", "sympy", "langdetect/profiles",
-                   "jsonschema", "aws_lambda_powertools"):
+    for needed in (
+        "graders/contract.py",
+        "graders/math_handler.py",
+        "math_verify",
+        "sympy",
+        "langdetect/profiles",
+        "jsonschema",
+        "aws_lambda_powertools",
+    ):
         assert (grader_bundle / needed).exists(), needed
     assert not (grader_bundle / "graders" / "requirements.txt").exists()
     assert not list(grader_bundle.glob("sympy/**/tests"))
@@ -50,6 +57,10 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags & 0b1, "bytecode must be hash-based: asset zips reset file dates"
     # And the runtime's Python imports the bundle as Lambda would.
-    probe = subprocess.run([interpreter, "-c", "import rft_job.index, boto3; print(boto3.__version__)"],
-                           cwd=job_bundle, capture_output=True, text=True)
+    probe = subprocess.run(
+        [interpreter, "-c", "import rft_job.index, boto3; print(boto3.__version__)"],
+        cwd=job_bundle,
+        capture_output=True,
+        text=True,
+    )
     assert probe.returncode == 0, probe.stderr

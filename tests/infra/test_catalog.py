@@ -28,7 +28,7 @@ def _training_fingerprint(document: dict) -> str:
 
 
 def test_operational_settings_never_change_the_job_fingerprint_reward_settings_do():
-    base = dict(startTraining=True, grader="judge", dataset={"training": "datasets/instruction_following.jsonl"})
+    base = {"startTraining": True, "grader": "judge", "dataset": {"training": "datasets/instruction_following.jsonl"}}
     same = _training_fingerprint(document_with(**base))
     assert _training_fingerprint(document_with(**base, judge={"maxConcurrency": 8})) == same
     assert _training_fingerprint(document_with(**base, judge={"rubric": "reasoning"})) != same
@@ -38,9 +38,15 @@ def test_operational_settings_never_change_the_job_fingerprint_reward_settings_d
 @pytest.fixture
 def fake_kind(monkeypatch):
     """A seventh kind, declared only in the catalogue (it reuses the math handler's code)."""
-    kind = GraderKind(name="spelling", handler="graders.math_handler.handler", memory_mb=768, timeout_seconds=120,
-                      code=("math_answer", "math_handler.py"), row_needs="a reference_answer",
-                      settings=(Setting("strictness", "SPELLING_STRICTNESS", "integer", 2, low=1, high=5),))
+    kind = GraderKind(
+        name="spelling",
+        handler="graders.math_handler.handler",
+        memory_mb=768,
+        timeout_seconds=120,
+        code=("math_answer", "math_handler.py"),
+        row_needs="a reference_answer",
+        settings=(Setting("strictness", "SPELLING_STRICTNESS", "integer", 2, low=1, high=5),),
+    )
     monkeypatch.setitem(CATALOG, "spelling", kind)
     monkeypatch.setattr(catalog, "GRADERS", tuple(CATALOG))
     import config.settings as settings
@@ -64,8 +70,11 @@ def test_a_kind_declared_in_the_catalogue_reaches_config_stacks_runtime_and_cli(
     # Stacks: a tagged function with the catalogue's memory, timeout and environment.
     app = cdk.App(context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
     stack = GradersStack(app, "G", config=config, env=cdk.Environment(account="111111111111", region="us-east-1"))
-    [props] = [r["Properties"] for r in Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
-               if {"Key": "rft:grader", "Value": "spelling"} in r["Properties"].get("Tags", [])]
+    [props] = [
+        r["Properties"]
+        for r in Template.from_stack(stack).find_resources("AWS::Lambda::Function").values()
+        if {"Key": "rft:grader", "Value": "spelling"} in r["Properties"].get("Tags", [])
+    ]
     assert props["MemorySize"] == 768 and props["Timeout"] == 120
     assert props["Environment"]["Variables"]["SPELLING_STRICTNESS"] == "4"
     # Runtime and CLI: `rft grade` loads its handler by the catalogue's module.
@@ -76,8 +85,9 @@ def test_a_kind_declared_in_the_catalogue_reaches_config_stacks_runtime_and_cli(
 
 def test_the_composite_calls_the_judge_exactly_when_iam_allows_it():
     for weights, expected in (({"math": 1.0, "judge": 0.0}, False), ({"math": 0.5, "judge": 0.5}, True)):
-        config = parse_config(document_with(grader="composite", composite={"weights": weights,
-                                                                           "defaultGraders": ["math", "judge"]}))["dev"]
+        config = parse_config(
+            document_with(grader="composite", composite={"weights": weights, "defaultGraders": ["math", "judge"]})
+        )["dev"]
         assert config.grader_calls_judge("composite") is expected
         from graders.composite import CompositeSettings
 
@@ -90,7 +100,10 @@ def test_defaults_agree_between_config_and_runtime():
     from graders.judge.settings import JudgeSettings
 
     config = parse_config(document_with())["dev"]
-    assert config.judge.max_concurrency == JudgeSettings().max_concurrency == CATALOG["judge"].setting(
-        "maxConcurrency").default
+    assert (
+        config.judge.max_concurrency
+        == JudgeSettings().max_concurrency
+        == CATALOG["judge"].setting("maxConcurrency").default
+    )
     assert dict(config.composite.weights) == DEFAULT_WEIGHTS
     assert dataclasses.is_dataclass(config)

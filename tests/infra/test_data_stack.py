@@ -13,11 +13,19 @@ def test_data_bucket_is_private_versioned_logged_and_retained(dev):
     bucket = data_bucket(dev["data"])
     props = bucket["Properties"]
     assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     assert props["VersioningConfiguration"] == {"Status": "Enabled"}
     assert props["LoggingConfiguration"]["LogFilePrefix"] == "data-bucket/"
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0][
-        "ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert (
+        props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"][
+            "SSEAlgorithm"
+        ]
+        == "AES256"
+    )
     assert bucket["DeletionPolicy"] == "Retain" and bucket["UpdateReplacePolicy"] == "Retain"
 
 
@@ -26,14 +34,17 @@ def test_every_bucket_policy_denies_requests_without_tls(dev):
     assert len(policies) == 2  # data bucket and access-log bucket
     for policy in policies.values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
-        assert any(s["Effect"] == "Deny" and s["Action"] == "s3:*"
-                   and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements)
+        assert any(
+            s["Effect"] == "Deny"
+            and s["Action"] == "s3:*"
+            and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in statements
+        )
 
 
 def test_customer_managed_key_encrypts_the_data_when_configured(prod):
     template = prod["data"]
-    template.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True},
-                                            "DeletionPolicy": "Retain"})
+    template.has_resource("AWS::KMS::Key", {"Properties": {"EnableKeyRotation": True}, "DeletionPolicy": "Retain"})
     sse = data_bucket(template)["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
     assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
     assert "KMSMasterKeyID" in sse["ServerSideEncryptionByDefault"] and sse["BucketKeyEnabled"] is True
@@ -43,12 +54,15 @@ def test_bucket_name_is_deterministic_per_environment(dev, prod):
     name = data_bucket(prod["data"])["Properties"]["BucketName"]
     assert name == "rft-prod-data-333333333333-us-east-1"
     assert data_bucket(dev["data"])["Properties"]["BucketName"] == {
-        "Fn::Join": ["", ["rft-dev-data-", {"Ref": "AWS::AccountId"}, "-us-east-1"]]}
+        "Fn::Join": ["", ["rft-dev-data-", {"Ref": "AWS::AccountId"}, "-us-east-1"]]
+    }
 
 
 def test_datasets_are_uploaded_under_the_training_prefix_and_kept(dev):
-    dev["data"].has_resource_properties("Custom::CDKBucketDeployment", {
-        "DestinationBucketKeyPrefix": "training/", "RetainOnDelete": True, "Prune": False})
+    dev["data"].has_resource_properties(
+        "Custom::CDKBucketDeployment",
+        {"DestinationBucketKeyPrefix": "training/", "RetainOnDelete": True, "Prune": False},
+    )
 
 
 def test_outputs_name_the_bucket_and_dataset(dev):
@@ -86,6 +100,7 @@ def test_invocation_logging_is_managed_only_when_asked():
     resources = Template.from_stack(managed).find_resources("Custom::BedrockInvocationLogging")
     assert [r["Properties"]["BucketName"] for r in resources.values()] == ["my-logs"]
     document["defaults"]["dataset"]["invocationLogs"]["manageLogging"] = False
-    plain = DataStack(cdk.App(context=CDK_CONTEXT), "D", config=parse_config(document)["dev"],
-                      datasets_dir=DATASETS_DIR, env=env)
+    plain = DataStack(
+        cdk.App(context=CDK_CONTEXT), "D", config=parse_config(document)["dev"], datasets_dir=DATASETS_DIR, env=env
+    )
     assert not Template.from_stack(plain).find_resources("Custom::BedrockInvocationLogging")

@@ -20,13 +20,22 @@ def pipeline_app() -> tuple[dict, list[tuple[str, str, str]]]:
     environments = parse_config(BASE_DOCUMENT)
     delivery = parse_delivery(BASE_DOCUMENT, environments)
     app = cdk.App(context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
-    stack = DeliveryPipelineStack(app, "RftDelivery", delivery=delivery, environments=environments,
-                                  env=cdk.Environment(account=delivery.account, region=delivery.region))
+    stack = DeliveryPipelineStack(
+        app,
+        "RftDelivery",
+        delivery=delivery,
+        environments=environments,
+        env=cdk.Environment(account=delivery.account, region=delivery.region),
+    )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks())
     assembly = app.synth()  # cdk-nag clean, stage stacks included
-    acknowledgements = [(c.node.path, finding, reason) for c in stack.node.find_all() for entry in c.node.metadata
-                        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
-                        for finding, reason in entry.data.items()]
+    acknowledgements = [
+        (c.node.path, finding, reason)
+        for c in stack.node.find_all()
+        for entry in c.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for finding, reason in entry.data.items()
+    ]
     return assembly.get_stack_by_name(stack.stack_name).template, acknowledgements
 
 
@@ -37,12 +46,17 @@ def pipeline_template(pipeline_app) -> dict:
 
 def test_pipeline_acknowledgements_name_one_finding_each_with_what_the_grant_is_for(pipeline_app):
     acknowledgements = pipeline_app[1]
-    pipeline_own = [a for a in acknowledgements if "/Pipeline/" in a[0] and "RftData" not in a[0]
-                    and "RftGraders" not in a[0] and "RftTraining" not in a[0]]
+    pipeline_own = [
+        a
+        for a in acknowledgements
+        if "/Pipeline/" in a[0] and "RftData" not in a[0] and "RftGraders" not in a[0] and "RftTraining" not in a[0]
+    ]
     assert pipeline_own
     for path, finding, reason in pipeline_own:
         assert finding.startswith("Annotation::AwsSolutions-") and finding not in {
-            "Annotation::AwsSolutions-IAM5", "Annotation::AwsSolutions-IAM4"}, (path, finding)
+            "Annotation::AwsSolutions-IAM5",
+            "Annotation::AwsSolutions-IAM4",
+        }, (path, finding)
         assert len(reason) >= 60, (path, finding, reason)
     reasons = {reason for _, finding, reason in pipeline_own if "IAM5" in finding}
     assert len(reasons) >= 4  # different grants get different reasons

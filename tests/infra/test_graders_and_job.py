@@ -51,9 +51,16 @@ def test_training_job_resource_carries_the_whole_job_definition(dev):
     props = next(iter(resources.values()))["Properties"]
     assert props["BaseModelIdentifier"] == "amazon.nova-2-lite-v1:0:256k"
     assert props["JobNamePrefix"] == "rft-dev"
-    assert props["HyperParameters"] == {"epochCount": 2, "batchSize": 64, "learningRate": 1e-05,
-                                        "trainingSamplePerPrompt": 4, "maxPromptLength": 4096,
-                                        "inferenceMaxTokens": 8192, "reasoningEffort": "high", "evalInterval": 10}
+    assert props["HyperParameters"] == {
+        "epochCount": 2,
+        "batchSize": 64,
+        "learningRate": 1e-05,
+        "trainingSamplePerPrompt": 4,
+        "maxPromptLength": 4096,
+        "inferenceMaxTokens": 8192,
+        "reasoningEffort": "high",
+        "evalInterval": 10,
+    }
     assert props["GraderLambdaArn"]["Fn::Join"][1][-1] == ":function:rft-dev-math-grader"
     assert props["TrainingDataS3Uri"]["Fn::Join"][1][-1] == "-us-east-1/training/math_word_problems.jsonl"
     assert props["OutputDataS3Uri"]["Fn::Join"][1][-1] == "-us-east-1/output/"
@@ -68,8 +75,9 @@ def test_job_resource_waits_for_the_service_role_policy_and_has_a_bounded_timeou
 
 
 def test_job_handler_runs_the_bundled_lifecycle_code(dev):
-    dev["training"].has_resource_properties("AWS::Lambda::Function", {
-        "Handler": "rft_job.index.on_event", "Runtime": "python3.13"})
+    dev["training"].has_resource_properties(
+        "AWS::Lambda::Function", {"Handler": "rft_job.index.on_event", "Runtime": "python3.13"}
+    )
 
 
 def test_training_stack_outputs_the_job(dev):

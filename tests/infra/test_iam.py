@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 
 def policy_statements(template) -> Iterator[dict]:
@@ -20,16 +20,22 @@ def as_list(value):
 
 
 def service_role(template) -> dict:
-    roles = [r for r in template.find_resources("AWS::IAM::Role").values()
-             if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
-             == "bedrock.amazonaws.com"]
+    roles = [
+        r
+        for r in template.find_resources("AWS::IAM::Role").values()
+        if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
+        == "bedrock.amazonaws.com"
+    ]
     assert len(roles) == 1
     return roles[0]
 
 
 def service_statements(template) -> dict[str, dict]:
-    policies = [p for p in template.find_resources("AWS::IAM::Policy").values()
-                if any(s.get("Sid") == "InvokeGrader" for s in p["Properties"]["PolicyDocument"]["Statement"])]
+    policies = [
+        p
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if any(s.get("Sid") == "InvokeGrader" for s in p["Properties"]["PolicyDocument"]["Statement"])
+    ]
     assert len(policies) == 1
     return {s["Sid"]: s for s in policies[0]["Properties"]["PolicyDocument"]["Statement"]}
 
@@ -53,11 +59,16 @@ def test_service_role_reads_training_data_writes_output_and_invokes_only_the_gra
     writes = [s for s in statements.values() if "s3:PutObject" in as_list(s["Action"])]
     assert writes == [statements["WriteJobOutput"]]
     grader = "arn:aws:lambda:us-east-1:333333333333:function:rft-prod-math-grader"
-    assert statements["InvokeGrader"] == {"Action": "lambda:InvokeFunction", "Effect": "Allow",
-                                          "Resource": [grader, f"{grader}:*"], "Sid": "InvokeGrader"}
+    assert statements["InvokeGrader"] == {
+        "Action": "lambda:InvokeFunction",
+        "Effect": "Allow",
+        "Resource": [grader, f"{grader}:*"],
+        "Sid": "InvokeGrader",
+    }
     assert statements["UseDataKey"]["Action"] == ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"]
     assert statements["UseDataKey"]["Condition"] == {
-        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/rft-prod-rft-data"}}
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/rft-prod-rft-data"}
+    }
 
 
 def test_no_policy_allows_a_wildcard_or_service_wide_action(dev, prod):
@@ -77,10 +88,18 @@ def test_pass_role_is_limited_to_the_service_role_and_to_bedrock(dev):
 
 
 def test_job_handler_may_only_create_read_and_stop_customization_jobs(dev):
-    actions = {a for s in policy_statements(dev["training"]) if s.get("Sid") in {"StartJob", "ReadAndStopJob"}
-               for a in as_list(s["Action"])}
-    assert actions == {"bedrock:CreateModelCustomizationJob", "bedrock:TagResource",
-                       "bedrock:GetModelCustomizationJob", "bedrock:StopModelCustomizationJob"}
+    actions = {
+        a
+        for s in policy_statements(dev["training"])
+        if s.get("Sid") in {"StartJob", "ReadAndStopJob"}
+        for a in as_list(s["Action"])
+    }
+    assert actions == {
+        "bedrock:CreateModelCustomizationJob",
+        "bedrock:TagResource",
+        "bedrock:GetModelCustomizationJob",
+        "bedrock:StopModelCustomizationJob",
+    }
 
 
 def test_grader_roles_write_logs_and_only_the_judge_calls_bedrock(dev):
@@ -92,8 +111,13 @@ def test_grader_roles_write_logs_and_only_the_judge_calls_bedrock(dev):
             continue  # the sandbox network's flow-log role
         for action in as_list(statement["Action"]):
             by_action.setdefault(action, []).append(statement["Resource"])
-    assert set(by_action) <= {"logs:CreateLogStream", "logs:PutLogEvents", "bedrock:InvokeModel",
-                              "logs:DescribeLogStreams", "logs:CreateLogGroup"}
+    assert set(by_action) <= {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "bedrock:InvokeModel",
+        "logs:DescribeLogStreams",
+        "logs:CreateLogGroup",
+    }
     assert {"logs:CreateLogStream", "logs:PutLogEvents", "bedrock:InvokeModel"} <= set(by_action)
     judge_arn = "arn:aws:bedrock:us-east-1::foundation-model/openai.gpt-oss-120b-1:0"
     assert by_action["bedrock:InvokeModel"] == [judge_arn, judge_arn]  # the judge and the composite
@@ -103,10 +127,12 @@ def test_inference_profile_judge_gets_the_profile_and_its_destination_models():
     from stacks.constructs.grader_function import judge_model_arns
 
     arns = judge_model_arns("us.amazon.nova-premier-v1:0", region="us-east-1", account="123456789012")
-    assert arns == ["arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0",
-                    "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-premier-v1:0",
-                    "arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-premier-v1:0",
-                    "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-premier-v1:0"]
+    assert arns == [
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0",
+        "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-premier-v1:0",
+        "arn:aws:bedrock:us-east-2::foundation-model/amazon.nova-premier-v1:0",
+        "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-premier-v1:0",
+    ]
     assert judge_model_arns(arns[0], region="us-east-1", account="123456789012") == arns
     model_arn = "arn:aws:bedrock:us-east-1::foundation-model/openai.gpt-oss-120b-1:0"
     assert judge_model_arns(model_arn, region="us-east-1", account="123456789012") == [model_arn]

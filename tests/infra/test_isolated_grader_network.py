@@ -13,9 +13,17 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.constructs.grader_function import GraderFunction
 from stacks.constructs.isolated_grader_network import CDK_NO_EGRESS_PLACEHOLDER_CIDR, ENI_ACTIONS, IsolatedNetwork
 
-ROUTE_OUT_TYPES = ("AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment", "AWS::EC2::NatGateway",
-                   "AWS::EC2::EgressOnlyInternetGateway", "AWS::EC2::VPCEndpoint", "AWS::EC2::TransitGatewayAttachment",
-                   "AWS::EC2::VPCPeeringConnection", "AWS::EC2::VPNGateway", "AWS::EC2::EIP")
+ROUTE_OUT_TYPES = (
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::EgressOnlyInternetGateway",
+    "AWS::EC2::VPCEndpoint",
+    "AWS::EC2::TransitGatewayAttachment",
+    "AWS::EC2::VPCPeeringConnection",
+    "AWS::EC2::VPNGateway",
+    "AWS::EC2::EIP",
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,19 +31,38 @@ def synthesized() -> tuple[Template, dict[str, Any]]:
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stack = cdk.Stack(app, "Bare", env=cdk.Environment(account="123456789012", region="us-west-2"))
     network = IsolatedNetwork(stack, "CodeNetwork")
-    GraderFunction(stack, "Code", kind="code", function_name="rft-dev-code-grader",
-                   code=lambda_.Code.from_inline("def handler(event, context):\n    return []\n"),
-                   handler="index.handler", memory_mb=2048, timeout=cdk.Duration.seconds(300), network=network)
-    GraderFunction(stack, "Math", kind="math", function_name="rft-dev-math-grader",
-                   code=lambda_.Code.from_inline("def handler(event, context):\n    return []\n"),
-                   handler="index.handler", memory_mb=512, timeout=cdk.Duration.seconds(60))
+    GraderFunction(
+        stack,
+        "Code",
+        kind="code",
+        function_name="rft-dev-code-grader",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return []\n"),
+        handler="index.handler",
+        memory_mb=2048,
+        timeout=cdk.Duration.seconds(300),
+        network=network,
+    )
+    GraderFunction(
+        stack,
+        "Math",
+        kind="math",
+        function_name="rft-dev-math-grader",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return []\n"),
+        handler="index.handler",
+        memory_mb=512,
+        timeout=cdk.Duration.seconds(60),
+    )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     assembly = app.synth()  # raises when cdk-nag reports an unacknowledged finding
     # Our acknowledgements (CDK records its own CloudFormation-Validate ones too).
-    ACKNOWLEDGED.extend((construct.node.path, finding.removeprefix("Annotation::")) for construct in app.node.find_all()
-                        for entry in construct.node.metadata
-                        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY for finding in entry.data
-                        if "AwsSolutions-" in finding)
+    ACKNOWLEDGED.extend(
+        (construct.node.path, finding.removeprefix("Annotation::"))
+        for construct in app.node.find_all()
+        for entry in construct.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for finding in entry.data
+        if "AwsSolutions-" in finding
+    )
     return Template.from_stack(stack), assembly.get_stack_by_name("Bare").template
 
 
@@ -43,9 +70,11 @@ ACKNOWLEDGED: list[tuple[str, str]] = []
 
 
 def test_cdk_nag_passes_with_only_the_interface_wildcard_and_the_runtime_acknowledged(synthesized):
-    assert sorted(set(ACKNOWLEDGED)) == [("Bare/Code/Function", "AwsSolutions-L1"),
-                                         ("Bare/Code/Role", "AwsSolutions-IAM5[Resource::*]"),
-                                         ("Bare/Math/Function", "AwsSolutions-L1")]
+    assert sorted(set(ACKNOWLEDGED)) == [
+        ("Bare/Code/Function", "AwsSolutions-L1"),
+        ("Bare/Code/Role", "AwsSolutions-IAM5[Resource::*]"),
+        ("Bare/Math/Function", "AwsSolutions-L1"),
+    ]
 
 
 def _ref_id(value: Any) -> str:
@@ -53,8 +82,11 @@ def _ref_id(value: Any) -> str:
 
 
 def _function(raw: dict, name: str) -> dict:
-    found = [r for r in raw["Resources"].values()
-             if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("FunctionName") == name]
+    found = [
+        r
+        for r in raw["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"].get("FunctionName") == name
+    ]
     assert len(found) == 1
     return found[0]
 
@@ -87,9 +119,11 @@ def test_code_grader_role_writes_its_own_logs_and_lets_lambda_manage_its_interfa
     assert logs["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
     eni = statements["LambdaManagesVpcInterfaces"]
     assert eni["Effect"] == "Allow" and sorted(_actions(eni)) == sorted(ENI_ACTIONS) and "Condition" not in eni
-    assert all(action.startswith("ec2:") and "NetworkInterface" in action or action in (
-        "ec2:DescribeSubnets", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
-        for action in _actions(eni))
+    assert all(
+        (action.startswith("ec2:") and "NetworkInterface" in action)
+        or action in ("ec2:DescribeSubnets", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses")
+        for action in _actions(eni)
+    )
     deny = statements["NoInterfaceCallsFromFunctionCode"]
     assert deny["Effect"] == "Deny" and sorted(_actions(deny)) == sorted(ENI_ACTIONS)
     assert deny["Condition"] == {"Null": {"lambda:SourceFunctionArn": "false"}}
@@ -122,14 +156,19 @@ def test_the_security_group_has_no_ingress_and_no_egress_to_anywhere(synthesized
     template, raw = synthesized
     groups = template.find_resources("AWS::EC2::SecurityGroup")
     assert len(groups) == 1
-    (group_id, group), = groups.items()
-    assert _ref_id(_function(raw, "rft-dev-code-grader")["Properties"]["VpcConfig"]["SecurityGroupIds"][0]) \
-        == group_id
+    ((group_id, group),) = groups.items()
+    assert _ref_id(_function(raw, "rft-dev-code-grader")["Properties"]["VpcConfig"]["SecurityGroupIds"][0]) == group_id
     assert "SecurityGroupIngress" not in group["Properties"]
     # CDK's placeholder: ICMP type 252 code 86 to the broadcast /32, which matches no traffic the function sends.
-    assert group["Properties"]["SecurityGroupEgress"] == [{
-        "CidrIp": CDK_NO_EGRESS_PLACEHOLDER_CIDR, "Description": "Disallow all traffic", "FromPort": 252,
-        "IpProtocol": "icmp", "ToPort": 86}]
+    assert group["Properties"]["SecurityGroupEgress"] == [
+        {
+            "CidrIp": CDK_NO_EGRESS_PLACEHOLDER_CIDR,
+            "Description": "Disallow all traffic",
+            "FromPort": 252,
+            "IpProtocol": "icmp",
+            "ToPort": 86,
+        }
+    ]
     assert template.find_resources("AWS::EC2::SecurityGroupEgress") == {}
     assert template.find_resources("AWS::EC2::SecurityGroupIngress") == {}
 
@@ -147,4 +186,7 @@ def test_flow_logs_go_to_their_own_log_group_with_a_role_scoped_to_it(synthesize
     statements = _role_statements(raw, role_id)
     assert statements and all(
         sorted(_actions(s)) == ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-        and s["Effect"] == "Allow" and s["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]} for s in statements)
+        and s["Effect"] == "Allow"
+        and s["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
+        for s in statements
+    )

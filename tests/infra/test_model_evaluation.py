@@ -27,13 +27,26 @@ PREFIX = "output/evaluation/"
 def template() -> dict:
     app = cdk.App(context={"aws:cdk:bundling-stacks": []})
     stack = cdk.Stack(app, "EvalTest", env=cdk.Environment(account=ACCOUNT, region=REGION))
-    notifications = JobNotifications(stack, "Notifications", project="rft", environment="dev", emails=[],
-                                     deliver_to_topic=False)
-    ModelEvaluation(stack, "Evaluation", rule=notifications.rule, topic=notifications.topic,
-                    bucket=s3.Bucket.from_bucket_name(stack, "Data", "rft-dev-data"), dataset_key=DATASET_KEY,
-                    results_prefix=PREFIX, grader=lambda_.Function.from_function_name(stack, "Grader", GRADER),
-                    base_model_id=BASE, deployment_parameter="/rft/dev/custom-model-deployment-arn",
-                    environment="dev", max_concurrency=10, limit=50, max_tokens=8192, reasoning_effort="high")
+    notifications = JobNotifications(
+        stack, "Notifications", project="rft", environment="dev", emails=[], deliver_to_topic=False
+    )
+    ModelEvaluation(
+        stack,
+        "Evaluation",
+        rule=notifications.rule,
+        topic=notifications.topic,
+        bucket=s3.Bucket.from_bucket_name(stack, "Data", "rft-dev-data"),
+        dataset_key=DATASET_KEY,
+        results_prefix=PREFIX,
+        grader=lambda_.Function.from_function_name(stack, "Grader", GRADER),
+        base_model_id=BASE,
+        deployment_parameter="/rft/dev/custom-model-deployment-arn",
+        environment="dev",
+        max_concurrency=10,
+        limit=50,
+        max_tokens=8192,
+        reasoning_effort="high",
+    )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     return app.synth().get_stack_by_name("EvalTest").template  # raises on an unacknowledged cdk-nag finding
 
@@ -53,8 +66,12 @@ def render(value: Any) -> str:
             sep, parts = value["Fn::Join"]
             return sep.join(render(p) for p in parts)
         if "Ref" in value:
-            return {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-                    "AWS::URLSuffix": "amazonaws.com"}.get(value["Ref"], f"<{value['Ref']}>")
+            return {
+                "AWS::Partition": "aws",
+                "AWS::Region": REGION,
+                "AWS::AccountId": ACCOUNT,
+                "AWS::URLSuffix": "amazonaws.com",
+            }.get(value["Ref"], f"<{value['Ref']}>")
         if "Fn::GetAtt" in value:
             return f"<{'.'.join(value['Fn::GetAtt'])}>"
     return json.dumps(value)
@@ -66,8 +83,11 @@ def definition() -> dict:
 
 
 def statements_of(role_prefix: str) -> list[dict]:
-    policies = [p for k, p in resources("AWS::IAM::Policy").items()
-                if any(render(r).startswith(f"<{role_prefix}") for r in p["Properties"]["Roles"])]
+    policies = [
+        p
+        for k, p in resources("AWS::IAM::Policy").items()
+        if any(render(r).startswith(f"<{role_prefix}") for r in p["Properties"]["Roles"])
+    ]
     assert policies, f"no policy for {role_prefix}"
     return [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
@@ -90,9 +110,12 @@ def test_answers_may_invoke_exactly_the_base_model_and_this_accounts_deployments
     statements = statements_of("EvaluationAnswerRole")
     assert allowed(statements, "bedrock:InvokeModel") == {
         f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{BASE}",
-        *{f"arn:aws:bedrock:{r}::foundation-model/amazon.nova-2-lite-v1:0" for r in ("us-east-1", "us-east-2",
-                                                                                       "us-west-2")},
-        f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/*"}
+        *{
+            f"arn:aws:bedrock:{r}::foundation-model/amazon.nova-2-lite-v1:0"
+            for r in ("us-east-1", "us-east-2", "us-west-2")
+        },
+        f"arn:aws:bedrock:{REGION}:{ACCOUNT}:custom-model-deployment/*",
+    }
     assert actions_of(statements) == {"bedrock:InvokeModel", "logs:CreateLogStream", "logs:PutLogEvents"}
 
 
@@ -109,11 +132,13 @@ def test_the_state_machine_invokes_the_grader_and_its_own_steps_and_reads_only_t
 
 
 def test_results_are_written_only_under_the_results_prefix():
-    assert allowed(statements_of("EvaluationRecordRole"), "s3:PutObject") == {
-        f"arn:aws:s3:::rft-dev-data/{PREFIX}*"}
+    assert allowed(statements_of("EvaluationRecordRole"), "s3:PutObject") == {f"arn:aws:s3:::rft-dev-data/{PREFIX}*"}
     summarize = statements_of("EvaluationSummarizeRole")
-    assert allowed(summarize, "s3:PutObject") == allowed(summarize, "s3:GetObject") == {
-        f"arn:aws:s3:::rft-dev-data/{PREFIX}*"}
+    assert (
+        allowed(summarize, "s3:PutObject")
+        == allowed(summarize, "s3:GetObject")
+        == {f"arn:aws:s3:::rft-dev-data/{PREFIX}*"}
+    )
     (metrics,) = [s for s in summarize if s["Action"] == "cloudwatch:PutMetricData"]
     assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "BedrockRFT"}}
     assert any(render(r).startswith("<NotificationsTopic") for r in allowed(summarize, "sns:Publish"))
@@ -136,14 +161,19 @@ def test_answers_retry_throttling_with_backoff_and_the_grader_gets_both_answers_
     parallel = processor["AnswerWithBothModels"]
     branches = {name: state for b in parallel["Branches"] for name, state in b["States"].items()}
     assert set(branches) == {"AnswerBase", "AnswerTuned"}
-    assert branches["AnswerBase"]["Parameters"] == {"row.$": "$.row", "index.$": "$.index", "side": "base",
-                                                    "modelId": BASE}
+    assert branches["AnswerBase"]["Parameters"] == {
+        "row.$": "$.row",
+        "index.$": "$.index",
+        "side": "base",
+        "modelId": BASE,
+    }
     assert branches["AnswerTuned"]["Parameters"]["modelId.$"] == "$.tunedModelId"
     for state in branches.values():
         (throttle,) = [r for r in state["Retry"] if r["ErrorEquals"] == ["ModelThrottled"]]
         assert throttle["BackoffRate"] == 2 and throttle["MaxAttempts"] >= 5 and throttle["JitterStrategy"] == "FULL"
     assert processor["BatchForGrader"]["Parameters"] == {
-        "items.$": "States.Array($.answers[0].item, $.answers[1].item)"}
+        "items.$": "States.Array($.answers[0].item, $.answers[1].item)"
+    }
     grade = processor["Grade"]
     assert grade["Resource"] == f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{GRADER}"
     assert grade["InputPath"] == "$.batch.items" and grade["ResultPath"] == "$.grades" and "Parameters" not in grade
@@ -171,7 +201,17 @@ def test_concurrency_out_of_range_is_refused():
     stack = cdk.Stack(app, "Bad", env=cdk.Environment(account=ACCOUNT, region=REGION))
     notifications = JobNotifications(stack, "N", project="rft", environment="dev", emails=[])
     with pytest.raises(ValueError, match="max_concurrency"):
-        ModelEvaluation(stack, "E", rule=notifications.rule, topic=notifications.topic,
-                        bucket=s3.Bucket.from_bucket_name(stack, "D", "bucket"), dataset_key="k", results_prefix=PREFIX,
-                        grader=lambda_.Function.from_function_name(stack, "G", GRADER), base_model_id=BASE,
-                        deployment_parameter="/p", environment="dev", max_concurrency=0)
+        ModelEvaluation(
+            stack,
+            "E",
+            rule=notifications.rule,
+            topic=notifications.topic,
+            bucket=s3.Bucket.from_bucket_name(stack, "D", "bucket"),
+            dataset_key="k",
+            results_prefix=PREFIX,
+            grader=lambda_.Function.from_function_name(stack, "G", GRADER),
+            base_model_id=BASE,
+            deployment_parameter="/p",
+            environment="dev",
+            max_concurrency=0,
+        )

@@ -17,8 +17,14 @@ def openai_bundle(tmp_path_factory):
 
 
 def test_bundle_has_the_handler_the_sdk_and_the_token_generator(openai_bundle):
-    for needed in ("openai_job/index.py", "openai_job/poller.py", "openai", "aws_bedrock_token_generator",
-                   "pydantic_core", "jiter"):
+    for needed in (
+        "openai_job/index.py",
+        "openai_job/poller.py",
+        "openai",
+        "aws_bedrock_token_generator",
+        "pydantic_core",
+        "jiter",
+    ):
         assert (openai_bundle / needed).exists(), needed
     assert not (openai_bundle / "openai_job" / "requirements.txt").exists()
 
@@ -28,8 +34,17 @@ def test_handlers_import_from_the_bundle_on_the_runtime_python(openai_bundle):
     if interpreter is None:
         pytest.skip("no python3.13 on this machine")
     probe = subprocess.run(
-        [interpreter, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import openai_job.index, "
-         "openai_job.poller, openai, aws_bedrock_token_generator; print(openai.__version__)", str(openai_bundle)],
-        capture_output=True, text=True, check=False)
+        [
+            interpreter,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import openai_job.index, "
+            "openai_job.poller, openai, aws_bedrock_token_generator; print(openai.__version__)",
+            str(openai_bundle),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == "3.57.0"

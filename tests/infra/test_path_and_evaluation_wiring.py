@@ -19,8 +19,11 @@ def of_type(synthesized: Synthesized, part: str, kind: str) -> dict[str, dict]:
 
 
 def statements(synthesized: Synthesized, part: str) -> list[tuple[str, dict]]:
-    return [(k, s) for k, p in of_type(synthesized, part, "AWS::IAM::Policy").items()
-            for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    return [
+        (k, s)
+        for k, p in of_type(synthesized, part, "AWS::IAM::Policy").items()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
 def test_open_weight_environment_builds_the_open_weight_job_not_the_nova_one(open_weight):
@@ -38,11 +41,16 @@ def test_open_weight_environment_builds_the_open_weight_job_not_the_nova_one(ope
 
 
 def test_open_weight_environment_polls_for_the_job_end_and_has_no_deployment(open_weight):
-    schedules = [r["Properties"].get("ScheduleExpression") for r in
-                 of_type(open_weight, "training", "AWS::Events::Rule").values()]
+    schedules = [
+        r["Properties"].get("ScheduleExpression")
+        for r in of_type(open_weight, "training", "AWS::Events::Rule").values()
+    ]
     assert "rate(5 minutes)" in schedules
-    pollers = [f for f in of_type(open_weight, "training", "AWS::Lambda::Function").values()
-               if f["Properties"]["Handler"] == "openai_job.poller.handler"]
+    pollers = [
+        f
+        for f in of_type(open_weight, "training", "AWS::Lambda::Function").values()
+        if f["Properties"]["Handler"] == "openai_job.poller.handler"
+    ]
     assert len(pollers) == 1 and pollers[0]["Properties"]["Environment"]["Variables"]["JOB_NAME_PREFIX"] == "rft-dev-"
     assert not of_type(open_weight, "training", "Custom::ModelDeploymentCleanup")
     assert not of_type(open_weight, "training", "AWS::StepFunctions::StateMachine")
@@ -61,8 +69,11 @@ def test_open_weight_stacks_deploy_in_us_west_2_and_are_cfn_lint_clean(open_weig
         path.write_text(json.dumps(template))
         paths.append(str(path))
     manifest = json.loads((Path(open_weight.assembly_dir) / "manifest.json").read_text())
-    regions = {a["environment"].rsplit("/", 1)[-1] for a in manifest["artifacts"].values()
-               if a["type"] == "aws:cloudformation:stack"}
+    regions = {
+        a["environment"].rsplit("/", 1)[-1]
+        for a in manifest["artifacts"].values()
+        if a["type"] == "aws:cloudformation:stack"
+    }
     assert regions == {"us-west-2"}
     cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
     result = subprocess.run([cfn_lint, "--", *paths], capture_output=True, text=True, cwd=REPO_ROOT)
@@ -79,8 +90,11 @@ def test_evaluation_state_machine_only_where_evaluation_is_enabled(prod, deployi
 
 def test_the_job_state_rule_starts_the_evaluation(prod):
     (machine_id,) = of_type(prod, "training", "AWS::StepFunctions::StateMachine")
-    rules = [r for r in of_type(prod, "training", "AWS::Events::Rule").values()
-             if "Model Customization Job State Change" in json.dumps(r["Properties"].get("EventPattern", {}))]
+    rules = [
+        r
+        for r in of_type(prod, "training", "AWS::Events::Rule").values()
+        if "Model Customization Job State Change" in json.dumps(r["Properties"].get("EventPattern", {}))
+    ]
     (rule,) = rules
     arns = [t["Arn"] for t in rule["Properties"]["Targets"]]
     assert {"Ref": machine_id} in arns and len(arns) == 2  # the deployment handler and the evaluation

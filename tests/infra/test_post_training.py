@@ -6,12 +6,11 @@ import json
 
 import pytest
 
+from graders.catalog import GRADERS as KINDS
 from stacks.constructs.model_deployment import CLEANUP_RESOURCE_TYPE
 from stacks.constructs.monitoring_dashboard import GRADER_NAMESPACE, REWARD_METRIC, TOKEN_METRICS
 
 from .test_iam import as_list, policy_statements
-
-from graders.catalog import GRADERS as KINDS  # noqa: E402  (every catalogued kind)
 
 
 def resources(template, resource_type: str) -> dict[str, dict]:
@@ -25,8 +24,11 @@ def only(template, resource_type: str) -> tuple[str, dict]:
 
 
 def job_rule(template) -> dict:
-    rules = [r["Properties"] for r in resources(template, "AWS::Events::Rule").values()
-             if r["Properties"]["EventPattern"].get("source") == ["aws.bedrock"]]
+    rules = [
+        r["Properties"]
+        for r in resources(template, "AWS::Events::Rule").values()
+        if r["Properties"]["EventPattern"].get("source") == ["aws.bedrock"]
+    ]
     assert len(rules) == 1
     return rules[0]
 
@@ -63,8 +65,14 @@ def dashboard_metrics(template) -> list[dict]:
             if names and names[0] == ".":  # an input of metric math, repeating the previous line's namespace
                 names = [lines[-1]["namespace"] if lines else "BedrockRFT", *names[1:]]
             namespace, metric, *pairs = names
-            lines.append({"namespace": namespace, "name": metric, "stat": options.get("stat", "Average"),  # the dashboard default
-                          "dimensions": dict(zip(pairs[::2], pairs[1::2]))})
+            lines.append(
+                {
+                    "namespace": namespace,
+                    "name": metric,
+                    "stat": options.get("stat", "Average"),  # the dashboard default
+                    "dimensions": dict(zip(pairs[::2], pairs[1::2])),
+                }
+            )
     return lines
 
 
@@ -94,8 +102,10 @@ def test_rule_matches_this_pipelines_ended_jobs_on_detail_job_status(dev):
     pattern = job_rule(dev["training"])["EventPattern"]
     assert pattern["source"] == ["aws.bedrock"]
     assert pattern["detail-type"] == ["Model Customization Job State Change"]
-    assert pattern["detail"] == {"jobStatus": ["Completed", "Failed", "Stopped"],
-                                 "jobName": [{"prefix": "rft-dev-"}]}  # never `status`: it never matches
+    assert pattern["detail"] == {
+        "jobStatus": ["Completed", "Failed", "Stopped"],
+        "jobName": [{"prefix": "rft-dev-"}],
+    }  # never `status`: it never matches
 
 
 def test_without_deployment_the_rule_sends_a_readable_summary_to_the_topic(dev):
@@ -103,7 +113,11 @@ def test_without_deployment_the_rule_sends_a_readable_summary_to_the_topic(dev):
     assert len(targets) == 1 and targets[0]["Arn"] == {"Ref": topic_id(dev["training"])}
     transformer = targets[0]["InputTransformer"]
     assert set(transformer["InputPathsMap"].values()) >= {
-        "$.detail.jobName", "$.detail.jobStatus", "$.detail.failureMessage", "$.detail.outputModelArn"}
+        "$.detail.jobName",
+        "$.detail.jobStatus",
+        "$.detail.failureMessage",
+        "$.detail.outputModelArn",
+    }
     template = transformer["InputTemplate"]
     paths = {v: k for k, v in transformer["InputPathsMap"].items()}
     assert f"ended: <{paths['$.detail.jobStatus']}>" in template
@@ -124,9 +138,14 @@ def test_topic_is_encrypted_with_its_own_rotating_key_and_refuses_plain_http(dev
     topic = only(template, "AWS::SNS::Topic")[1]
     assert topic["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     statements = only(template, "AWS::SNS::TopicPolicy")[1]["Properties"]["PolicyDocument"]["Statement"]
-    assert {"Action": "sns:Publish", "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "Effect": "Deny",
-            "Principal": "*", "Resource": {"Ref": topic_id(template)},
-            "Sid": "AllowPublishThroughSSLOnly"} in statements
+    assert {
+        "Action": "sns:Publish",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        "Effect": "Deny",
+        "Principal": "*",
+        "Resource": {"Ref": topic_id(template)},
+        "Sid": "AllowPublishThroughSSLOnly",
+    } in statements
 
 
 def key_policy_grants(template) -> dict[str, set[str]]:
@@ -152,12 +171,15 @@ def test_topic_policy_lets_only_this_accounts_alarms_publish(dev):
     alarms = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert len(alarms) == 1
     assert alarms[0]["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-    assert arn_text(alarms[0]["Condition"]["ArnLike"]["aws:SourceArn"]) == \
-        "arn:aws:cloudwatch:us-east-1:<account>:alarm:*"
+    assert (
+        arn_text(alarms[0]["Condition"]["ArnLike"]["aws:SourceArn"]) == "arn:aws:cloudwatch:us-east-1:<account>:alarm:*"
+    )
 
 
-@pytest.mark.parametrize("variant,emails", [
-    ("dev", []), ("deploying", ["a@example.com", "b@example.com"]), ("prod", ["ml-team@example.com"])])
+@pytest.mark.parametrize(
+    "variant,emails",
+    [("dev", []), ("deploying", ["a@example.com", "b@example.com"]), ("prod", ["ml-team@example.com"])],
+)
 def test_email_subscriptions_come_from_the_configuration(request, variant, emails):
     template = request.getfixturevalue(variant)["training"]
     subscriptions = [s["Properties"] for s in resources(template, "AWS::SNS::Subscription").values()]
@@ -189,10 +211,15 @@ def test_cleanup_resource_carries_the_parameter_and_the_retain_choice(request, v
 
 def test_deployment_handler_is_configured_for_this_pipeline_and_reports_its_own_failures(deploying):
     template = deploying["training"]
-    handlers = {k: f["Properties"] for k, f in resources(template, "AWS::Lambda::Function").items()
-                if f["Properties"]["Handler"].startswith("job_events.")}
-    assert sorted(h["Handler"] for h in handlers.values()) == ["job_events.index.on_cleanup_event",
-                                                               "job_events.index.on_job_event"]
+    handlers = {
+        k: f["Properties"]
+        for k, f in resources(template, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"].startswith("job_events.")
+    }
+    assert sorted(h["Handler"] for h in handlers.values()) == [
+        "job_events.index.on_cleanup_event",
+        "job_events.index.on_job_event",
+    ]
     handler_id, handler = next((k, h) for k, h in handlers.items() if h["Handler"].endswith("on_job_event"))
     variables = handler["Environment"]["Variables"]
     assert variables["JOB_NAME_PREFIX"] == "rft-dev-"
@@ -209,8 +236,11 @@ def test_deployment_handler_may_only_deploy_models_record_the_arn_and_notify(dep
     template = deploying["training"]
     granted = role_actions(template, "ModelDeploymentHandlerRole")
     assert {a for a in granted if a.startswith("bedrock:")} == {
-        "bedrock:GetCustomModel", "bedrock:CreateCustomModelDeployment", "bedrock:GetCustomModelDeployment",
-        "bedrock:TagResource"}
+        "bedrock:GetCustomModel",
+        "bedrock:CreateCustomModelDeployment",
+        "bedrock:GetCustomModelDeployment",
+        "bedrock:TagResource",
+    }
     models = "arn:aws:bedrock:us-east-1:<account>:custom-model/*"
     deployments = "arn:aws:bedrock:us-east-1:<account>:custom-model-deployment/*"
     assert [arn_text(r) for r in granted["bedrock:GetCustomModel"]] == [models]
@@ -218,11 +248,14 @@ def test_deployment_handler_may_only_deploy_models_record_the_arn_and_notify(dep
     assert [arn_text(r) for r in granted["bedrock:GetCustomModelDeployment"]] == [deployments]
     parameter = "arn:aws:ssm:us-east-1:<account>:parameter/rft/dev/custom-model-deployment-arn"
     assert {a: [arn_text(r) for r in granted[a]] for a in granted if a.startswith("ssm:")} == {
-        "ssm:GetParameter": [parameter], "ssm:PutParameter": [parameter]}
+        "ssm:GetParameter": [parameter],
+        "ssm:PutParameter": [parameter],
+    }
     assert granted["sns:Publish"] == [{"Ref": topic_id(template)}]
     key_id = only(template, "AWS::KMS::Key")[0]
-    assert all(r == {"Fn::GetAtt": [key_id, "Arn"]} for a in ("kms:Decrypt", "kms:GenerateDataKey*")
-               for r in granted[a])
+    assert all(
+        r == {"Fn::GetAtt": [key_id, "Arn"]} for a in ("kms:Decrypt", "kms:GenerateDataKey*") for r in granted[a]
+    )
 
 
 def test_cleanup_handler_may_only_delete_the_deployment_and_its_record(deploying):
@@ -230,7 +263,8 @@ def test_cleanup_handler_may_only_delete_the_deployment_and_its_record(deploying
     assert {a: sorted(arn_text(r) for r in rs) for a, rs in granted.items() if not a.startswith("logs:")} == {
         "bedrock:DeleteCustomModelDeployment": ["arn:aws:bedrock:us-east-1:<account>:custom-model-deployment/*"],
         "ssm:GetParameter": ["arn:aws:ssm:us-east-1:<account>:parameter/rft/dev/custom-model-deployment-arn"],
-        "ssm:DeleteParameter": ["arn:aws:ssm:us-east-1:<account>:parameter/rft/dev/custom-model-deployment-arn"]}
+        "ssm:DeleteParameter": ["arn:aws:ssm:us-east-1:<account>:parameter/rft/dev/custom-model-deployment-arn"],
+    }
 
 
 def test_no_post_training_policy_grants_a_wildcard_action(deploying):
@@ -246,23 +280,37 @@ def test_dashboard_shows_calls_errors_throttles_and_duration_percentiles_of_ever
     lines = dashboard_metrics(dev["training"])
     for kind in KINDS:
         function = {"FunctionName": f"rft-dev-{kind}-grader"}
-        lambda_lines = {(m["name"], m["stat"]) for m in lines
-                        if m["namespace"] == "AWS/Lambda" and m["dimensions"] == function}
-        assert lambda_lines == {("Invocations", "Sum"), ("Errors", "Sum"), ("Throttles", "Sum"),
-                                ("Duration", "p50"), ("Duration", "p99")}, kind
+        lambda_lines = {
+            (m["name"], m["stat"]) for m in lines if m["namespace"] == "AWS/Lambda" and m["dimensions"] == function
+        }
+        assert lambda_lines == {
+            ("Invocations", "Sum"),
+            ("Errors", "Sum"),
+            ("Throttles", "Sum"),
+            ("Duration", "p50"),
+            ("Duration", "p99"),
+        }, kind
 
 
 def test_dashboard_reward_uses_the_graders_exact_dimension_set(dev):
     lines = dashboard_metrics(dev["training"])
     for kind in KINDS:
-        reward = {m["stat"] for m in lines if m["namespace"] == GRADER_NAMESPACE and m["name"] == REWARD_METRIC
-                  and m["dimensions"] == {"grader": kind, "service": f"rft-grader-{kind}"}}
+        reward = {
+            m["stat"]
+            for m in lines
+            if m["namespace"] == GRADER_NAMESPACE
+            and m["name"] == REWARD_METRIC
+            and m["dimensions"] == {"grader": kind, "service": f"rft-grader-{kind}"}
+        }
         assert reward == {"Average", "p10", "p50", "p90"}, kind
 
 
 def test_dashboard_sums_judge_tokens_for_the_graders_that_call_the_judge(dev):
-    tokens = {(m["dimensions"]["grader"], m["name"], m["stat"]) for m in dashboard_metrics(dev["training"])
-              if m["name"] in TOKEN_METRICS}
+    tokens = {
+        (m["dimensions"]["grader"], m["name"], m["stat"])
+        for m in dashboard_metrics(dev["training"])
+        if m["name"] in TOKEN_METRICS
+    }
     # dev's composite weights the judge 0.2, so the composite calls it too.
     assert tokens == {(kind, name, "Sum") for kind in ("judge", "composite") for name in TOKEN_METRICS}
 
@@ -272,18 +320,40 @@ def test_dashboard_metrics_match_what_the_graders_emit(capsys):
     from graders.math_handler import handler
     from graders.observability import make_batch_handler
 
-    handler([{"id": "1", "messages": [{"role": "user", "content": "1+1?"},
-                                      {"role": "assistant", "content": "The answer is \\boxed{2}"}],
-              "reference_answer": "2"}], None)
+    handler(
+        [
+            {
+                "id": "1",
+                "messages": [
+                    {"role": "user", "content": "1+1?"},
+                    {"role": "assistant", "content": "The answer is \\boxed{2}"},
+                ],
+                "reference_answer": "2",
+            }
+        ],
+        None,
+    )
 
     def judged(items, deadline):  # what the composite reports for items its judge part graded
-        return [{"id": item["id"], "aggregate_reward_score": 0.5,
-                 "metrics_list": [{"name": "judge.input_tokens", "value": 100.0 + i, "type": "Metric"},
-                                  {"name": "judge.output_tokens", "value": 10.0, "type": "Metric"}]}
-                for i, item in enumerate(items)]
+        return [
+            {
+                "id": item["id"],
+                "aggregate_reward_score": 0.5,
+                "metrics_list": [
+                    {"name": "judge.input_tokens", "value": 100.0 + i, "type": "Metric"},
+                    {"name": "judge.output_tokens", "value": 10.0, "type": "Metric"},
+                ],
+            }
+            for i, item in enumerate(items)
+        ]
 
-    batch = [{"id": str(i), "messages": [{"role": "user", "content": "Summarise"},
-                                         {"role": "assistant", "content": "Done."}]} for i in range(3)]
+    batch = [
+        {
+            "id": str(i),
+            "messages": [{"role": "user", "content": "Summarise"}, {"role": "assistant", "content": "Done."}],
+        }
+        for i in range(3)
+    ]
     make_batch_handler("composite", judged)(batch, None)
     documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
     by_grader = {d["grader"]: d for d in documents}
@@ -316,5 +386,7 @@ def test_training_stack_outputs_topic_and_dashboard(dev):
     outputs = dev["training"].find_outputs("*")
     assert outputs["NotificationTopicArn"]["Value"] == {"Ref": topic_id(dev["training"])}
     assert outputs["DashboardName"]["Value"] == "rft-dev-rft-graders"
-    assert outputs["DashboardUrl"]["Value"] == ("https://us-east-1.console.aws.amazon.com/cloudwatch/home?"
-                                                "region=us-east-1#dashboards/dashboard/rft-dev-rft-graders")
+    assert outputs["DashboardUrl"]["Value"] == (
+        "https://us-east-1.console.aws.amazon.com/cloudwatch/home?"
+        "region=us-east-1#dashboards/dashboard/rft-dev-rft-graders"
+    )

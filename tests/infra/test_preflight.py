@@ -17,8 +17,8 @@ def _of_type(template, kind):
 
 def test_the_job_depends_on_the_preflight():
     template = _training()
-    (preflight_id, preflight), = _of_type(template, "Custom::RftGraderPreflight").items()
-    (_, job), = _of_type(template, "Custom::RftTrainingJob").items()
+    ((preflight_id, preflight),) = _of_type(template, "Custom::RftGraderPreflight").items()
+    ((_, job),) = _of_type(template, "Custom::RftTrainingJob").items()
     assert preflight_id in job["DependsOn"]
     props = preflight["Properties"]
     assert props["InputsFingerprint"] == job["Properties"]["InputsFingerprint"]
@@ -28,18 +28,28 @@ def test_the_job_depends_on_the_preflight():
 
 def test_the_preflight_role_invokes_only_the_jobs_grader():
     template = _training()
-    policies = [p for k, p in _of_type(template, "AWS::IAM::Policy").items()
-                if k.startswith("GraderPreflightHandlerRole")]
+    policies = [
+        p for k, p in _of_type(template, "AWS::IAM::Policy").items() if k.startswith("GraderPreflightHandlerRole")
+    ]
     assert len(policies) == 1
     statements = policies[0]["Properties"]["PolicyDocument"]["Statement"]
     invoke = [s for s in statements if "lambda:" in json.dumps(s["Action"])]
     assert len(invoke) == 1 and invoke[0]["Action"] == "lambda:InvokeFunction"
     resource = json.dumps(invoke[0]["Resource"])
     assert resource.endswith(':function:rft-dev-math-grader"]]}') and "*" not in resource
-    others = {a for s in statements if s is not invoke[0] for a in ([s["Action"]] if isinstance(s["Action"], str)
-                                                                       else s["Action"])}
-    assert others <= {"logs:CreateLogStream", "logs:PutLogEvents", "bedrock:GetFoundationModel",
-                      "bedrock:GetInferenceProfile", "bedrock:GetModelInvocationLoggingConfiguration"}
+    others = {
+        a
+        for s in statements
+        if s is not invoke[0]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert others <= {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "bedrock:GetFoundationModel",
+        "bedrock:GetInferenceProfile",
+        "bedrock:GetModelInvocationLoggingConfiguration",
+    }
 
 
 def test_no_preflight_when_disabled():
@@ -49,20 +59,31 @@ def test_no_preflight_when_disabled():
     from stacks.training_stack import TrainingStack
 
     config = parse_config(document_with(startTraining=True, preflight={"enabled": False}))["dev"]
-    stack = TrainingStack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "T", config=config,
-                          env=cdk.Environment(account="111111111111", region="us-east-1"))
+    stack = TrainingStack(
+        cdk.App(context={"aws:cdk:bundling-stacks": []}),
+        "T",
+        config=config,
+        env=cdk.Environment(account="111111111111", region="us-east-1"),
+    )
     assert stack.preflight is None and stack.job is not None
 
 
 def _alarms(template):
-    return {v["Properties"]["AlarmName"]: v["Properties"] for v in _of_type(template, "AWS::CloudWatch::Alarm").values()}
+    return {
+        v["Properties"]["AlarmName"]: v["Properties"] for v in _of_type(template, "AWS::CloudWatch::Alarm").values()
+    }
 
 
 def test_reward_health_alarms_for_the_jobs_grader():
     alarms = _alarms(_training())
     names = {n.rsplit("-", 1)[1] for n in alarms if n.startswith("rft-dev-math-grader-")}
-    assert {"malformedShare", "rewardStuckAtZero", "rewardStuckAtOne", "rewardSpreadCollapsed",
-            "durationNearTimeout"} <= names
+    assert {
+        "malformedShare",
+        "rewardStuckAtZero",
+        "rewardStuckAtOne",
+        "rewardSpreadCollapsed",
+        "durationNearTimeout",
+    } <= names
     assert "noConstraintsShare" not in names and "judgeErrorShare" not in names  # not the math grader's
     malformed = alarms["rft-dev-math-grader-malformedShare"]
     assert malformed["Threshold"] == 0.05 and malformed["TreatMissingData"] == "notBreaching"
@@ -89,7 +110,11 @@ def test_thresholds_come_from_the_configuration():
 
     config = parse_config(document_with(rewardHealth={"maxMalformedShare": 0.2, "evaluationPeriods": 4}))["dev"]
     assert RewardHealthThresholds(**config.reward_health).max_malformed_share == 0.2
-    stack = TrainingStack(cdk.App(context={"aws:cdk:bundling-stacks": []}), "T", config=config,
-                          env=cdk.Environment(account="111111111111", region="us-east-1"))
+    stack = TrainingStack(
+        cdk.App(context={"aws:cdk:bundling-stacks": []}),
+        "T",
+        config=config,
+        env=cdk.Environment(account="111111111111", region="us-east-1"),
+    )
     props = _alarms(Template.from_stack(stack).to_json())["rft-dev-math-grader-malformedShare"]
     assert props["Threshold"] == 0.2 and props["EvaluationPeriods"] == 4

@@ -38,7 +38,8 @@ def test_template_matches_its_snapshot(dev, prod, label, part):
         snapshot.write_text(text)
     assert snapshot.is_file(), f"no snapshot {snapshot.name}: run UPDATE_SNAPSHOTS=1 make test and commit it"
     assert text == snapshot.read_text(), (
-        f"{label}-{part} template changed; review `git diff` after UPDATE_SNAPSHOTS=1 make test")
+        f"{label}-{part} template changed; review `git diff` after UPDATE_SNAPSHOTS=1 make test"
+    )
 
 
 def test_stateful_logical_ids_never_change(dev, prod):
@@ -47,4 +48,5 @@ def test_stateful_logical_ids_never_change(dev, prod):
         resources = synthesized.raw[part]["Resources"]
         for logical_id, kind in expected.items():
             assert resources.get(logical_id, {}).get("Type") == kind, (
-                f"{kind} {logical_id} is missing: a changed logical id replaces the resource")
+                f"{kind} {logical_id} is missing: a changed logical id replaces the resource"
+            )

@@ -38,13 +38,29 @@ VPC_INTERFACE_SIDS = ("LambdaManagesVpcInterfaces", "NoInterfaceCallsFromFunctio
 NO_RESOURCE_TYPE_ACTIONS = {
     "cloudwatch:PutMetricData",  # limited to one namespace by condition
     # Step Functions logging and X-Ray tracing of the evaluation state machine (CDK's grant)
-    "logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:DescribeLogGroups", "logs:DescribeResourcePolicies",
-    "logs:GetLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:UpdateLogDelivery",
-    "xray:GetSamplingRules", "xray:GetSamplingTargets", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
     # open-weight files and fine-tuning jobs (limited to the region by condition)
-    "bedrock-mantle:CreateFile", "bedrock-mantle:GetFile", "bedrock-mantle:ListFiles", "bedrock-mantle:DeleteFile",
-    "bedrock-mantle:CreateFineTuningJob", "bedrock-mantle:GetFineTuningJob", "bedrock-mantle:ListFineTuningJobs",
-    "bedrock-mantle:CancelFineTuningJob", "bedrock-mantle:CallWithBearerToken", "bedrock:CallWithBearerToken",
+    "bedrock-mantle:CreateFile",
+    "bedrock-mantle:GetFile",
+    "bedrock-mantle:ListFiles",
+    "bedrock-mantle:DeleteFile",
+    "bedrock-mantle:CreateFineTuningJob",
+    "bedrock-mantle:GetFineTuningJob",
+    "bedrock-mantle:ListFineTuningJobs",
+    "bedrock-mantle:CancelFineTuningJob",
+    "bedrock-mantle:CallWithBearerToken",
+    "bedrock:CallWithBearerToken",
 }
 
 
@@ -66,11 +82,13 @@ def test_every_acknowledgement_is_a_specific_finding_on_a_specific_construct_wit
                         # them only on "*", and a Deny keeps them from the function's own code.
                         assert "CodeGrader" in json.dumps(policy["Properties"].get("Roles")), statement
                         continue
-                    resources = statement["Resource"] if isinstance(statement["Resource"], list) else [
-                        statement["Resource"]]
+                    resources = (
+                        statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                    )
                     if "*" in resources:
-                        actions = statement["Action"] if isinstance(statement["Action"], list) else [
-                            statement["Action"]]
+                        actions = (
+                            statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                        )
                         assert set(actions) <= NO_RESOURCE_TYPE_ACTIONS, statement
 
 
@@ -86,24 +104,51 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, open_weight,
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("overrides,message", [
-    ({"region": "eu-west-1"}, "environments.dev.region: 'eu-west-1' is not allowed: Bedrock reinforcement"),
-    ({"hyperparameters": {"batchSize": 8}}, "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512"),
-    ({"format": {"defaultConstraints": {"colour": "blue"}}}, "environments.dev.format: default constraints name none"),
-    ({"grader": "format"}, "math_word_problems.jsonl: 250 rows (lines 1, 2, 3, 4, 5, ...): instruction_id_list: missing"),
-    ({"baseModelId": "openai.gpt-oss-20b"}, "environments.dev.region: 'us-east-1' is not allowed: Bedrock "
-     "reinforcement fine-tuning of baseModelId openai.gpt-oss-20b takes the open-weight path"),
-    ({"baseModelId": "openai.gpt-oss-20b", "region": "us-west-2", "hyperparameters": {"epochCount": 2}},
-     "environments.dev.hyperparameters: 'epochCount' is a hyperparameter of the Nova path"),
-    ({"hyperparameters": {"n_epochs": 2}}, "'n_epochs' is a hyperparameter of the open-weight path"),
-    ({"evaluation": {"enabled": True}}, "environments.dev.evaluation.enabled: True is not allowed: false unless "
-     "modelDeployment.enabled"),
-])
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"region": "eu-west-1"}, "environments.dev.region: 'eu-west-1' is not allowed: Bedrock reinforcement"),
+        (
+            {"hyperparameters": {"batchSize": 8}},
+            "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512",
+        ),
+        (
+            {"format": {"defaultConstraints": {"colour": "blue"}}},
+            "environments.dev.format: default constraints name none",
+        ),
+        (
+            {"grader": "format"},
+            "math_word_problems.jsonl: 250 rows (lines 1, 2, 3, 4, 5, ...): instruction_id_list: missing",
+        ),
+        (
+            {"baseModelId": "openai.gpt-oss-20b"},
+            "environments.dev.region: 'us-east-1' is not allowed: Bedrock "
+            "reinforcement fine-tuning of baseModelId openai.gpt-oss-20b takes the open-weight path",
+        ),
+        (
+            {"baseModelId": "openai.gpt-oss-20b", "region": "us-west-2", "hyperparameters": {"epochCount": 2}},
+            "environments.dev.hyperparameters: 'epochCount' is a hyperparameter of the Nova path",
+        ),
+        ({"hyperparameters": {"n_epochs": 2}}, "'n_epochs' is a hyperparameter of the open-weight path"),
+        (
+            {"evaluation": {"enabled": True}},
+            "environments.dev.evaluation.enabled: True is not allowed: false unless modelDeployment.enabled",
+        ),
+    ],
+)
 def test_app_refuses_to_synthesize_a_bad_configuration(tmp_path, overrides, message):
     config_file = tmp_path / "bad.json"
     config_file.write_text(json.dumps(document_with(**overrides)))
-    result = subprocess.run([sys.executable, "app.py"], capture_output=True, text=True, cwd=REPO_ROOT,
-                            env={"CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, "config": str(config_file)}),
-                                 "CDK_OUTDIR": str(tmp_path / "out"), "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={
+            "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, "config": str(config_file)}),
+            "CDK_OUTDIR": str(tmp_path / "out"),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
     assert result.returncode != 0
     assert "cdk synth stopped" in result.stderr and message in result.stderr

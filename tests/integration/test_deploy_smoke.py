@@ -35,8 +35,11 @@ def moto_endpoint():
     if not CDK.exists():
         pytest.skip("the CDK CLI is not installed (run `make setup`)")
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).with_name("moto_server")), "-H", "localhost", "-p", str(port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("moto_server")), "-H", "localhost", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     endpoint = f"http://localhost:{port}"
     try:
         for _ in range(100):
@@ -53,22 +56,39 @@ def moto_endpoint():
 
 @pytest.fixture(scope="module")
 def aws_env(moto_endpoint, tmp_path_factory):
-    env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "AWS_ACCESS_KEY_ID": "testing",
-           "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1",
-           "PATH": f"{CDK.parent}{os.pathsep}{os.environ.get('PATH', '')}", "CDK_DISABLE_CLI_TELEMETRY": "true"}
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": moto_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "PATH": f"{CDK.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+    }
     env.pop("AWS_PROFILE", None)
     out = tmp_path_factory.mktemp("cdk.out")
 
     def cdk(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([str(CDK), *args, "--output", str(out), "--no-notices"], cwd=REPO_ROOT, env=env,
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [str(CDK), *args, "--output", str(out), "--no-notices"],
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         return result
 
     cdk("bootstrap", f"aws://{ACCOUNT}/us-east-1")
     cdk("deploy", "--exclusively", "RftData-dev", "RftGraders-dev", "--require-approval", "never", "-c", "env=dev")
-    return {"endpoint_url": moto_endpoint, "aws_access_key_id": "testing", "aws_secret_access_key": "testing",
-            "region_name": "us-east-1"}
+    return {
+        "endpoint_url": moto_endpoint,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+        "region_name": "us-east-1",
+    }
 
 
 @pytest.mark.slow

@@ -21,9 +21,10 @@ import select
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import unquote
 
 _PATH = re.compile(r"^/model/(?P<model>[^/]+)/converse$")
@@ -37,8 +38,11 @@ FAULTS = {
     "validation": (400, "ValidationException", "The provided model identifier is invalid."),
     "denied": (403, "AccessDeniedException", "You don't have access to the model with the specified model ID."),
     "not_found": (404, "ResourceNotFoundException", "The requested resource could not be found."),
-    "end_of_life": (404, "ResourceNotFoundException",
-                    "This model version has reached the end of its life. Please refer to the AWS documentation."),
+    "end_of_life": (
+        404,
+        "ResourceNotFoundException",
+        "This model version has reached the end of its life. Please refer to the AWS documentation.",
+    ),
     "bad_request": (400, "ValidationException", "The input is too long for the context window."),
     "no_output_config": (400, "ValidationException", "This model doesn't support the outputConfig.textFormat field."),
 }
@@ -144,10 +148,11 @@ class BedrockRuntimeStandin:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "BedrockRuntimeStandin":
+    def start(self) -> BedrockRuntimeStandin:
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="bedrock-standin", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="bedrock-standin", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -160,7 +165,7 @@ class BedrockRuntimeStandin:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> "BedrockRuntimeStandin":
+    def __enter__(self) -> BedrockRuntimeStandin:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -215,15 +220,20 @@ class BedrockRuntimeStandin:
         text = UNPARSEABLE_VERDICT if plan == "unparseable" else self.behaviour.responder(call)
         content: list[dict] = []
         if self.behaviour.reasoning_block:
-            content.append({"reasoningContent": {"reasoningText": {"text": "The user wants a grade. I check the rubric."}}})
+            content.append(
+                {"reasoningContent": {"reasoningText": {"text": "The user wants a grade. I check the rubric."}}}
+            )
         content.append({"text": text})
         input_tokens = len((call.system_text + " " + call.user_text).split())
         output_tokens = len(text.split())
         return {
             "output": {"message": {"role": "assistant", "content": content}},
             "stopReason": "end_turn",
-            "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens,
-                      "totalTokens": input_tokens + output_tokens},
+            "usage": {
+                "inputTokens": input_tokens,
+                "outputTokens": output_tokens,
+                "totalTokens": input_tokens + output_tokens,
+            },
             "metrics": {"latencyMs": elapsed_ms},
         }
 
@@ -312,7 +322,9 @@ def _handler_for(standin: BedrockRuntimeStandin) -> type[BaseHTTPRequestHandler]
             self.send_header("Content-Length", str(len(data)))
             self.send_header("x-amzn-RequestId", "standin-request")
             if error_type:
-                self.send_header("x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/")
+                self.send_header(
+                    "x-amzn-ErrorType", f"{error_type}:http://internal.amazon.com/coral/com.amazon.bedrock/"
+                )
             self.end_headers()
             self.wfile.write(data)
 
@@ -349,18 +361,25 @@ def standin_session() -> Any:
     """A boto3 session with dummy credentials, so nothing reads the real AWS configuration."""
     import boto3
 
-    return boto3.session.Session(aws_access_key_id="AKIDSTANDIN", aws_secret_access_key="standin-secret",
-                                 region_name="us-east-1")
+    return boto3.session.Session(
+        aws_access_key_id="AKIDSTANDIN", aws_secret_access_key="standin-secret", region_name="us-east-1"
+    )
 
 
 def point_boto3_at(monkeypatch, tmp_path, endpoint_url: str, **extra_env: str) -> None:
     """Make a handler's own boto3 client reach the stand-in, as a Lambda's would reach Bedrock:
     endpoint override and dummy credentials from the environment, no local AWS configuration."""
     none = str(tmp_path / "none")
-    for name, value in {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME": endpoint_url, "AWS_ACCESS_KEY_ID": "AKIDSTANDIN",
-                        "AWS_SECRET_ACCESS_KEY": "standin", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none,
-                        "AWS_EC2_METADATA_DISABLED": "true", **extra_env}.items():
+    for name, value in {
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": endpoint_url,
+        "AWS_ACCESS_KEY_ID": "AKIDSTANDIN",
+        "AWS_SECRET_ACCESS_KEY": "standin",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_CONFIG_FILE": none,
+        "AWS_SHARED_CREDENTIALS_FILE": none,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        **extra_env,
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -368,9 +387,11 @@ def point_boto3_at(monkeypatch, tmp_path, endpoint_url: str, **extra_env: str) -
 
 def by_model(responders: dict[str, Responder], default: Responder | None = None) -> Responder:
     """Different models behind one stand-in: the responder is chosen by the request's model id."""
+
     def respond(call: ConverseCall) -> str:
         responder = responders.get(call.model_id, default)
         if responder is None:
             raise KeyError(f"the stand-in plays no model {call.model_id!r}")
         return responder(call)
+
     return respond

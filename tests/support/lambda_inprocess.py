@@ -10,7 +10,8 @@ import importlib
 import io
 import json
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class InProcessLambda:

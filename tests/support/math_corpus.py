@@ -15,8 +15,20 @@ from typing import NamedTuple
 NAMES = ["Natalia", "Weng", "Betty", "Julie", "James", "Albert", "Ken", "Alexis", "Tina", "Mark"]
 THINGS = ["apples", "clips", "cans", "pages", "eggs", "cupcakes", "marbles", "tickets"]
 LATEX_THOUSANDS = ",\\!"
-WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten",
-         12: "twelve", 15: "fifteen", 20: "twenty"}
+WORDS = {
+    2: "two",
+    3: "three",
+    4: "four",
+    5: "five",
+    6: "six",
+    7: "seven",
+    8: "eight",
+    9: "nine",
+    10: "ten",
+    12: "twelve",
+    15: "fifteen",
+    20: "twenty",
+}
 
 
 class Pair(NamedTuple):
@@ -33,9 +45,11 @@ def _thousands(n: int, sep: str) -> str:
 
 def _gsm8k_work(rng: random.Random, a: int, b: int, c: int) -> str:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    return (f"{name} buys {a} boxes with {b} {thing} in each box, so that is {a} x {b} = {a * b} {thing}.\n"
-            f"Then {name} gets {c} more {thing} from a friend: {a * b} + {c} = {a * b + c}. "
-            f"Let me double-check the first step: {b} x {a} = {a * b}, which matches.\n")
+    return (
+        f"{name} buys {a} boxes with {b} {thing} in each box, so that is {a} x {b} = {a * b} {thing}.\n"
+        f"Then {name} gets {c} more {thing} from a friend: {a * b} + {c} = {a * b + c}. "
+        f"Let me double-check the first step: {b} x {a} = {a * b}, which matches.\n"
+    )
 
 
 def _gsm8k_endings(value: int, shown: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -75,13 +89,15 @@ def gsm8k_pairs(rng: random.Random, count: int) -> Iterator[Pair]:
         kind = rng.choices(["correct", "wrong", "near_miss", "hedge"], [0.55, 0.15, 0.15, 0.15])[0]
         if kind == "hedge":
             other = truth + rng.choice([1, 2, 10])
-            form, ending = rng.choice([
-                ("two_boxes", f"So it is $\\boxed{{{truth}}}$ or $\\boxed{{{other}}}$."),
-                ("either_or", f"It is either {truth} or {other}."),
-                ("aside_or", f"The answer is {truth} (or {other})."),
-                ("boxed_list", f"The answer is $\\boxed{{{truth}, {other}}}$."),
-                ("maybe", f"The answer is maybe {truth}, maybe {other}."),
-            ])
+            form, ending = rng.choice(
+                [
+                    ("two_boxes", f"So it is $\\boxed{{{truth}}}$ or $\\boxed{{{other}}}$."),
+                    ("either_or", f"It is either {truth} or {other}."),
+                    ("aside_or", f"The answer is {truth} (or {other})."),
+                    ("boxed_list", f"The answer is $\\boxed{{{truth}, {other}}}$."),
+                    ("maybe", f"The answer is maybe {truth}, maybe {other}."),
+                ]
+            )
             yield Pair(work + ending, str(truth), kind, form, "gsm8k")
             continue
         value = truth
@@ -100,27 +116,60 @@ def gsm8k_pairs(rng: random.Random, count: int) -> Iterator[Pair]:
 def _math_problems(rng: random.Random) -> list[tuple[str, str, list[tuple[str, str]], list[str], list[str]]]:
     """(name, reference, [(form, right answer)], wrong answers, near misses)."""
     p, q = rng.randint(1, 9), rng.randint(2, 12)
-    while q == p or q % p == 0 and p > 1:
+    while q == p or (q % p == 0 and p > 1):
         q = rng.randint(2, 12)
     n, r = rng.randint(2, 20), rng.choice([2, 3, 5, 6, 7])
     return [
-        ("fraction", f"\\frac{{{p}}}{{{q}}}", [("dfrac", f"\\dfrac{{{p}}}{{{q}}}"), ("slash", f"{p}/{q}"),
-                                               ("unreduced", f"\\frac{{{2 * p}}}{{{2 * q}}}")],
-         [f"\\frac{{{q}}}{{{p}}}"], [f"\\frac{{{p + 1}}}{{{q}}}", f"\\frac{{{p}}}{{{q + 1}}}"]),
-        ("radical", f"{p}\\sqrt{{{r}}}", [("spaced", f"{p} \\sqrt{{{r}}}"), ("absorbed", f"\\sqrt{{{p * p * r}}}")],
-         [f"{p + 1}\\sqrt{{{r}}}"], [f"{p}\\sqrt{{{r + 1}}}", f"{p}"]),
+        (
+            "fraction",
+            f"\\frac{{{p}}}{{{q}}}",
+            [
+                ("dfrac", f"\\dfrac{{{p}}}{{{q}}}"),
+                ("slash", f"{p}/{q}"),
+                ("unreduced", f"\\frac{{{2 * p}}}{{{2 * q}}}"),
+            ],
+            [f"\\frac{{{q}}}{{{p}}}"],
+            [f"\\frac{{{p + 1}}}{{{q}}}", f"\\frac{{{p}}}{{{q + 1}}}"],
+        ),
+        (
+            "radical",
+            f"{p}\\sqrt{{{r}}}",
+            [("spaced", f"{p} \\sqrt{{{r}}}"), ("absorbed", f"\\sqrt{{{p * p * r}}}")],
+            [f"{p + 1}\\sqrt{{{r}}}"],
+            [f"{p}\\sqrt{{{r + 1}}}", f"{p}"],
+        ),
         ("pi", f"{p}\\pi", [("spaced", f"{p} \\pi"), ("product", f"\\pi \\cdot {p}")], [f"{p + 1}\\pi"], [f"{p}"]),
-        ("interval", f"[{-n}, {p})", [("nospace", f"[{-n},{p})")], [f"[{-n}, {p + 3})"],
-         [f"({-n}, {p})", f"[{-n}, {p}]"]),
+        (
+            "interval",
+            f"[{-n}, {p})",
+            [("nospace", f"[{-n},{p})")],
+            [f"[{-n}, {p + 3})"],
+            [f"({-n}, {p})", f"[{-n}, {p}]"],
+        ),
         ("ray", f"(-\\infty, {p}]", [("nospace", f"(-\\infty,{p}]")], [f"(-\\infty, {p + 2}]"], [f"(-\\infty, {p})"]),
-        ("set", f"\\{{{p}, {n + 10}\\}}", [("reordered", f"\\{{{n + 10}, {p}\\}}")], [f"\\{{{p}, {n + 11}\\}}"],
-         [f"\\{{{p}\\}}"]),
-        ("pm_roots", f"\\pm {n}", [("listed", f"{n}, -{n}"), ("listed_rev", f"-{n}, {n}")], [f"\\pm {n + 1}"],
-         [f"{n}"]),
+        (
+            "set",
+            f"\\{{{p}, {n + 10}\\}}",
+            [("reordered", f"\\{{{n + 10}, {p}\\}}")],
+            [f"\\{{{p}, {n + 11}\\}}"],
+            [f"\\{{{p}\\}}"],
+        ),
+        (
+            "pm_roots",
+            f"\\pm {n}",
+            [("listed", f"{n}, -{n}"), ("listed_rev", f"-{n}, {n}")],
+            [f"\\pm {n + 1}"],
+            [f"{n}"],
+        ),
         ("point", f"({p}, {n + 10})", [("nospace", f"({p},{n + 10})")], [f"({p}, {n + 11})"], [f"({n + 10}, {p})"]),
         ("line", f"y = {p}x + {n}", [("spaced", f"y={p}x+{n}")], [f"y = {p}x + {n + 1}"], [f"y = {p + 1}x + {n}"]),
-        ("plane", f"{p}x + {n}y - z + {q} = 0", [("negated", f"-{p}x - {n}y + z - {q} = 0")],
-         [f"{p}x + {n}y - z + {q + 1} = 0"], [f"{p}x + {n}y + z + {q} = 0"]),
+        (
+            "plane",
+            f"{p}x + {n}y - z + {q} = 0",
+            [("negated", f"-{p}x - {n}y + z - {q} = 0")],
+            [f"{p}x + {n}y - z + {q + 1} = 0"],
+            [f"{p}x + {n}y + z + {q} = 0"],
+        ),
         ("assignment", f"{n}", [("x_equals", f"x = {n}")], [f"x = {n + 1}"], [f"{n}^2"]),
         ("decimal", f"{p}.{n + 10}", [("trailing_zero", f"{p}.{n + 10}0")], [f"{p}.{n + 11}"], [f"{p + 1}.{n + 10}"]),
         ("leading_dot", f"0.{p}", [("leading_dot", f".{p}")], [f"0.{p + 1 if p < 9 else 1}"], [f"{p}"]),
@@ -131,9 +180,11 @@ def _math_problems(rng: random.Random) -> list[tuple[str, str, list[tuple[str, s
     ]
 
 
-_MATH_WORK = ("We first simplify. Let $a = {p}$ and $b = {q}$, so $a + b = {s}$ and $ab = {m}$. "
-              "Then $\\frac{{a}}{{b}} = \\frac{{{p}}}{{{q}}}$, and squaring gives $\\frac{{{p2}}}{{{q2}}}$. "
-              "Substituting back into the original equation, we obtain the result below.\n\n")
+_MATH_WORK = (
+    "We first simplify. Let $a = {p}$ and $b = {q}$, so $a + b = {s}$ and $ab = {m}$. "
+    "Then $\\frac{{a}}{{b}} = \\frac{{{p}}}{{{q}}}$, and squaring gives $\\frac{{{p2}}}{{{q2}}}$. "
+    "Substituting back into the original equation, we obtain the result below.\n\n"
+)
 
 
 def _math_endings(answer: str, rng: random.Random) -> list[tuple[str, str]]:
@@ -143,8 +194,11 @@ def _math_endings(answer: str, rng: random.Random) -> list[tuple[str, str]]:
         ("minerva", f"Final Answer: The final answer is ${answer}$. I hope it is correct."),
         ("answer_heading", f"# Answer\n\n{answer}"),
         ("final_expression", f"Therefore the result is ${answer}$."),
-        ("step_boxes", f"Step one gives $\\boxed{{{rng.randint(2, 99)}}}$ for the first part.\n\n"
-                       f"Then the whole expression simplifies.\n\nFinal answer: $\\boxed{{{answer}}}$"),
+        (
+            "step_boxes",
+            f"Step one gives $\\boxed{{{rng.randint(2, 99)}}}$ for the first part.\n\n"
+            f"Then the whole expression simplifies.\n\nFinal answer: $\\boxed{{{answer}}}$",
+        ),
     ]
 
 
@@ -166,10 +220,12 @@ def math_pairs(rng: random.Random, count: int) -> Iterator[Pair]:
             kind = "correct"
         if kind == "hedge":
             other = (wrong or near or ["0"])[0]
-            form, ending = rng.choice([
-                ("two_boxes", f"So it is $\\boxed{{{reference}}}$ or $\\boxed{{{other}}}$."),
-                ("boxed_or", f"The final answer is $\\boxed{{{reference} \\text{{ or }} {other}}}$."),
-            ])
+            form, ending = rng.choice(
+                [
+                    ("two_boxes", f"So it is $\\boxed{{{reference}}}$ or $\\boxed{{{other}}}$."),
+                    ("boxed_or", f"The final answer is $\\boxed{{{reference} \\text{{ or }} {other}}}$."),
+                ]
+            )
             if name == "pm_roots":  # a \pm reference asks for two values: hedge on a third one
                 ending = f"So it is $\\boxed{{{right[0][1]}}}$ or $\\boxed{{{other}}}$."
             yield Pair(work + ending, reference, kind, f"{name}:{form}", "math")

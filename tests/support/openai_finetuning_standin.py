@@ -63,7 +63,7 @@ class OpenAIFineTuningStandin:
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
-    def __enter__(self) -> "OpenAIFineTuningStandin":
+    def __enter__(self) -> OpenAIFineTuningStandin:
         self._thread.start()
         return self
 
@@ -80,8 +80,9 @@ class OpenAIFineTuningStandin:
         """Make the next call of ``operation`` (e.g. ``jobs.create``) answer ``status`` with this message."""
         self.state.failures[operation] = _Failure(status, message, code)
 
-    def set_status(self, job_id: str, status: str, *, fine_tuned_model: str | None = None,
-                   error: dict[str, Any] | None = None) -> None:
+    def set_status(
+        self, job_id: str, status: str, *, fine_tuned_model: str | None = None, error: dict[str, Any] | None = None
+    ) -> None:
         job = self.state.jobs[job_id]
         job["status"] = status
         if status in ("succeeded", "failed", "cancelled"):
@@ -103,9 +104,17 @@ class OpenAIFineTuningStandin:
 
     def _event(self, job_id: str, message: str, *, type_: str = "message", data: Any = None) -> None:
         events = self.state.events.setdefault(job_id, [])
-        events.append({"object": "fine_tuning.job.event", "id": self._next_id("ftevent"),
-                       "created_at": int(time.time()), "level": "info", "message": message, "type": type_,
-                       "data": data})
+        events.append(
+            {
+                "object": "fine_tuning.job.event",
+                "id": self._next_id("ftevent"),
+                "created_at": int(time.time()),
+                "level": "info",
+                "message": message,
+                "type": type_,
+                "data": data,
+            }
+        )
 
     def _dispatch(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         url = urlparse(handler.path)
@@ -118,12 +127,14 @@ class OpenAIFineTuningStandin:
             return self._send(handler, 401, {"error": {"message": "missing bearer token", "type": "auth"}})
         operation, status, payload = self._route(method, parts, query, body, handler.headers)
         with self._lock:
-            self.state.tokens.append(auth[len("Bearer "):])
+            self.state.tokens.append(auth[len("Bearer ") :])
             self.state.calls.append((operation, method))
         self._send(handler, status, payload)
+        return None
 
-    def _route(self, method: str, parts: list[str], query: dict[str, str], body: bytes,
-               headers: Any) -> tuple[str, int, dict[str, Any]]:
+    def _route(
+        self, method: str, parts: list[str], query: dict[str, str], body: bytes, headers: Any
+    ) -> tuple[str, int, dict[str, Any]]:
         # The id segment sits after "files" or after "fine_tuning/jobs".
         id_at = 1 if parts[:1] == ["files"] else 2
         key = (method, tuple("{id}" if i == id_at else p for i, p in enumerate(parts)))
@@ -133,21 +144,30 @@ class OpenAIFineTuningStandin:
             ("GET", ("files", "{id}")): ("files.retrieve", lambda: self._get(self.state.files, parts[1], "file")),
             ("DELETE", ("files", "{id}")): ("files.delete", lambda: self._delete_file(parts[1])),
             ("POST", ("fine_tuning", "jobs")): ("jobs.create", lambda: self._create_job(body)),
-            ("GET", ("fine_tuning", "jobs")): ("jobs.list", lambda: self._page(list(self.state.jobs.values())[::-1],
-                                                                               query)),
-            ("GET", ("fine_tuning", "jobs", "{id}")): ("jobs.retrieve",
-                                                       lambda: self._get(self.state.jobs, parts[2], "job")),
+            ("GET", ("fine_tuning", "jobs")): (
+                "jobs.list",
+                lambda: self._page(list(self.state.jobs.values())[::-1], query),
+            ),
+            ("GET", ("fine_tuning", "jobs", "{id}")): (
+                "jobs.retrieve",
+                lambda: self._get(self.state.jobs, parts[2], "job"),
+            ),
             ("POST", ("fine_tuning", "jobs", "{id}", "cancel")): ("jobs.cancel", lambda: self._cancel(parts[2])),
-            ("GET", ("fine_tuning", "jobs", "{id}", "events")): ("jobs.list_events",
-                                                                 lambda: self._events(parts[2], query)),
+            ("GET", ("fine_tuning", "jobs", "{id}", "events")): (
+                "jobs.list_events",
+                lambda: self._events(parts[2], query),
+            ),
         }
         if key not in routes:
             return "unknown", 404, {"error": {"message": f"no route {method} /{'/'.join(parts)}"}}
         operation, run = routes[key]
         failure = self.state.failures.pop(operation, None)
         if failure:
-            return operation, failure.status, {"error": {"message": failure.message, "type": failure.code,
-                                                         "code": failure.code, "param": None}}
+            return (
+                operation,
+                failure.status,
+                {"error": {"message": failure.message, "type": failure.code, "code": failure.code, "param": None}},
+            )
         status, payload = run()
         return operation, status, payload
 
@@ -162,15 +182,22 @@ class OpenAIFineTuningStandin:
 
     @staticmethod
     def _not_found(kind: str, id_: str) -> tuple[int, dict[str, Any]]:
-        return 404, {"error": {"message": f"No such {kind}: {id_}", "type": "invalid_request_error",
-                               "code": "not_found", "param": None}}
+        return 404, {
+            "error": {
+                "message": f"No such {kind}: {id_}",
+                "type": "invalid_request_error",
+                "code": "not_found",
+                "param": None,
+            }
+        }
 
     def _get(self, table: dict[str, dict[str, Any]], id_: str, kind: str) -> tuple[int, dict[str, Any]]:
         return (200, table[id_]) if id_ in table else self._not_found(kind, id_)
 
     def _create_file(self, body: bytes, headers: Any) -> tuple[int, dict[str, Any]]:
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            b"Content-Type: " + headers["Content-Type"].encode() + b"\r\n\r\n" + body)
+            b"Content-Type: " + headers["Content-Type"].encode() + b"\r\n\r\n" + body
+        )
         fields: dict[str, Any] = {}
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
@@ -180,9 +207,15 @@ class OpenAIFineTuningStandin:
             return 400, {"error": {"message": f"purpose must be 'fine-tune', got {purpose!r}"}}
         filename, data = fields["file"]
         file_id = self._next_id("file")
-        self.state.files[file_id] = {"id": file_id, "object": "file", "bytes": len(data),
-                                     "created_at": int(time.time()), "filename": filename, "purpose": purpose,
-                                     "status": "processed"}
+        self.state.files[file_id] = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+        }
         self.state.file_bytes[file_id] = data
         return 200, self.state.files[file_id]
 
@@ -199,7 +232,7 @@ class OpenAIFineTuningStandin:
     def _create_job(self, body: bytes) -> tuple[int, dict[str, Any]]:
         request = json.loads(body or b"{}")
         method = request.get("method") or {}
-        grader = ((method.get("reinforcement") or {}).get("grader") or {})
+        grader = (method.get("reinforcement") or {}).get("grader") or {}
         problems = []
         if not request.get("model"):
             problems.append("model is required")
@@ -208,19 +241,35 @@ class OpenAIFineTuningStandin:
                 problems.append(f"{key} {request[key]} does not exist")
         if not request.get("training_file"):
             problems.append("training_file is required")
-        if method.get("type") != "reinforcement" or grader.get("type") != "lambda" \
-                or not (grader.get("lambda") or {}).get("function"):
+        if (
+            method.get("type") != "reinforcement"
+            or grader.get("type") != "lambda"
+            or not (grader.get("lambda") or {}).get("function")
+        ):
             problems.append("method must be reinforcement with a lambda grader function")
         if problems:
             return 400, {"error": {"message": "; ".join(problems), "type": "invalid_request_error"}}
         job_id = self._next_id("ftjob")
         self.state.jobs[job_id] = {
-            "object": "fine_tuning.job", "id": job_id, "model": request["model"], "created_at": int(time.time()),
-            "finished_at": None, "fine_tuned_model": None, "organization_id": "org-standin", "result_files": [],
-            "status": "validating_files", "validation_file": request.get("validation_file"),
-            "training_file": request["training_file"], "hyperparameters": None, "trained_tokens": None,
-            "error": None, "seed": 0, "method": method, "metadata": request.get("metadata"),
-            "suffix": request.get("suffix")}
+            "object": "fine_tuning.job",
+            "id": job_id,
+            "model": request["model"],
+            "created_at": int(time.time()),
+            "finished_at": None,
+            "fine_tuned_model": None,
+            "organization_id": "org-standin",
+            "result_files": [],
+            "status": "validating_files",
+            "validation_file": request.get("validation_file"),
+            "training_file": request["training_file"],
+            "hyperparameters": None,
+            "trained_tokens": None,
+            "error": None,
+            "seed": 0,
+            "method": method,
+            "metadata": request.get("metadata"),
+            "suffix": request.get("suffix"),
+        }
         self._event(job_id, "Validating training file")
         return 200, self.state.jobs[job_id]
 
@@ -229,8 +278,9 @@ class OpenAIFineTuningStandin:
         if job is None:
             return self._not_found("job", job_id)
         if job["status"] in ("succeeded", "failed", "cancelled"):
-            return 400, {"error": {"message": f"Job {job_id} has already {job['status']}",
-                                   "type": "invalid_request_error"}}
+            return 400, {
+                "error": {"message": f"Job {job_id} has already {job['status']}", "type": "invalid_request_error"}
+            }
         self.set_status(job_id, "cancelled")
         return 200, job
 
@@ -246,5 +296,5 @@ class OpenAIFineTuningStandin:
         if query.get("after"):
             ids = [i["id"] for i in items]
             start = ids.index(query["after"]) + 1 if query["after"] in ids else len(items)
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         return 200, {"object": "list", "data": page, "has_more": start + limit < len(items)}

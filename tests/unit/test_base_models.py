@@ -7,12 +7,15 @@ import pytest
 from config import base_models as bm
 
 
-@pytest.mark.parametrize("model,path", [
-    ("amazon.nova-2-lite-v1:0:256k", bm.NOVA),
-    ("openai.gpt-oss-20b", bm.OPEN_WEIGHT),
-    ("qwen.qwen3-32b-v1:0", bm.OPEN_WEIGHT),
-    ("nvidia.nemotron-nano-3-30b", bm.OPEN_WEIGHT),
-])
+@pytest.mark.parametrize(
+    "model,path",
+    [
+        ("amazon.nova-2-lite-v1:0:256k", bm.NOVA),
+        ("openai.gpt-oss-20b", bm.OPEN_WEIGHT),
+        ("qwen.qwen3-32b-v1:0", bm.OPEN_WEIGHT),
+        ("nvidia.nemotron-nano-3-30b", bm.OPEN_WEIGHT),
+    ],
+)
 def test_each_supported_model_has_one_path(model: str, path: str) -> None:
     assert bm.training_path(model) == path
 
@@ -25,10 +28,13 @@ def test_unknown_model_lists_both_paths() -> None:
     assert "amazon.nova-2-lite-v1:0:256k" in message and "openai.gpt-oss-20b" in message
 
 
-@pytest.mark.parametrize("model,good,bad", [
-    ("amazon.nova-2-lite-v1:0:256k", "us-east-1", "us-west-2"),
-    ("openai.gpt-oss-20b", "us-west-2", "us-east-1"),
-])
+@pytest.mark.parametrize(
+    "model,good,bad",
+    [
+        ("amazon.nova-2-lite-v1:0:256k", "us-east-1", "us-west-2"),
+        ("openai.gpt-oss-20b", "us-west-2", "us-east-1"),
+    ],
+)
 def test_region_guard_follows_the_path(model: str, good: str, bad: str) -> None:
     bm.check_region(model, good)
     with pytest.raises(bm.BaseModelError, match=rf"{model}.*{good} only; region is {bad}"):
@@ -36,26 +42,41 @@ def test_region_guard_follows_the_path(model: str, good: str, bad: str) -> None:
 
 
 def test_open_weight_hyperparameters_in_range_pass_and_ints_are_normalised() -> None:
-    values = bm.validate_hyperparameters("qwen.qwen3-32b-v1:0",
-                                         {"n_epochs": 2.0, "batch_size": 8, "learning_rate_multiplier": 0.5})
+    values = bm.validate_hyperparameters(
+        "qwen.qwen3-32b-v1:0", {"n_epochs": 2.0, "batch_size": 8, "learning_rate_multiplier": 0.5}
+    )
     assert values == {"n_epochs": 2, "batch_size": 8, "learning_rate_multiplier": 0.5}
     assert isinstance(values["n_epochs"], int)
 
 
-@pytest.mark.parametrize("name,value", [
-    ("n_epochs", 0), ("n_epochs", 51), ("n_epochs", 1.5), ("batch_size", 0), ("batch_size", 257),
-    ("learning_rate_multiplier", 0), ("learning_rate_multiplier", -1), ("learning_rate_multiplier", float("nan")),
-    ("n_epochs", True), ("batch_size", "4"),
-])
+@pytest.mark.parametrize(
+    "name,value",
+    [
+        ("n_epochs", 0),
+        ("n_epochs", 51),
+        ("n_epochs", 1.5),
+        ("batch_size", 0),
+        ("batch_size", 257),
+        ("learning_rate_multiplier", 0),
+        ("learning_rate_multiplier", -1),
+        ("learning_rate_multiplier", float("nan")),
+        ("n_epochs", True),
+        ("batch_size", "4"),
+    ],
+)
 def test_open_weight_values_out_of_range_are_named(name: str, value: object) -> None:
     with pytest.raises(bm.BaseModelError, match=name):
         bm.validate_hyperparameters("openai.gpt-oss-20b", {name: value})
 
 
-@pytest.mark.parametrize("name,value,counterpart", [
-    ("epochCount", 2, "n_epochs"), ("learningRate", 1e-5, "learning_rate_multiplier"),
-    ("trainingSamplePerPrompt", 4, None),
-])
+@pytest.mark.parametrize(
+    "name,value,counterpart",
+    [
+        ("epochCount", 2, "n_epochs"),
+        ("learningRate", 1e-5, "learning_rate_multiplier"),
+        ("trainingSamplePerPrompt", 4, None),
+    ],
+)
 def test_nova_hyperparameter_for_open_weight_model_names_both(name: str, value: object, counterpart: str) -> None:
     with pytest.raises(bm.BaseModelError) as err:
         bm.validate_hyperparameters("openai.gpt-oss-20b", {name: value})

@@ -13,9 +13,12 @@ SETTING_PREFIXES = ("MATH", "FORMAT", "JUDGE", "COMPOSITE", "CODE", "TOOLS", "RF
 
 
 def test_every_setting_variable_a_grader_reads_is_declared_in_the_catalogue():
-    pattern = re.compile(r"[\"']((?:%s)_[A-Z0-9_]+)[\"']" % "|".join(SETTING_PREFIXES))
-    read = {name for path in (ROOT / "lambda" / "graders").rglob("*.py")
-            for name in pattern.findall(path.read_text(encoding="utf-8"))}
+    pattern = re.compile(r"[\"']((?:{})_[A-Z0-9_]+)[\"']".format("|".join(SETTING_PREFIXES)))
+    read = {
+        name
+        for path in (ROOT / "lambda" / "graders").rglob("*.py")
+        for name in pattern.findall(path.read_text(encoding="utf-8"))
+    }
     assert read, "the scan found no setting variables at all"
     assert read <= declared_env_names(), sorted(read - declared_env_names())
 

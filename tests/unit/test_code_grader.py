@@ -42,10 +42,17 @@ def env(world: Path, request) -> dict[str, str]:
     shared = tmp_path / "shared"
     shared.mkdir()
     os.chmod(shared, 0o777)  # a place a hostile program (maybe another user) can write to
-    return {"CODE_TEST_TIMEOUT_SECONDS": "1.5", "CODE_CPU_SECONDS": "1", "CODE_MEMORY_MB": "256",
-            "CODE_OUTPUT_KB": "64", "CODE_FILE_SIZE_KB": "64", "CODE_NPROC_ALLOWANCE": "8",
-            "CODE_SCRATCH_DIR": str(tmp_path / "scratch"), "CODE_SWEEP_DIRS": str(shared),
-            "CODE_NAMESPACES": "true" if request.param == "namespaces" else "false"}
+    return {
+        "CODE_TEST_TIMEOUT_SECONDS": "1.5",
+        "CODE_CPU_SECONDS": "1",
+        "CODE_MEMORY_MB": "256",
+        "CODE_OUTPUT_KB": "64",
+        "CODE_FILE_SIZE_KB": "64",
+        "CODE_NPROC_ALLOWANCE": "8",
+        "CODE_SCRATCH_DIR": str(tmp_path / "scratch"),
+        "CODE_SWEEP_DIRS": str(shared),
+        "CODE_NAMESPACES": "true" if request.param == "namespaces" else "false",
+    }
 
 
 @pytest.fixture()
@@ -54,12 +61,16 @@ def grade(env: dict[str, str]):
 
     def run(*items: dict, context: Any = None) -> list[dict]:
         return handler(list(items), context)
+
     return run
 
 
 def item(response: str, sample_id: str = "s1", **fields: Any) -> dict:
-    return {"id": sample_id, "messages": [{"role": "user", "content": "Write it."},
-                                          {"role": "assistant", "content": response}], "metadata": fields}
+    return {
+        "id": sample_id,
+        "messages": [{"role": "user", "content": "Write it."}, {"role": "assistant", "content": response}],
+        "metadata": fields,
+    }
 
 
 def fenced(code: str) -> str:
@@ -78,6 +89,7 @@ def assert_healthy(grade) -> None:
 
 # --- extraction and test forms ---------------------------------------------------------------------------------
 
+
 def test_last_fenced_block_is_the_program() -> None:
     plan = plan_for_row({"tests": ADD_TESTS})
     response = "First try:\n```python\ndef add(a, b):\n    return 0\n```\nFixed:\n```\n" + ADD + "```"
@@ -90,7 +102,7 @@ def test_last_fenced_block_is_the_program() -> None:
 
 
 def test_stub_continuation_and_full_function_with_starter() -> None:
-    starter = "import math\n\ndef root(x):\n    \"\"\"Square root.\"\"\"\n"
+    starter = 'import math\n\ndef root(x):\n    """Square root."""\n'
     plan = plan_for_row({"tests": ["assert root(9) == 3"], "starter_code": starter, "entry_point": "root"})
     body = extract_program("    return int(math.sqrt(x))\n", plan)
     assert body.how == "continuation" and body.source.startswith(starter)
@@ -107,26 +119,37 @@ def test_mbpp_asserts_each_count(grade) -> None:
 
 
 def test_humaneval_check_with_entry_point_and_stub(grade) -> None:
-    starter = "from typing import List\n\ndef total(xs: List[int]) -> int:\n    \"\"\"Sum.\"\"\"\n"
+    starter = 'from typing import List\n\ndef total(xs: List[int]) -> int:\n    """Sum."""\n'
     check = "def check(candidate):\n    assert candidate([1, 2]) == 3\n    assert candidate([]) == 0\n"
     fields = {"tests": check, "entry_point": "total", "starter_code": starter}
-    [body, full, wrong] = grade(item("    return sum(xs)\n", **fields),
-                                item(fenced("def total(xs):\n    return sum(xs)\n"), **fields),
-                                item("    return 1\n", **fields))
+    [body, full, wrong] = grade(
+        item("    return sum(xs)\n", **fields),
+        item(fenced("def total(xs):\n    return sum(xs)\n"), **fields),
+        item("    return 1\n", **fields),
+    )
     assert (body["aggregate_reward_score"], full["aggregate_reward_score"], wrong["aggregate_reward_score"]) == (
-        1.0, 1.0, 0.0)
+        1.0,
+        1.0,
+        0.0,
+    )
 
 
 def test_tests_inside_an_object_reference_answer(grade) -> None:
-    raw = {"id": "r", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": fenced(ADD)}],
-           "reference_answer": {"language": "python", "tests": ADD_TESTS}}
+    raw = {
+        "id": "r",
+        "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": fenced(ADD)}],
+        "reference_answer": {"language": "python", "tests": ADD_TESTS},
+    }
     [res] = grade(raw)
     assert res["aggregate_reward_score"] == 1.0
 
 
 def test_stdin_stdout_cases_line_by_line(grade) -> None:
-    cases = [{"input": "3\n1 2 3\n", "output": "6\n"}, {"input": "2\n5 5\n", "output": "10"},
-             {"input": "1\n-4\n", "output": "-4\n"}]
+    cases = [
+        {"input": "3\n1 2 3\n", "output": "6\n"},
+        {"input": "2\n5 5\n", "output": "10"},
+        {"input": "1\n-4\n", "output": "-4\n"},
+    ]
     program = "n = int(input())\nprint(sum(map(int, input().split()[:n])))   \n"
     clamps = "n = int(input())\nprint(max(0, sum(map(int, input().split()[:n]))))\n"
     [ok, part] = grade(item(fenced(program), test_cases=cases), item(fenced(clamps), test_cases=cases))
@@ -137,8 +160,11 @@ def test_stdin_stdout_cases_line_by_line(grade) -> None:
 
 def test_no_code_and_no_compile_and_bad_rows(grade) -> None:
     [none, broken, no_tests, other_lang] = grade(
-        item("No idea, sorry.", tests=ADD_TESTS), item(fenced("def add(a, b)\n    return a+b\n"), tests=ADD_TESTS),
-        item(fenced(ADD)), item(fenced(ADD), tests=ADD_TESTS, language="rust"))
+        item("No idea, sorry.", tests=ADD_TESTS),
+        item(fenced("def add(a, b)\n    return a+b\n"), tests=ADD_TESTS),
+        item(fenced(ADD)),
+        item(fenced(ADD), tests=ADD_TESTS, language="rust"),
+    )
     assert checks(none)["code_found"] == 0.0 and none["aggregate_reward_score"] == 0.0
     assert checks(broken)["code_found"] == 1.0 and checks(broken)["compiles"] == 0.0
     assert no_tests["aggregate_reward_score"] == 0.0 and checks(no_tests)["malformed"] == 1.0
@@ -160,24 +186,24 @@ FORGERIES = {
     "exit_zero_in_call": "import sys\ndef add(a, b):\n    sys.exit(0)\n",
     "always_equal": "class Eq:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Eq()\n",
     "int_subclass_equal": "class I(int):\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n"
-                          "    return I(99)\n",
+    "    return I(99)\n",
     "redefine_assertion_error": "import builtins\nclass Never(BaseException):\n    pass\n"
-                                "builtins.AssertionError = Never\ndef add(a, b):\n    return 0\n",
+    "builtins.AssertionError = Never\ndef add(a, b):\n    return 0\n",
     "redefine_check": "def check(candidate):\n    return None\nimport builtins\nbuiltins.check = check\n"
-                      "def add(a, b):\n    return 0\n",
+    "def add(a, b):\n    return 0\n",
     "patch_builtins": "import builtins\nbuiltins.len = lambda x: 0\nbuiltins.isinstance = lambda *a: True\n"
-                      "def add(a, b):\n    return 0\n",
-    "print_markers": "def add(a, b):\n    print('PASS')\n    print('{\"passed\": true, \"nonce\": \"\"}')\n"
-                     "    return 0\n",
+    "def add(a, b):\n    return 0\n",
+    "print_markers": 'def add(a, b):\n    print(\'PASS\')\n    print(\'{"passed": true, "nonce": ""}\')\n'
+    "    return 0\n",
     "write_every_fd": "import os, json\nforged = json.dumps({'passed': True, 'nonce': 'x'}).encode() + b'\\n'\n"
-                      "for fd in range(3, 256):\n    try:\n        os.write(fd, forged)\n    except OSError:\n"
-                      "        pass\nos.write(1, b'{\"ok\": [\"i\", \"3\"]}\\n')\ndef add(a, b):\n    return 0\n",
+    "for fd in range(3, 256):\n    try:\n        os.write(fd, forged)\n    except OSError:\n"
+    '        pass\nos.write(1, b\'{"ok": ["i", "3"]}\\n\')\ndef add(a, b):\n    return 0\n',
     "write_other_processes_fds": "import os, json\nforged = json.dumps({'passed': True}).encode() + b'\\n'\n"
-                                 "for pid in os.listdir('/proc'):\n    if not pid.isdigit():\n        continue\n"
-                                 "    for fd in range(0, 8):\n        try:\n"
-                                 "            with open(f'/proc/{pid}/fd/{fd}', 'wb') as h:\n"
-                                 "                h.write(forged)\n        except OSError:\n            pass\n"
-                                 "def add(a, b):\n    return 0\n",
+    "for pid in os.listdir('/proc'):\n    if not pid.isdigit():\n        continue\n"
+    "    for fd in range(0, 8):\n        try:\n"
+    "            with open(f'/proc/{pid}/fd/{fd}', 'wb') as h:\n"
+    "                h.write(forged)\n        except OSError:\n            pass\n"
+    "def add(a, b):\n    return 0\n",
     "raise_assertion_from_nothing": "def add(a, b):\n    raise SystemExit(0)\n",
 }
 
@@ -187,8 +213,9 @@ def test_a_program_cannot_forge_a_pass(grade, name: str) -> None:
     program = FORGERIES[name]
     fields_mbpp = {"tests": ["assert add(1, 2) == 3"]}
     fields_check = {"tests": "def check(candidate):\n    assert candidate(1, 2) == 3\n", "entry_point": "add"}
-    results = grade(item(fenced(program), sample_id="a", **fields_mbpp), item(fenced(program), sample_id="b",
-                                                                               **fields_check))
+    results = grade(
+        item(fenced(program), sample_id="a", **fields_mbpp), item(fenced(program), sample_id="b", **fields_check)
+    )
     assert [r["aggregate_reward_score"] for r in results] == [0.0, 0.0], results
     assert_healthy(grade)
 
@@ -203,8 +230,10 @@ def test_io_forgeries_cannot_pass(grade) -> None:
 
 def test_the_program_gets_an_empty_environment(grade, monkeypatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "do-not-leak")
-    program = "import os\ndef leak():\n    with open('/proc/self/environ', 'rb') as h:\n"\
-              "        raw = h.read()\n    return [dict(os.environ), raw]\n"
+    program = (
+        "import os\ndef leak():\n    with open('/proc/self/environ', 'rb') as h:\n"
+        "        raw = h.read()\n    return [dict(os.environ), raw]\n"
+    )
     # Python itself may add LC_CTYPE (PEP 538 locale coercion); nothing of the parent's may arrive.
     tests = ["assert sorted(set(leak()[0]) - {'LC_CTYPE'}) == []", "assert b'do-not-leak' not in leak()[1]"]
     [res] = grade(item(fenced(program), tests=tests))
@@ -212,6 +241,7 @@ def test_the_program_gets_an_empty_environment(grade, monkeypatch) -> None:
 
 
 # --- resource abuse --------------------------------------------------------------------------------------------
+
 
 def _sandbox_processes() -> list[int]:
     """Live processes of the sandbox user (nobody when the tests run as root, else our own descendants)."""
@@ -226,7 +256,7 @@ def _sandbox_processes() -> list[int]:
         except OSError:
             continue
         uid = int(next(ln for ln in status.splitlines() if ln.startswith("Uid:")).split()[1])
-        state, ppid = stat[stat.rfind(")") + 2:].split()[:2]
+        state, ppid = stat[stat.rfind(")") + 2 :].split()[:2]
         if state == "Z":
             continue
         if (os.geteuid() == 0 and uid == NOBODY) or (os.geteuid() != 0 and int(ppid) == me):
@@ -235,16 +265,22 @@ def _sandbox_processes() -> list[int]:
 
 
 HOSTILE = {
-    "fork_bomb": ("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
-                  "timed_out"),
+    "fork_bomb": (
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+        "timed_out",
+    ),
     # Blocks of 1 GiB: over the 256 MB address-space limit at the first one, whatever the machine's load.
-    "memory_bomb": ("def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(1 << 30))\n",
-                    "memory_exceeded"),
+    "memory_bomb": (
+        "def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(1 << 30))\n",
+        "memory_exceeded",
+    ),
     "endless_output": ("def add(a, b):\n    while True:\n        print('x' * 4096)\n", "timed_out"),
     "sleep_forever": ("import time\ndef add(a, b):\n    time.sleep(10_000)\n", "timed_out"),
     "cpu_spin": ("def add(a, b):\n    while True:\n        pass\n", "timed_out"),
-    "huge_file": ("def add(a, b):\n    with open('big', 'wb') as h:\n        while True:\n"
-                  "            h.write(b'x' * 65536)\n", "crashed"),
+    "huge_file": (
+        "def add(a, b):\n    with open('big', 'wb') as h:\n        while True:\n            h.write(b'x' * 65536)\n",
+        "crashed",
+    ),
     "deep_recursion": ("def add(a, b):\n    return add(a, b) + 1\n", "crashed"),
 }
 
@@ -283,7 +319,8 @@ def test_daemonized_background_process_is_killed(grade, world: Path) -> None:
         "                time.sleep(0.02)\n"
         "        os._exit(0)\n"
         "    time.sleep(0.3)\n"
-        "    return a + b\n")
+        "    return a + b\n"
+    )
     [res] = grade(item(fenced(program), tests=["assert add(1, 2) == 3"]))
     assert res["aggregate_reward_score"] == 1.0, res
     assert heartbeat.exists(), "the daemon never ran"
@@ -304,7 +341,8 @@ def test_writes_outside_its_directory_are_swept_and_workdirs_removed(grade, env)
         "    open('locked/deeper/f', 'w').write('x')\n"
         "    os.chmod('locked/deeper', 0)\n"
         "    os.chmod('locked', 0o500)\n"
-        "    return a + b\n")
+        "    return a + b\n"
+    )
     [res] = grade(item(fenced(program), tests=ADD_TESTS))
     assert res["aggregate_reward_score"] == 1.0, res
     assert list(shared.iterdir()) == []
@@ -337,11 +375,14 @@ def test_items_run_in_parallel_up_to_the_vcpus(env, world: Path) -> None:
     marks.mkdir()
     os.chmod(marks, 0o777)
     # Each program records when its call started and ended; two workers must have run the calls concurrently.
-    program = ("import time, os\ndef add(a, b):\n    start = time.time()\n    time.sleep(0.8)\n"
-               f"    open(os.path.join({str(marks)!r}, str(a)), 'w').write(f'{{start}} {{time.time()}}')\n"
-               "    return a + b\n")
-    results = handler([item(fenced(program), sample_id=str(i), tests=[f"assert add({i}, 2) == {i + 2}"])
-                       for i in range(2)])
+    program = (
+        "import time, os\ndef add(a, b):\n    start = time.time()\n    time.sleep(0.8)\n"
+        f"    open(os.path.join({str(marks)!r}, str(a)), 'w').write(f'{{start}} {{time.time()}}')\n"
+        "    return a + b\n"
+    )
+    results = handler(
+        [item(fenced(program), sample_id=str(i), tests=[f"assert add({i}, 2) == {i + 2}"]) for i in range(2)]
+    )
     assert [r["aggregate_reward_score"] for r in results] == [1.0, 1.0]
     (a_start, a_end), (b_start, b_end) = [tuple(map(float, p.read_text().split())) for p in marks.iterdir()]
     assert a_start < b_end and b_start < a_end, "the two items ran one after the other"
@@ -375,13 +416,16 @@ def test_exit_builtin_and_stdlib_modules_in_tests(grade) -> None:
     io_program = "print(int(input()) * 2)\nexit()\n"
     [io_res, module_res] = grade(
         item(fenced(io_program), test_cases=[{"input": "4\n", "output": "8\n"}]),
-        item(fenced("def half(x):\n    return x / 3\n"), tests=["assert math.isclose(half(3), 1.0)"]))
+        item(fenced("def half(x):\n    return x / 3\n"), tests=["assert math.isclose(half(3), 1.0)"]),
+    )
     assert io_res["aggregate_reward_score"] == 1.0, io_res
     assert module_res["aggregate_reward_score"] == 1.0, module_res
 
 
-needs_namespaces = pytest.mark.skipif("not __import__('graders.code_exec.sandbox').code_exec.sandbox."
-                                      "namespaces_available()", reason="no unprivileged user namespaces here")
+needs_namespaces = pytest.mark.skipif(
+    "not __import__('graders.code_exec.sandbox').code_exec.sandbox.namespaces_available()",
+    reason="no unprivileged user namespaces here",
+)
 
 
 @needs_namespaces
@@ -390,8 +434,10 @@ def test_kill_everything_reaches_only_its_own_namespace(grade, env) -> None:
         pytest.skip("without namespaces a program can signal its user's processes (README: residual risks)")
     killer = "import os, signal\ndef add(a, b):\n    os.kill(-1, signal.SIGKILL)\n    return a + b\n"
     slow = "import time\ndef add(a, b):\n    time.sleep(0.5)\n    return a + b\n"
-    results = grade(item(fenced(slow), sample_id="victim", tests=["assert add(1, 2) == 3"]),
-                    item(fenced(killer), sample_id="killer", tests=["assert add(1, 2) == 3"]))
+    results = grade(
+        item(fenced(slow), sample_id="victim", tests=["assert add(1, 2) == 3"]),
+        item(fenced(killer), sample_id="killer", tests=["assert add(1, 2) == 3"]),
+    )
     assert results[0]["aggregate_reward_score"] == 1.0, results
     assert_healthy(grade)
 
@@ -406,9 +452,11 @@ def test_no_network_not_even_loopback(grade, env) -> None:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
         port = server.getsockname()[1]
-        program = ("import socket, os\ndef probe():\n    try:\n"
-                   f"        socket.create_connection(('127.0.0.1', {port}), timeout=0.5).close()\n"
-                   "        return 'connected'\n    except OSError:\n        return 'no route'\n"
-                   "def pid():\n    return os.getpid()\n")
+        program = (
+            "import socket, os\ndef probe():\n    try:\n"
+            f"        socket.create_connection(('127.0.0.1', {port}), timeout=0.5).close()\n"
+            "        return 'connected'\n    except OSError:\n        return 'no route'\n"
+            "def pid():\n    return os.getpid()\n"
+        )
         [res] = grade(item(fenced(program), tests=["assert probe() == 'no route'", "assert pid() == 1"]))
     assert res["aggregate_reward_score"] == 1.0, res

@@ -24,8 +24,11 @@ def load(name: str) -> list[dict]:
 
 def item(row: dict, response: str) -> dict:
     """As Bedrock sends it: every field but id and messages in metadata."""
-    return {"id": row["id"], "messages": row["messages"] + [{"role": "assistant", "content": response}],
-            "metadata": {k: v for k, v in row.items() if k not in ("id", "messages")}}
+    return {
+        "id": row["id"],
+        "messages": row["messages"] + [{"role": "assistant", "content": response}],
+        "metadata": {k: v for k, v in row.items() if k not in ("id", "messages")},
+    }
 
 
 def form(row: dict) -> str:
@@ -37,8 +40,9 @@ def form(row: dict) -> str:
 @pytest.fixture(scope="module")
 def code_handler():
     base = Path(tempfile.mkdtemp(prefix="code-datasets-", dir="/tmp"))
-    yield code_handler_for({"CODE_TEST_TIMEOUT_SECONDS": "2", "CODE_CPU_SECONDS": "1",
-                            "CODE_SCRATCH_DIR": str(base / "scratch")})
+    yield code_handler_for(
+        {"CODE_TEST_TIMEOUT_SECONDS": "2", "CODE_CPU_SECONDS": "1", "CODE_SCRATCH_DIR": str(base / "scratch")}
+    )
     shutil.rmtree(base, ignore_errors=True)
 
 
@@ -79,13 +83,30 @@ def test_tool_rows_have_schemas_and_their_references_score_one() -> None:
 
 def test_row_checks_report_unusable_rows() -> None:
     assert code_rows.row_problems({"tests": "print('no asserts')"})[0][0] == "error"
-    assert code_rows.row_problems({"tests": ["assert f(1) == 1"], "reference_answer": "def f(x) return x"})[0][0] \
+    assert (
+        code_rows.row_problems({"tests": ["assert f(1) == 1"], "reference_answer": "def f(x) return x"})[0][0]
         == "error"
+    )
     assert code_rows.row_problems({"tests": ["assert f(1) == 1"]})[0][0] == "warning"
-    tools = [{"type": "function", "function": {"name": "a", "parameters": {
-        "type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}}}]
-    assert tool_rows.row_problems({"reference_answer": {"tool_calls": [{"name": "b", "arguments": {}}]},
-                                   "tools": tools})[0][0] == "error"
-    assert tool_rows.row_problems({"reference_answer": {"tool_calls": [{"name": "a", "arguments": {"n": "x"}}]},
-                                   "tools": tools})[0][0] == "error"
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "a",
+                "parameters": {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]},
+            },
+        }
+    ]
+    assert (
+        tool_rows.row_problems({"reference_answer": {"tool_calls": [{"name": "b", "arguments": {}}]}, "tools": tools})[
+            0
+        ][0]
+        == "error"
+    )
+    assert (
+        tool_rows.row_problems(
+            {"reference_answer": {"tool_calls": [{"name": "a", "arguments": {"n": "x"}}]}, "tools": tools}
+        )[0][0]
+        == "error"
+    )
     assert tool_rows.row_problems({"reference_answer": "nothing"})[0][0] == "error"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, point_boto3_at, score_by_answer
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at, score_by_answer
 
 QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'."
 
@@ -17,8 +17,13 @@ QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'
 def standin(monkeypatch, tmp_path):
     # The stand-in judge: 9/10 when the answer says 84, 3/10 otherwise.
     server = BedrockRuntimeStandin(Behaviour(responder=score_by_answer(lambda a: 9 if "84" in a else 3))).start()
-    point_boto3_at(monkeypatch, tmp_path, server.endpoint_url, JUDGE_RUBRIC="reasoning",
-                   COMPOSITE_WEIGHTS=json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2}))
+    point_boto3_at(
+        monkeypatch,
+        tmp_path,
+        server.endpoint_url,
+        JUDGE_RUBRIC="reasoning",
+        COMPOSITE_WEIGHTS=json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2}),
+    )
     yield server
     server.stop()
 
@@ -30,8 +35,11 @@ def fresh_handler():
 
 
 def row(row_id: str, answer: str, **metadata) -> dict:
-    return {"id": row_id, "messages": [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": answer}],
-            "metadata": {"reference_answer": "84", **metadata}}
+    return {
+        "id": row_id,
+        "messages": [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": answer}],
+        "metadata": {"reference_answer": "84", **metadata},
+    }
 
 
 def entries(res: dict, kind: str) -> dict[str, float]:
@@ -41,8 +49,13 @@ def entries(res: dict, kind: str) -> dict[str, float]:
 def test_math_and_judge_components_rank_a_correct_answer_first(standin, monkeypatch):
     monkeypatch.setenv("COMPOSITE_DEFAULT_GRADERS", '["math", "judge"]')
     right, unmarked, wrong = fresh_handler()(
-        [row("right", "12 x 7 = 84\n#### 84"), row("unmarked", "That makes 84 cans."), row("wrong", "12 x 7 = 74\n#### 74")],
-        None)
+        [
+            row("right", "12 x 7 = 84\n#### 84"),
+            row("unmarked", "That makes 84 cans."),
+            row("wrong", "12 x 7 = 74\n#### 74"),
+        ],
+        None,
+    )
     assert [r["id"] for r in (right, unmarked, wrong)] == ["right", "unmarked", "wrong"]
     assert entries(right, "Reward") == {"math": 1.0, "judge": 0.9}
     assert right["aggregate_reward_score"] == pytest.approx((0.5 * 1.0 + 0.2 * 0.9) / 0.7)
@@ -58,7 +71,8 @@ def test_rows_pick_components_and_a_judge_outage_costs_only_the_judge(standin, m
     monkeypatch.setenv("JUDGE_MAX_ATTEMPTS", "2")
     standin.reset(Behaviour(scripted=["unavailable", "unavailable"]))
     judged, math_only = fresh_handler()(
-        [row("judged", "12 x 7 = 84\n#### 84", graders=["math", "judge"]), row("math", "#### 84")], None)
+        [row("judged", "12 x 7 = 84\n#### 84", graders=["math", "judge"]), row("math", "#### 84")], None
+    )
     assert entries(judged, "Reward") == {"math": 1.0, "judge": 0.5}  # neutral judge component
     assert entries(judged, "Metric")["judge.judge_error"] == 1.0
     assert judged["aggregate_reward_score"] == pytest.approx((0.5 + 0.2 * 0.5) / 0.7)
@@ -100,19 +114,28 @@ def test_the_math_check_time_shrinks_to_the_time_left_in_the_batch(standin, monk
     assert 0.9 < allowed[-1] <= 1.0
 
 
-FORMAT_RULES = {"instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
-                "kwargs": [{}, {"relation": "less than", "num_words": 30}]}
+FORMAT_RULES = {
+    "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+    "kwargs": [{}, {"relation": "less than", "num_words": 30}],
+}
 COMPLIANT_RIGHT = "12 boxes of 7 cans make 84 cans.\n#### 84"
-RAMBLING_RIGHT = ("Well, let me think about it carefully, step by step, because the crate has boxes, and boxes "
-                  "have cans, and cans are what we count, so twelve times seven gives eighty-four in total.\n#### 84")
+RAMBLING_RIGHT = (
+    "Well, let me think about it carefully, step by step, because the crate has boxes, and boxes "
+    "have cans, and cans are what we count, so twelve times seven gives eighty-four in total.\n#### 84"
+)
 COMPLIANT_WRONG = "12 boxes of 7 cans make 74 cans.\n#### 74"
 
 
 def test_all_three_components_rank_correct_and_compliant_first(standin, monkeypatch):
     monkeypatch.setenv("COMPOSITE_DEFAULT_GRADERS", '["math", "format", "judge"]')
     best, rambling, wrong = fresh_handler()(
-        [row("best", COMPLIANT_RIGHT, **FORMAT_RULES), row("rambling", RAMBLING_RIGHT, **FORMAT_RULES),
-         row("wrong", COMPLIANT_WRONG, **FORMAT_RULES)], None)
+        [
+            row("best", COMPLIANT_RIGHT, **FORMAT_RULES),
+            row("rambling", RAMBLING_RIGHT, **FORMAT_RULES),
+            row("wrong", COMPLIANT_WRONG, **FORMAT_RULES),
+        ],
+        None,
+    )
     assert entries(best, "Reward") == {"math": 1.0, "format": 1.0, "judge": 0.9}
     assert entries(rambling, "Reward") == {"math": 1.0, "format": 0.0, "judge": 0.9}
     assert entries(wrong, "Reward")["math"] == pytest.approx(0.1) and entries(wrong, "Reward")["format"] == 1.0

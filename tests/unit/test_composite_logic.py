@@ -20,14 +20,17 @@ from graders.contract import Deadline, Grade, Sample
 from graders.judge.client import make_runtime_client
 from graders.judge.grader import JudgeGrader
 from graders.judge.settings import JudgeSettings
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, score_by_answer, standin_session
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, score_by_answer, standin_session
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def contains_84(sample: Sample) -> Grade:
-    return Grade(score=1.0 if "84" in sample.response else 0.0, metrics={"checked": 1.0},
-                 rewards={"answer_match": 1.0 if "84" in sample.response else 0.0})
+    return Grade(
+        score=1.0 if "84" in sample.response else 0.0,
+        metrics={"checked": 1.0},
+        rewards={"answer_match": 1.0 if "84" in sample.response else 0.0},
+    )
 
 
 def ends_with_marker(sample: Sample) -> Grade:
@@ -47,20 +50,28 @@ def judge_builder(standin, **overrides):
         settings = JudgeSettings(backoff_base_seconds=0.01, min_call_seconds=0.05, **overrides)
         client = make_runtime_client(settings, endpoint_url=standin.endpoint_url, session=standin_session())
         return JudgeGrader(client=client, settings=settings).grade_samples
+
     return build
 
 
 def composite(standin, *, weights=None, defaults=("math", "format", "judge"), **builders) -> CompositeGrader:
     all_builders = {"math": lambda: contains_84, "format": lambda: ends_with_marker, "judge": judge_builder(standin)}
     all_builders.update(builders)
-    settings = CompositeSettings(weights=weights or {"math": 0.5, "format": 0.3, "judge": 0.2}, default_graders=defaults)
+    settings = CompositeSettings(
+        weights=weights or {"math": 0.5, "format": 0.3, "judge": 0.2}, default_graders=defaults
+    )
     return CompositeGrader(settings=settings, builders=all_builders)
 
 
 def row(answer: str, row_id: str = "r", **metadata) -> dict:
-    return {"id": row_id, "messages": [{"role": "user", "content": "12 boxes of 7 cans. How many? End with '#### n'."},
-                                       {"role": "assistant", "content": answer}],
-            "metadata": {"reference_answer": "84", **metadata}}
+    return {
+        "id": row_id,
+        "messages": [
+            {"role": "user", "content": "12 boxes of 7 cans. How many? End with '#### n'."},
+            {"role": "assistant", "content": answer},
+        ],
+        "metadata": {"reference_answer": "84", **metadata},
+    }
 
 
 def entries(res: dict, kind: str) -> dict[str, float]:
@@ -80,7 +91,8 @@ def test_each_component_is_a_reward_entry_and_the_aggregate_is_their_weighted_me
 def test_a_correct_compliant_answer_outscores_wrong_or_non_compliant_ones(standin):
     good, wrong, sloppy = composite(standin).grade_batch(
         [row("12 x 7 = 84\n#### 84", "good"), row("12 x 7 = 74\n#### 74", "wrong"), row("It is 84 cans.", "sloppy")],
-        Deadline())
+        Deadline(),
+    )
     assert good["aggregate_reward_score"] > sloppy["aggregate_reward_score"] > wrong["aggregate_reward_score"]
 
 
@@ -103,14 +115,23 @@ def test_graders_without_weight_never_run_the_weighted_ones_grade_instead(standi
 
 
 def test_default_components_apply_only_where_the_row_carries_what_they_need(standin):
-    needs = {"math": lambda s: s.field("reference_answer") is not None,
-             "format": lambda s: s.field("instruction_id_list") is not None}
+    needs = {
+        "math": lambda s: s.field("reference_answer") is not None,
+        "format": lambda s: s.field("instruction_id_list") is not None,
+    }
     settings = CompositeSettings(weights={"math": 0.6, "format": 0.4}, default_graders=("math", "format"))
-    grader = CompositeGrader(settings=settings, applies=needs,
-                             builders={"math": lambda: contains_84, "format": lambda: ends_with_marker})
-    prose = {"id": "p", "messages": [{"role": "user", "content": "Write about cans."},
-                                     {"role": "assistant", "content": "Cans are great #### 84"}],
-             "instruction_id_list": ["x"], "reference_answer": None}
+    grader = CompositeGrader(
+        settings=settings, applies=needs, builders={"math": lambda: contains_84, "format": lambda: ends_with_marker}
+    )
+    prose = {
+        "id": "p",
+        "messages": [
+            {"role": "user", "content": "Write about cans."},
+            {"role": "assistant", "content": "Cans are great #### 84"},
+        ],
+        "instruction_id_list": ["x"],
+        "reference_answer": None,
+    }
     [res] = grader.grade_batch([prose], Deadline())
     # Only format applies (no reference): its weight is renormalised to 1, not capped at 0.4.
     assert entries(res, "Reward") == {"format": 1.0} and res["aggregate_reward_score"] == 1.0
@@ -125,9 +146,15 @@ def test_graders_with_zero_weight_are_not_run_when_others_apply(standin):
 
 def test_rows_choose_their_graders_and_others_get_the_default(standin):
     grader = composite(standin, defaults=("math", "format"))
-    judged_only, default, as_text, odd = grader.grade_batch([
-        row("84", "j", graders=["judge"]), row("84", "d"), row("84", "t", graders="math, judge"),
-        row("84", "o", graders=["math", "spelling"])], Deadline())
+    judged_only, default, as_text, odd = grader.grade_batch(
+        [
+            row("84", "j", graders=["judge"]),
+            row("84", "d"),
+            row("84", "t", graders="math, judge"),
+            row("84", "o", graders=["math", "spelling"]),
+        ],
+        Deadline(),
+    )
     assert set(entries(judged_only, "Reward")) == {"judge"}
     assert judged_only["aggregate_reward_score"] == pytest.approx(0.9)
     assert set(entries(default, "Reward")) == {"math", "format"}
@@ -160,7 +187,8 @@ def test_a_component_raising_on_one_item_costs_only_that_component_on_that_item(
         return Grade(score=1.0)
 
     boom, fine = composite(standin, format=lambda: fragile).grade_batch(
-        [row("84 boom", "boom"), row("84", "fine")], Deadline())
+        [row("84 boom", "boom"), row("84", "fine")], Deadline()
+    )
     assert entries(boom, "Reward")["format"] == 0.0 and entries(boom, "Metric")["format.error"] == 1.0
     assert entries(boom, "Reward")["math"] == 1.0
     assert entries(fine, "Reward")["format"] == 1.0
@@ -211,7 +239,8 @@ def test_grades_the_judge_has_at_its_deadline_reach_the_batch(standin):
         return [Grade(1.0) for _ in samples]
 
     [res] = composite(standin, judge=lambda: judge_using_all_its_time).grade_batch(
-        [row("84\n#### 84")], Deadline(budget_seconds=1.6))
+        [row("84\n#### 84")], Deadline(budget_seconds=1.6)
+    )
     # The judge's deadline comes before the batch's, so its grades are collected in time.
     assert entries(res, "Reward") == {"math": 1.0, "format": 1.0, "judge": 1.0}
 
@@ -223,10 +252,15 @@ def test_components_are_built_once_and_only_when_a_row_needs_them(standin):
         def build():
             built.append(name)
             return fn
+
         return build
 
-    grader = composite(standin, defaults=("math",), math=counting("math", contains_84),
-                       judge=counting("judge", lambda samples, deadline: [Grade(1.0) for _ in samples]))
+    grader = composite(
+        standin,
+        defaults=("math",),
+        math=counting("math", contains_84),
+        judge=counting("judge", lambda samples, deadline: [Grade(1.0) for _ in samples]),
+    )
     grader.grade_batch([row("84"), row("84")], Deadline())
     grader.grade_batch([row("84")], Deadline())
     assert built == ["math"]
@@ -235,23 +269,41 @@ def test_components_are_built_once_and_only_when_a_row_needs_them(standin):
 
 
 def test_settings_from_environment():
-    settings = settings_from_env({"COMPOSITE_WEIGHTS": '{"math": 0.5, "format": 0.3, "judge": 0.2}',
-                                  "COMPOSITE_DEFAULT_GRADERS": '["math", "judge"]'})
+    settings = settings_from_env(
+        {
+            "COMPOSITE_WEIGHTS": '{"math": 0.5, "format": 0.3, "judge": 0.2}',
+            "COMPOSITE_DEFAULT_GRADERS": '["math", "judge"]',
+        }
+    )
     assert settings.weights == {"math": 0.5, "format": 0.3, "judge": 0.2}
     assert settings.default_graders == ("math", "judge")
     assert settings_from_env({}).default_graders == ("math", "format")
-    for bad in ({"COMPOSITE_WEIGHTS": "{"}, {"COMPOSITE_WEIGHTS": '{"style": 1}'}, {"COMPOSITE_WEIGHTS": '{"math": -1}'},
-                {"COMPOSITE_WEIGHTS": "[1]"}, {"COMPOSITE_DEFAULT_GRADERS": "[]"},
-                {"COMPOSITE_DEFAULT_GRADERS": '["spelling"]'}, {"COMPOSITE_DEFAULT_GRADERS": '"math"'}):
+    for bad in (
+        {"COMPOSITE_WEIGHTS": "{"},
+        {"COMPOSITE_WEIGHTS": '{"style": 1}'},
+        {"COMPOSITE_WEIGHTS": '{"math": -1}'},
+        {"COMPOSITE_WEIGHTS": "[1]"},
+        {"COMPOSITE_DEFAULT_GRADERS": "[]"},
+        {"COMPOSITE_DEFAULT_GRADERS": '["spelling"]'},
+        {"COMPOSITE_DEFAULT_GRADERS": '"math"'},
+    ):
         with pytest.raises(ValueError):
             settings_from_env(bad)
 
 
 def test_importing_the_composite_loads_no_component():
-    code = ("import sys; import graders.composite_handler; "
-            "heavy = [m for m in ('boto3', 'math_verify', 'sympy', 'langdetect', 'graders.judge.client', "
-            "'graders.math_answer', 'graders.format_rules') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={"PYTHONPATH": f"{ROOT}:{ROOT / 'lambda'}"},
-                         capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; import graders.composite_handler; "
+        "heavy = [m for m in ('boto3', 'math_verify', 'sympy', 'langdetect', 'graders.judge.client', "
+        "'graders.math_answer', 'graders.format_rules') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={"PYTHONPATH": f"{ROOT}:{ROOT / 'lambda'}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

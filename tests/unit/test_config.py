@@ -36,17 +36,20 @@ def test_shipped_configuration_loads_every_environment_typed():
     assert dev.stack_name("Training") == "RftTraining-dev"
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("epochCount", 0, "hyperparameters.epochCount: 0 is not allowed: an integer from 1 to 50"),
-    ("epochCount", 51, "an integer from 1 to 50"),
-    ("batchSize", 513, "hyperparameters.batchSize: 513 is not allowed: an integer from 16 to 512"),
-    ("learningRate", 0.01, "hyperparameters.learningRate: 0.01 is not allowed: a number from 1e-07 to 0.001"),
-    ("trainingSamplePerPrompt", 1, "an integer from 2 to 16"),
-    ("reasoningEffort", "extreme", "reasoningEffort: 'extreme' is not allowed: one of low, medium, high"),
-    ("evalInterval", 101, "an integer from 1 to 100"),
-    ("maxPromptLength", "4096", "maxPromptLength: '4096' is not allowed: an integer >= 1"),
-    ("epochCount", True, "an integer from 1 to 50"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("epochCount", 0, "hyperparameters.epochCount: 0 is not allowed: an integer from 1 to 50"),
+        ("epochCount", 51, "an integer from 1 to 50"),
+        ("batchSize", 513, "hyperparameters.batchSize: 513 is not allowed: an integer from 16 to 512"),
+        ("learningRate", 0.01, "hyperparameters.learningRate: 0.01 is not allowed: a number from 1e-07 to 0.001"),
+        ("trainingSamplePerPrompt", 1, "an integer from 2 to 16"),
+        ("reasoningEffort", "extreme", "reasoningEffort: 'extreme' is not allowed: one of low, medium, high"),
+        ("evalInterval", 101, "an integer from 1 to 100"),
+        ("maxPromptLength", "4096", "maxPromptLength: '4096' is not allowed: an integer >= 1"),
+        ("epochCount", True, "an integer from 1 to 50"),
+    ],
+)
 def test_hyperparameters_out_of_range_name_the_field_and_the_range(field, value, message):
     found = problems(with_dev(hyperparameters={field: value}))
     assert any(message in p and p.startswith("environments.dev.hyperparameters.") for p in found), found
@@ -55,7 +58,8 @@ def test_hyperparameters_out_of_range_name_the_field_and_the_range(field, value,
 def test_a_region_without_bedrock_rft_fails_with_a_clear_message():
     assert problems(with_dev(region="us-west-2")) == [
         "environments.dev.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
-        "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1"]
+        "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1"
+    ]
 
 
 def test_production_must_name_its_account():
@@ -74,8 +78,10 @@ def test_every_problem_is_reported_at_once_and_typos_are_caught():
 
 
 def test_dataset_must_exist_and_exactly_one_source_is_set():
-    assert any("dataset.training: 'datasets/missing.jsonl'" in p
-               for p in problems(with_dev(dataset={"training": "datasets/missing.jsonl"})))
+    assert any(
+        "dataset.training: 'datasets/missing.jsonl'" in p
+        for p in problems(with_dev(dataset={"training": "datasets/missing.jsonl"}))
+    )
     both = with_dev(dataset={"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}})
     assert any("set exactly one of 'training'" in p for p in problems(both))
 
@@ -83,15 +89,22 @@ def test_dataset_must_exist_and_exactly_one_source_is_set():
 def test_invocation_logs_are_typed_and_their_filters_checked():
     document = copy.deepcopy(BASE)
     document["defaults"]["grader"] = "judge"
-    document["defaults"]["dataset"] = {"invocationLogs": {
-        "s3Uri": "s3://my-logs/bedrock/", "usePromptResponse": True,
-        "requestMetadataFilters": {"equals": {"task": "math"}}}}
+    document["defaults"]["dataset"] = {
+        "invocationLogs": {
+            "s3Uri": "s3://my-logs/bedrock/",
+            "usePromptResponse": True,
+            "requestMetadataFilters": {"equals": {"task": "math"}},
+        }
+    }
     # Logged prompts leave the evaluation no file to default to (tested in test_config_paths.py).
     document["environments"]["prod"]["evaluation"] = {"enabled": False}
     logs = parse_config(document)["dev"].dataset.invocation_logs
     assert logs.bucket_name == "my-logs"
-    assert logs.to_api() == {"usePromptResponse": True, "invocationLogSource": {"s3Uri": "s3://my-logs/bedrock/"},
-                             "requestMetadataFilters": {"equals": {"task": "math"}}}
+    assert logs.to_api() == {
+        "usePromptResponse": True,
+        "invocationLogSource": {"s3Uri": "s3://my-logs/bedrock/"},
+        "requestMetadataFilters": {"equals": {"task": "math"}},
+    }
     document["defaults"]["dataset"]["invocationLogs"]["requestMetadataFilters"] = {"like": {}}
     assert any("requestMetadataFilters" in p for p in problems(document))
 
@@ -123,28 +136,35 @@ def test_judge_concurrency_defaults_and_is_bounded():
     document = copy.deepcopy(BASE)
     del document["defaults"]["judge"]["maxConcurrency"]
     assert parse_config(document)["dev"].judge.max_concurrency == 32
-    assert any("judge.maxConcurrency: 0 is not allowed: an integer from 1 to 64" in p
-               for p in problems(with_dev(judge={"maxConcurrency": 0})))
+    assert any(
+        "judge.maxConcurrency: 0 is not allowed: an integer from 1 to 64" in p
+        for p in problems(with_dev(judge={"maxConcurrency": 0}))
+    )
 
 
 def test_datasets_must_live_in_the_uploaded_folder_and_differ():
     outside = with_dev(dataset={"training": "tests/unit/__init__.py"})
     assert any("directly in datasets/" in p for p in problems(outside))
-    same = with_dev(dataset={"training": "datasets/math_word_problems.jsonl",
-                             "validation": "datasets/math_word_problems.jsonl"})
+    same = with_dev(
+        dataset={"training": "datasets/math_word_problems.jsonl", "validation": "datasets/math_word_problems.jsonl"}
+    )
     assert any("dataset.validation" in p and "other than the training file" in p for p in problems(same))
 
 
-@pytest.mark.parametrize("grader,extra,fragment", [
-    ("math", {}, "logged prompts carry no reference_answer"),
-    ("format", {}, "only with format.defaultConstraints"),
-    ("composite", {"composite": {"weights": {"math": 1}, "defaultGraders": ["math"]}}, "no reference_answer"),
-])
+@pytest.mark.parametrize(
+    "grader,extra,fragment",
+    [
+        ("math", {}, "logged prompts carry no reference_answer"),
+        ("format", {}, "only with format.defaultConstraints"),
+        ("composite", {"composite": {"weights": {"math": 1}, "defaultGraders": ["math"]}}, "no reference_answer"),
+    ],
+)
 def test_invocation_logs_refuse_graders_that_would_score_zero(grader, extra, fragment):
     document = copy.deepcopy(BASE)
     # One environment switches to invocation logs; null clears the default training file.
-    document["environments"]["dev"].update(grader=grader, **extra, dataset={
-        "training": None, "invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}})
+    document["environments"]["dev"].update(
+        grader=grader, **extra, dataset={"training": None, "invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}}
+    )
     assert any(p.startswith("environments.dev.grader") and fragment in p for p in problems(document))
     document["environments"]["dev"].update(grader="judge")
     document["environments"]["dev"].pop("composite", None)

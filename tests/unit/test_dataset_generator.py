@@ -14,8 +14,12 @@ FILES = ("math_word_problems.jsonl", "instruction_following.jsonl")
 
 
 def generate(out_dir: Path) -> None:
-    subprocess.run([sys.executable, str(ROOT / "datasets" / "generate.py"), "--out-dir", str(out_dir)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, str(ROOT / "datasets" / "generate.py"), "--out-dir", str(out_dir)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_the_generator_is_reproducible_and_matches_the_committed_files(tmp_path):
@@ -25,14 +29,19 @@ def test_the_generator_is_reproducible_and_matches_the_committed_files(tmp_path)
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes(), f"{name} differs between two runs"
         assert first == (ROOT / "datasets" / name).read_bytes(), (
-            f"datasets/{name} is not the generator's output: run python datasets/generate.py")
+            f"datasets/{name} is not the generator's output: run python datasets/generate.py"
+        )
 
 
 def test_check_mode_reports_stale_files(tmp_path):
     generate(tmp_path)
     (tmp_path / FILES[0]).write_text("{}\n")
-    checked = subprocess.run([sys.executable, str(ROOT / "datasets" / "generate.py"), "--out-dir", str(tmp_path),
-                              "--check"], capture_output=True, text=True, timeout=120)
+    checked = subprocess.run(
+        [sys.executable, str(ROOT / "datasets" / "generate.py"), "--out-dir", str(tmp_path), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert checked.returncode == 1 and FILES[0] in checked.stderr and FILES[1] not in checked.stderr
 
 

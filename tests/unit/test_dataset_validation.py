@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def math_row(n: int, **changes) -> dict:
-    row = {"id": f"r{n}", "messages": [{"role": "user", "content": f"What is {n} + {n}? End with '#### <n>'."}],
-           "reference_answer": str(2 * n)}
+    row = {
+        "id": f"r{n}",
+        "messages": [{"role": "user", "content": f"What is {n} + {n}? End with '#### <n>'."}],
+        "reference_answer": str(2 * n),
+    }
     row.update(changes)
     return row
 
@@ -66,15 +69,18 @@ def test_a_bad_role_names_file_line_and_field(tmp_path):
     assert errors(report)[0].startswith(f"{path}:17: messages[1].role: 'bot2' is not one of 'assistant', 'bot'")
 
 
-@pytest.mark.parametrize("message, field, text", [
-    ({"role": "user", "content": "hi", "name": "ann"}, "messages[0]", "unexpected key(s) 'name'"),
-    ({"role": "user", "content": 42}, "messages[0].content", "must be a string or a non-empty list"),
-    ({"role": "user", "content": []}, "messages[0].content", "must be a string or a non-empty list"),
-    ({"role": "user"}, "messages[0].content", "missing"),
-    ({"role": "user", "content": [{"type": "image", "url": "x"}]}, "messages[0].content[0].type", "text only"),
-    ({"role": "user", "content": [{"type": "text", "text": 3}]}, "messages[0].content[0].text", "must be a string"),
-    ({"role": "user", "content": ["plain"]}, "messages[0].content[0]", "block"),
-])
+@pytest.mark.parametrize(
+    "message, field, text",
+    [
+        ({"role": "user", "content": "hi", "name": "ann"}, "messages[0]", "unexpected key(s) 'name'"),
+        ({"role": "user", "content": 42}, "messages[0].content", "must be a string or a non-empty list"),
+        ({"role": "user", "content": []}, "messages[0].content", "must be a string or a non-empty list"),
+        ({"role": "user"}, "messages[0].content", "missing"),
+        ({"role": "user", "content": [{"type": "image", "url": "x"}]}, "messages[0].content[0].type", "text only"),
+        ({"role": "user", "content": [{"type": "text", "text": 3}]}, "messages[0].content[0].text", "must be a string"),
+        ({"role": "user", "content": ["plain"]}, "messages[0].content[0]", "block"),
+    ],
+)
 def test_message_shape_errors(tmp_path, message, field, text):
     path = dataset(tmp_path, {5: math_row(5, messages=[message])})
     report = validate_dataset(path, grader="math")
@@ -83,28 +89,35 @@ def test_message_shape_errors(tmp_path, message, field, text):
 
 def test_text_blocks_are_accepted(tmp_path):
     blocks = [{"type": "text", "text": "What is 2 + 2?"}, {"type": "text", "text": " Answer '#### <n>'."}]
-    report = validate_dataset(dataset(tmp_path, {3: math_row(3, messages=[{"role": "user", "content": blocks}])}),
-                              grader="math")
+    report = validate_dataset(
+        dataset(tmp_path, {3: math_row(3, messages=[{"role": "user", "content": blocks}])}), grader="math"
+    )
     assert report.ok, errors(report)
 
 
 def test_the_prompt_must_not_end_with_the_answer(tmp_path):
     messages = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "4"}]
     path = dataset(tmp_path, {9: math_row(9, messages=messages)})
-    assert f"{path}:9: messages[1].role: the last turn is 'assistant'" in errors(validate_dataset(path, grader="math"))[0]
+    assert (
+        f"{path}:9: messages[1].role: the last turn is 'assistant'" in errors(validate_dataset(path, grader="math"))[0]
+    )
 
 
 def test_a_prompt_needs_a_user_turn(tmp_path):
     path = dataset(tmp_path, {2: math_row(2, messages=[{"role": "system", "content": "Be brief."}])})
     assert errors(validate_dataset(path, grader="math")) == [
-        f"{path}:2: messages: no 'user' turn: the prompt needs at least one"]
+        f"{path}:2: messages: no 'user' turn: the prompt needs at least one"
+    ]
 
 
-@pytest.mark.parametrize("row, expected", [
-    ({"reference_answer": "4"}, "messages: missing"),
-    ({"messages": "hello", "reference_answer": "4"}, "messages: must be a non-empty list, got string"),
-    ({"messages": [], "reference_answer": "4"}, "messages: must be a non-empty list, got array"),
-])
+@pytest.mark.parametrize(
+    "row, expected",
+    [
+        ({"reference_answer": "4"}, "messages: missing"),
+        ({"messages": "hello", "reference_answer": "4"}, "messages: must be a non-empty list, got string"),
+        ({"messages": [], "reference_answer": "4"}, "messages: must be a non-empty list, got array"),
+    ],
+)
 def test_messages_must_be_a_list(tmp_path, row, expected):
     path = dataset(tmp_path, {4: row})
     assert any(e.startswith(f"{path}:4: {expected}") for e in errors(validate_dataset(path, grader="judge")))
@@ -128,8 +141,13 @@ def test_encoding_errors_and_byte_order_mark(tmp_path):
     assert found[1].startswith(f"{path}:7: not valid UTF-8 (byte ")
 
 
-@pytest.mark.parametrize("count, expected", [(99, "99 rows: Bedrock RFT needs at least 100 prompts"),
-                                             (20_001, "20001 rows: Bedrock RFT accepts at most 20,000 prompts")])
+@pytest.mark.parametrize(
+    "count, expected",
+    [
+        (99, "99 rows: Bedrock RFT needs at least 100 prompts"),
+        (20_001, "20001 rows: Bedrock RFT accepts at most 20,000 prompts"),
+    ],
+)
 def test_row_count_limits(tmp_path, count, expected):
     path = dataset(tmp_path, count=count)
     assert errors(validate_dataset(path, grader="math")) == [f"{path}: {expected}"]
@@ -163,9 +181,18 @@ def math_grade(row: dict, response: str = MATH_ANSWER):
 
 
 USABLE_MATH_REFERENCES = [
-    "4", 4, 4.0, "#### 4", "Two and two make four.\n#### 4", "\\boxed{4}",
-    {"value": 4}, {"answer": "4", "note": "any other key is ignored"}, {"final_answer": {"expected": "4"}},
-    ["4", "four"], [4, "4.0"], {"answer": ["4", "IV"]},
+    "4",
+    4,
+    4.0,
+    "#### 4",
+    "Two and two make four.\n#### 4",
+    "\\boxed{4}",
+    {"value": 4},
+    {"answer": "4", "note": "any other key is ignored"},
+    {"final_answer": {"expected": "4"}},
+    ["4", "four"],
+    [4, "4.0"],
+    {"answer": ["4", "IV"]},
 ]
 
 
@@ -177,22 +204,36 @@ def test_math_accepts_every_reference_shape_the_math_grader_uses(tmp_path, refer
     assert math_grade(row).score == 1.0  # the grader really can use it: the right answer gets full marks
 
 
-@pytest.mark.parametrize("reference, expected", [
-    (None, "reference_answer: the math grader cannot use it: no reference_answer (got null)"),
-    ("  ", 'reference_answer: the math grader cannot use it: reference_answer is empty (got string "  ")'),
-    (True, "reference_answer: the math grader cannot use it: reference_answer is a boolean, not an answer"),
-    ({"note": "4"}, "reference_answer: the math grader cannot use it: reference_answer object has none of the "
-                    "keys answer, final_answer"),
-    ([], "reference_answer: the math grader cannot use it: reference_answer is an empty list (got array [])"),
-    (["4", " "], 'reference_answer[1]: the math grader cannot use it: reference_answer is empty (got string " ")'),
-    ({"answer": ["4", False]}, "reference_answer.answer[1]: the math grader cannot use it: reference_answer is a "
-                               "boolean"),
-    ({"solution": {"body": "4"}}, "reference_answer.solution: the math grader cannot use it: reference_answer "
-                                  "object has none of the keys"),
-    ("x" * 1001, "reference_answer: the math grader cannot use it: reference_answer is 1001 characters with no "
-                 "marked final answer"),
-    (float("nan"), "reference_answer: the math grader cannot use it: reference_answer is nan"),
-], ids=lambda value: repr(value)[:30])
+@pytest.mark.parametrize(
+    "reference, expected",
+    [
+        (None, "reference_answer: the math grader cannot use it: no reference_answer (got null)"),
+        ("  ", 'reference_answer: the math grader cannot use it: reference_answer is empty (got string "  ")'),
+        (True, "reference_answer: the math grader cannot use it: reference_answer is a boolean, not an answer"),
+        (
+            {"note": "4"},
+            "reference_answer: the math grader cannot use it: reference_answer object has none of the "
+            "keys answer, final_answer",
+        ),
+        ([], "reference_answer: the math grader cannot use it: reference_answer is an empty list (got array [])"),
+        (["4", " "], 'reference_answer[1]: the math grader cannot use it: reference_answer is empty (got string " ")'),
+        (
+            {"answer": ["4", False]},
+            "reference_answer.answer[1]: the math grader cannot use it: reference_answer is a boolean",
+        ),
+        (
+            {"solution": {"body": "4"}},
+            "reference_answer.solution: the math grader cannot use it: reference_answer object has none of the keys",
+        ),
+        (
+            "x" * 1001,
+            "reference_answer: the math grader cannot use it: reference_answer is 1001 characters with no "
+            "marked final answer",
+        ),
+        (float("nan"), "reference_answer: the math grader cannot use it: reference_answer is nan"),
+    ],
+    ids=lambda value: repr(value)[:30],
+)
 def test_math_rejects_what_the_math_grader_cannot_use(tmp_path, reference, expected):
     from graders.contract import ItemError
 
@@ -219,9 +260,11 @@ def test_math_reference_missing_but_optional_for_judge(tmp_path):
 
 
 def format_row(n: int, **changes) -> dict:
-    row = {"messages": [{"role": "user", "content": f"Write {n} words about tea. No commas."}],
-           "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
-           "kwargs": [{}, {"relation": "at least", "num_words": n}]}
+    row = {
+        "messages": [{"role": "user", "content": f"Write {n} words about tea. No commas."}],
+        "instruction_id_list": ["punctuation:no_comma", "length_constraints:number_words"],
+        "kwargs": [{}, {"relation": "at least", "num_words": n}],
+    }
     row.update(changes)
     return row
 
@@ -243,51 +286,75 @@ def test_format_rows_need_constraints_unless_defaults_are_configured(tmp_path):
 def test_format_constraints_may_sit_in_an_object_reference_answer(tmp_path):
     inside = {"instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
     structured = {"constraints": [{"type": "json_schema", "schema": {"type": "object"}}]}
-    path = format_dataset(tmp_path, {
-        3: {"messages": [{"role": "user", "content": "Say hi."}], "reference_answer": inside},
-        4: {"messages": [{"role": "user", "content": "Give JSON."}], **structured}})
+    path = format_dataset(
+        tmp_path,
+        {
+            3: {"messages": [{"role": "user", "content": "Say hi."}], "reference_answer": inside},
+            4: {"messages": [{"role": "user", "content": "Give JSON."}], **structured},
+        },
+    )
     assert validate_dataset(path, grader="format").ok
 
 
-@pytest.mark.parametrize("changes, expected", [
-    ({"kwargs": [{}]}, "kwargs: has 1 entries for 2 instruction ids; they must be aligned"),
-    ({"instruction_id_list": "punctuation:no_comma"}, "instruction_id_list: must be a list of instruction ids"),
-    ({"instruction_id_list": [], "kwargs": []}, "instruction_id_list: empty: the format grader scores a row "
-                                                "without constraints 0"),
-    ({"kwargs": {"num_words": 3}}, "kwargs: must be a list of objects aligned"),
-    ({"kwargs": [{}, "x"]}, "kwargs[1]: length_constraints:number_words: bad kwargs: kwargs must be an object"),
-    ({"instruction_id_list": None, "constraints": []}, "constraints: empty"),
-    ({"instruction_id_list": None, "constraints": "json"}, "constraints: must be a list of objects"),
-    ({"constraints": [{"type": "json"}, 7]}, "constraints[1]: constraint: a constraint must be an object, got 7"),
-])
+@pytest.mark.parametrize(
+    "changes, expected",
+    [
+        ({"kwargs": [{}]}, "kwargs: has 1 entries for 2 instruction ids; they must be aligned"),
+        ({"instruction_id_list": "punctuation:no_comma"}, "instruction_id_list: must be a list of instruction ids"),
+        (
+            {"instruction_id_list": [], "kwargs": []},
+            "instruction_id_list: empty: the format grader scores a row without constraints 0",
+        ),
+        ({"kwargs": {"num_words": 3}}, "kwargs: must be a list of objects aligned"),
+        ({"kwargs": [{}, "x"]}, "kwargs[1]: length_constraints:number_words: bad kwargs: kwargs must be an object"),
+        ({"instruction_id_list": None, "constraints": []}, "constraints: empty"),
+        ({"instruction_id_list": None, "constraints": "json"}, "constraints: must be a list of objects"),
+        ({"constraints": [{"type": "json"}, 7]}, "constraints[1]: constraint: a constraint must be an object, got 7"),
+    ],
+)
 def test_format_constraint_shape_errors(tmp_path, changes, expected):
     path = format_dataset(tmp_path, {20: format_row(20, **changes)})
-    assert any(e.startswith(f"{path}:20: {expected}") for e in errors(validate_dataset(path, grader="format"))), \
-        errors(validate_dataset(path, grader="format"))
+    assert any(e.startswith(f"{path}:20: {expected}") for e in errors(validate_dataset(path, grader="format"))), errors(
+        validate_dataset(path, grader="format")
+    )
 
 
 def test_constraint_fields_may_be_json_strings_as_the_format_grader_accepts(tmp_path):
     row = format_row(7, instruction_id_list='["punctuation:no_comma"]', kwargs="[{}]")
-    text_reference = {"messages": [{"role": "user", "content": "Say hi."}],
-                      "reference_answer": '{"instruction_id_list": ["startend:quotation"], "kwargs": [{}]}'}
+    text_reference = {
+        "messages": [{"role": "user", "content": "Say hi."}],
+        "reference_answer": '{"instruction_id_list": ["startend:quotation"], "kwargs": [{}]}',
+    }
     path = format_dataset(tmp_path, {7: row, 8: text_reference})
     assert validate_dataset(path, grader="format").ok
 
 
 def test_structured_constraints_are_built_as_the_format_grader_builds_them(tmp_path):
-    row = {"messages": [{"role": "user", "content": "Answer in tags."}],
-           "constraints": [{"type": "tags_in_order", "tags": ["think", "answer"]}, {"type": "xml"},
-                           {"instruction_id": "detectable_format:number_bullet_lists", "kwargs": {"bullets": 3}},
-                           {"type": "regex", "pattern": "(a)\\1"}, {"instruction_id": "keywords:exist"}]}
+    row = {
+        "messages": [{"role": "user", "content": "Answer in tags."}],
+        "constraints": [
+            {"type": "tags_in_order", "tags": ["think", "answer"]},
+            {"type": "xml"},
+            {"instruction_id": "detectable_format:number_bullet_lists", "kwargs": {"bullets": 3}},
+            {"type": "regex", "pattern": "(a)\\1"},
+            {"instruction_id": "keywords:exist"},
+        ],
+    }
     path = format_dataset(tmp_path, {9: row})
     found = errors(validate_dataset(path, grader="format"))
     assert found[0].startswith(f"{path}:9: constraints[1].type: xml: unknown constraint type 'xml'; known: [")
-    assert found[1] == (f"{path}:9: constraints[2].kwargs: detectable_format:number_bullet_lists: bad kwargs: "
-                        "missing kwarg 'num_bullets' (the format grader scores it 0)")
-    assert found[2] == (f"{path}:9: constraints[3]: regex: bad constraint: pattern '(a)\\\\1' refused: "
-                        "backreferences are not supported (the format grader scores it 0)")
-    assert found[3] == (f"{path}:9: constraints[4].instruction_id: keywords:exist: unknown instruction id "
-                        "'keywords:exist' (the format grader scores it 0)")
+    assert found[1] == (
+        f"{path}:9: constraints[2].kwargs: detectable_format:number_bullet_lists: bad kwargs: "
+        "missing kwarg 'num_bullets' (the format grader scores it 0)"
+    )
+    assert found[2] == (
+        f"{path}:9: constraints[3]: regex: bad constraint: pattern '(a)\\\\1' refused: "
+        "backreferences are not supported (the format grader scores it 0)"
+    )
+    assert found[3] == (
+        f"{path}:9: constraints[4].instruction_id: keywords:exist: unknown instruction id "
+        "'keywords:exist' (the format grader scores it 0)"
+    )
     assert len(found) == 4
 
 
@@ -313,25 +380,37 @@ def test_unknown_ifeval_ids_and_bad_kwargs_are_errors_with_the_graders_reason(tm
 
 def test_null_padded_kwargs_are_fine_and_null_kwargs_mean_none(tmp_path):
     padded = {"num_words": 5, "relation": "at least", "keywords": None, "language": None, "num_bullets": None}
-    path = format_dataset(tmp_path, {5: format_row(5, kwargs=[{"keywords": None}, padded]),
-                                     6: format_row(6, kwargs=None)})
+    path = format_dataset(
+        tmp_path, {5: format_row(5, kwargs=[{"keywords": None}, padded]), 6: format_row(6, kwargs=None)}
+    )
     report = validate_dataset(path, grader="format")
-    assert errors(report) == [f"{path}:6: kwargs[1]: length_constraints:number_words: bad kwargs: missing kwarg "
-                              "'num_words' (the format grader scores it 0)"]
+    assert errors(report) == [
+        f"{path}:6: kwargs[1]: length_constraints:number_words: bad kwargs: missing kwarg "
+        "'num_words' (the format grader scores it 0)"
+    ]
 
 
 def test_fields_are_looked_up_where_the_format_grader_looks(tmp_path):
     """Each field from the row first, else from an object reference_answer, as ``Sample.field`` does."""
-    split = {"messages": [{"role": "user", "content": "Hi"}], "instruction_id_list": ["keywords:existence"],
-             "reference_answer": {"kwargs": [{"keywords": ["tea"]}]}}
-    shadowed = {"messages": [{"role": "user", "content": "Hi"}], "instruction_id_list": ["punctuation:no_comma"],
-                "reference_answer": {"instruction_id_list": ["not:an_id"]}}
-    in_reference = {"messages": [{"role": "user", "content": "Hi"}],
-                    "reference_answer": {"instruction_id_list": ["keywords:existence"], "kwargs": [{}]}}
+    split = {
+        "messages": [{"role": "user", "content": "Hi"}],
+        "instruction_id_list": ["keywords:existence"],
+        "reference_answer": {"kwargs": [{"keywords": ["tea"]}]},
+    }
+    shadowed = {
+        "messages": [{"role": "user", "content": "Hi"}],
+        "instruction_id_list": ["punctuation:no_comma"],
+        "reference_answer": {"instruction_id_list": ["not:an_id"]},
+    }
+    in_reference = {
+        "messages": [{"role": "user", "content": "Hi"}],
+        "reference_answer": {"instruction_id_list": ["keywords:existence"], "kwargs": [{}]},
+    }
     path = format_dataset(tmp_path, {3: split, 4: shadowed, 5: in_reference})
     assert errors(validate_dataset(path, grader="format")) == [
         f"{path}:5: reference_answer.kwargs[0]: keywords:existence: bad kwargs: missing kwarg 'keywords' "
-        "(the format grader scores it 0)"]
+        "(the format grader scores it 0)"
+    ]
 
 
 def test_repeat_prompt_without_its_kwarg_uses_the_rows_last_user_turn(tmp_path):
@@ -339,12 +418,19 @@ def test_repeat_prompt_without_its_kwarg_uses_the_rows_last_user_turn(tmp_path):
         return {"messages": list(messages), "instruction_id_list": ["combination:repeat_prompt"], "kwargs": [{}]}
 
     system = {"role": "system", "content": "Be brief."}
-    path = format_dataset(tmp_path, {3: repeat_row(system, {"role": "user", "content": "Name a tea."}),
-                                     4: repeat_row(system, {"role": "user", "content": " "})})
+    path = format_dataset(
+        tmp_path,
+        {
+            3: repeat_row(system, {"role": "user", "content": "Name a tea."}),
+            4: repeat_row(system, {"role": "user", "content": " "}),
+        },
+    )
     found = errors(validate_dataset(path, grader="format"))
-    assert found == [f"{path}:4: messages[1].content: empty or whitespace only: every turn needs text",
-                     f"{path}:4: kwargs[0]: combination:repeat_prompt: bad kwargs: no 'prompt_to_repeat' given and "
-                     "the row has no user prompt to repeat (the format grader scores it 0)"]
+    assert found == [
+        f"{path}:4: messages[1].content: empty or whitespace only: every turn needs text",
+        f"{path}:4: kwargs[0]: combination:repeat_prompt: bad kwargs: no 'prompt_to_repeat' given and "
+        "the row has no user prompt to repeat (the format grader scores it 0)",
+    ]
 
 
 def format_grade_reason(row: dict) -> str:
@@ -353,20 +439,27 @@ def format_grade_reason(row: dict) -> str:
     from graders.format_rules import FormatGrader
 
     metadata = {k: v for k, v in row.items() if k not in ("messages", "id")}
-    item = {"id": "s", "messages": row["messages"] + [{"role": "assistant", "content": "A reply."}],
-            "metadata": metadata}
+    item = {
+        "id": "s",
+        "messages": row["messages"] + [{"role": "assistant", "content": "A reply."}],
+        "metadata": metadata,
+    }
     return FormatGrader()(parse_sample(item)).reason or ""
 
 
-@pytest.mark.parametrize("changes", [
-    {"instruction_id_list": ["punctuation:no_comas"], "kwargs": [{}]},
-    {"kwargs": [{"x": 1}, {"relation": "at least", "num_words": 5}]},
-    {"kwargs": [{}, {"relation": "at least", "num_words": -1}]},
-    {"constraints": [{"type": "length", "unit": "lines", "min": 1}]},
-    {"constraints": [{"type": "json_schema", "schema": {"type": "blob"}}]},
-    {"constraints": {"instruction_id": "keywords:frequency", "kwargs": {"keyword": "tea", "frequency": 2}}},
-    {"instruction_id_list": ["startend:end_checker"], "kwargs": [{"end_phrase": "  "}]},
-], ids=repr)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"instruction_id_list": ["punctuation:no_comas"], "kwargs": [{}]},
+        {"kwargs": [{"x": 1}, {"relation": "at least", "num_words": 5}]},
+        {"kwargs": [{}, {"relation": "at least", "num_words": -1}]},
+        {"constraints": [{"type": "length", "unit": "lines", "min": 1}]},
+        {"constraints": [{"type": "json_schema", "schema": {"type": "blob"}}]},
+        {"constraints": {"instruction_id": "keywords:frequency", "kwargs": {"keyword": "tea", "frequency": 2}}},
+        {"instruction_id_list": ["startend:end_checker"], "kwargs": [{"end_phrase": "  "}]},
+    ],
+    ids=repr,
+)
 def test_every_error_is_one_the_format_grader_gives_as_its_reason(tmp_path, changes):
     row = format_row(40, **changes)
     found = errors(validate_dataset(format_dataset(tmp_path, {40: row}), grader="format"))
@@ -398,8 +491,9 @@ def test_prompt_length_is_estimated_at_four_characters_per_token(tmp_path):
     path = dataset(tmp_path, {50: long_row, 51: dense_row})
     report = validate_dataset(path, grader="math", max_prompt_length=200)
     assert errors(report) == [f"{path}:50: messages: about 225 tokens (900 characters / 4) exceeds maxPromptLength 200"]
-    assert warnings(report) == [f"{path}:51: messages: may exceed maxPromptLength 200: 700 characters is "
-                                "175-234 tokens depending on the text"]
+    assert warnings(report) == [
+        f"{path}:51: messages: may exceed maxPromptLength 200: 700 characters is 175-234 tokens depending on the text"
+    ]
     assert validate_dataset(path, grader="math").ok  # no limit given: no length check
 
 
@@ -408,8 +502,10 @@ def test_composite_rows_are_checked_for_the_graders_they_name(tmp_path):
     unknown = math_row(6, graders=["math", "vibes"])
     path = dataset(tmp_path, {5: no_reference, 6: unknown})
     found = errors(validate_dataset(path, grader="composite"))
-    assert found == [f"{path}:5: reference_answer: missing: the math grader compares the answer with it",
-                     f"{path}:6: graders: unknown grader(s) 'vibes'; use 'math', 'format' or 'judge'"]
+    assert found == [
+        f"{path}:5: reference_answer: missing: the math grader compares the answer with it",
+        f"{path}:6: graders: unknown grader(s) 'vibes'; use 'math', 'format' or 'judge'",
+    ]
 
 
 def test_composite_rows_without_graders_field_are_checked_for_their_evident_aim(tmp_path):
@@ -421,13 +517,16 @@ def test_composite_rows_without_graders_field_are_checked_for_their_evident_aim(
     assert errors(validate_dataset(path, grader="composite")) == [
         f'{path}:5: reference_answer[1]: the math grader cannot use it: reference_answer is empty (got string "")',
         f"{path}:6: reference_answer.answer: the math grader cannot use it: reference_answer is a boolean, not an "
-        "answer (got boolean true)"]
+        "answer (got boolean true)",
+    ]
 
 
 def test_composite_graders_field_forms_follow_the_composite_grader(tmp_path):
     as_text = math_row(3, graders="Math, judge")
-    in_reference = {"messages": [{"role": "user", "content": "Hi"}],
-                    "reference_answer": {"graders": ["format"], "instruction_id_list": ["punctuation:no_comma"]}}
+    in_reference = {
+        "messages": [{"role": "user", "content": "Hi"}],
+        "reference_answer": {"graders": ["format"], "instruction_id_list": ["punctuation:no_comma"]},
+    }
     empty = math_row(5, graders=[" "])
     path = dataset(tmp_path, {3: as_text, 4: in_reference, 5: empty})
     assert errors(validate_dataset(path, grader="composite")) == [f"{path}:5: graders: names no grader"]
@@ -464,10 +563,15 @@ def test_an_unknown_grader_is_a_programming_error(tmp_path):
         validate_dataset(dataset(tmp_path), grader="maths")
 
 
-@pytest.mark.parametrize("name, grader", [("math_word_problems.jsonl", "math"),
-                                          ("instruction_following.jsonl", "format"),
-                                          ("math_word_problems.jsonl", "composite"),
-                                          ("instruction_following.jsonl", "composite")])
+@pytest.mark.parametrize(
+    "name, grader",
+    [
+        ("math_word_problems.jsonl", "math"),
+        ("instruction_following.jsonl", "format"),
+        ("math_word_problems.jsonl", "composite"),
+        ("instruction_following.jsonl", "composite"),
+    ],
+)
 def test_the_sample_datasets_are_valid(name, grader):
     report = validate_dataset(ROOT / "datasets" / name, grader=grader, max_prompt_length=1024)
     assert report.ok and report.warnings == [], report.messages()[:5]
@@ -502,15 +606,19 @@ def test_ids_on_some_rows_only_is_one_error_with_the_count(tmp_path):
 
 def test_a_system_message_only_first(tmp_path):
     row = {**math_row(5), "messages": [{"role": "user", "content": "q"}, {"role": "system", "content": "s"}]}
-    assert any("messages[1].role: a system message may only be the first turn" in e
-               for e in errors(validate_dataset(dataset(tmp_path, {5: row}), grader="math")))
+    assert any(
+        "messages[1].role: a system message may only be the first turn" in e
+        for e in errors(validate_dataset(dataset(tmp_path, {5: row}), grader="math"))
+    )
 
 
 @pytest.mark.parametrize("content", ["   ", "\n\t", [{"type": "text", "text": "  "}]])
 def test_whitespace_only_content_is_an_error(tmp_path, content):
     row = {**math_row(5), "messages": [{"role": "user", "content": content}]}
-    assert any("messages[0].content: empty or whitespace only" in e
-               for e in errors(validate_dataset(dataset(tmp_path, {5: row}), grader="math")))
+    assert any(
+        "messages[0].content: empty or whitespace only" in e
+        for e in errors(validate_dataset(dataset(tmp_path, {5: row}), grader="math"))
+    )
 
 
 def test_tools_must_be_functions(tmp_path):
@@ -521,7 +629,9 @@ def test_tools_must_be_functions(tmp_path):
 
 
 def test_number_and_list_references_warn_once_with_how_to_write_them(tmp_path):
-    path = dataset(tmp_path, {5: {**math_row(5), "reference_answer": 42}, 9: {**math_row(9), "reference_answer": [1, 2]}})
+    path = dataset(
+        tmp_path, {5: {**math_row(5), "reference_answer": 42}, 9: {**math_row(9), "reference_answer": [1, 2]}}
+    )
     report = validate_dataset(path, grader="math")
     notes = [str(w) for w in report.warnings if PORTABILITY in w.message]
     assert report.ok and len(notes) == 1
@@ -534,11 +644,20 @@ def test_a_json_array_file_is_named(tmp_path):
     assert [e for e in errors(validate_dataset(path, grader="math")) if "this is a JSON array file" in e]
 
 
-@pytest.mark.parametrize("row, name", [
-    ({"prompt": "2+2?", "completion": "4"}, "a prompt/completion (SFT) file"),
-    ({"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "s"}],
-      "messages": [{"role": "user", "content": [{"text": "2+2?"}]}]}, "the Bedrock conversation schema"),
-])
+@pytest.mark.parametrize(
+    "row, name",
+    [
+        ({"prompt": "2+2?", "completion": "4"}, "a prompt/completion (SFT) file"),
+        (
+            {
+                "schemaVersion": "bedrock-conversation-2024",
+                "system": [{"text": "s"}],
+                "messages": [{"role": "user", "content": [{"text": "2+2?"}]}],
+            },
+            "the Bedrock conversation schema",
+        ),
+    ],
+)
 def test_other_dataset_formats_are_named_once(tmp_path, row, name):
     found = errors(validate_dataset(write(tmp_path, [row] * 100), grader="math"))
     assert len(found) == 1 and f"100 row(s) look like {name}" in found[0]
@@ -552,6 +671,7 @@ def test_a_problem_on_many_rows_is_reported_once_with_its_count_and_likely_cause
     line = next(g for g in grouped if "100 rows (lines 1, 2, 3, 4, 5, ...)" in g)
     assert "likely cause" in line and "meant for another grader" in line and str(path) in line
     from rft.dataset_validation import DatasetError
+
     assert "100 rows" in str(DatasetError([report]))
 
 

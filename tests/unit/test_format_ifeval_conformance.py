@@ -34,7 +34,9 @@ def read_jsonl(name: str) -> list[dict]:
 
 
 def verdict(instruction: dict, row: dict, *, loose: bool) -> bool:
-    check = INSTRUCTIONS[instruction["instruction_id"]](instruction["kwargs"], RowContext(last_user_prompt=row["prompt"]))
+    check = INSTRUCTIONS[instruction["instruction_id"]](
+        instruction["kwargs"], RowContext(last_user_prompt=row["prompt"])
+    )
     return any(text.strip() and check(text) for text in response_variants(row["response"], loose=loose))
 
 
@@ -54,7 +56,9 @@ def agreement(loose: bool) -> tuple[Counter, Counter, list[str]]:
 
 def report(mode: str, agreed: Counter, total: Counter) -> str:
     lines = [f"{mode}: {sum(agreed.values())}/{sum(total.values())} instruction verdicts agree"]
-    lines += [f"  {instruction_id}: {agreed[instruction_id]}/{count}" for instruction_id, count in sorted(total.items())]
+    lines += [
+        f"  {instruction_id}: {agreed[instruction_id]}/{count}" for instruction_id, count in sorted(total.items())
+    ]
     return "\n".join(lines)
 
 
@@ -66,8 +70,11 @@ def test_every_registered_instruction_appears_in_the_gpt4_data():
 def below_required(agreed: Counter, total: Counter) -> dict[str, str]:
     """Instruction ids whose agreement is under the requirement, with their rate."""
     rates = {instruction_id: agreed[instruction_id] / count for instruction_id, count in total.items()}
-    return {instruction_id: f"{agreed[instruction_id]}/{total[instruction_id]} = {rate:.1%}"
-            for instruction_id, rate in sorted(rates.items()) if rate < REQUIRED_AGREEMENT}
+    return {
+        instruction_id: f"{agreed[instruction_id]}/{total[instruction_id]} = {rate:.1%}"
+        for instruction_id, rate in sorted(rates.items())
+        if rate < REQUIRED_AGREEMENT
+    }
 
 
 def test_strict_verdicts_agree_with_the_reference():
@@ -80,8 +87,10 @@ def test_strict_verdicts_agree_with_the_reference_for_each_instruction():
     agreed, total, disagreements = agreement(loose=False)
     assert set(total) == set(INSTRUCTIONS)  # every instruction has verdicts to compare
     failing = below_required(agreed, total)
-    assert not failing, (f"strict agreement under {REQUIRED_AGREEMENT:.0%} for {len(failing)} instruction(s): "
-                         f"{failing}; disagreements: {disagreements}")
+    assert not failing, (
+        f"strict agreement under {REQUIRED_AGREEMENT:.0%} for {len(failing)} instruction(s): "
+        f"{failing}; disagreements: {disagreements}"
+    )
 
 
 def test_loose_verdicts_agree_with_the_reference():
@@ -92,8 +101,11 @@ def test_loose_verdicts_agree_with_the_reference():
 
 def test_every_unit_case_of_the_registered_instructions_is_right():
     cases = [case for case in read_jsonl("ifeval_unit_cases.jsonl") if case.get("registry_id") in INSTRUCTIONS]
-    wrong = [case["id"] for case in cases
-             if INSTRUCTIONS[case["registry_id"]](case["kwargs"], RowContext())(case["response"]) != case["expected"]]
+    wrong = [
+        case["id"]
+        for case in cases
+        if INSTRUCTIONS[case["registry_id"]](case["kwargs"], RowContext())(case["response"]) != case["expected"]
+    ]
     print(f"unit cases right: {len(cases) - len(wrong)}/{len(cases)}")
     assert len({case["registry_id"] for case in cases}) == 24  # json_format has no unit case upstream
     assert not wrong

@@ -23,20 +23,26 @@ def test_json_accepts_a_fenced_document_and_refuses_prose():
     assert not check('The answer is {"answer": 4}')
 
 
-PERSON = {"type": "object", "required": ["name", "age"],
-          "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
-          "additionalProperties": False}
+PERSON = {
+    "type": "object",
+    "required": ["name", "age"],
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer", "minimum": 0}},
+    "additionalProperties": False,
+}
 
 
-@pytest.mark.parametrize(("response", "expected"), [
-    ('{"name": "Ada", "age": 36}', True),
-    ('```json\n{"name": "Ada", "age": 36}\n```', True),
-    ('{"name": "Ada"}', False),
-    ('{"name": "Ada", "age": -1}', False),
-    ('{"name": "Ada", "age": 36, "extra": true}', False),
-    ("not json at all", False),
-    ("[" * 50_000, False),
-])
+@pytest.mark.parametrize(
+    ("response", "expected"),
+    [
+        ('{"name": "Ada", "age": 36}', True),
+        ('```json\n{"name": "Ada", "age": 36}\n```', True),
+        ('{"name": "Ada"}', False),
+        ('{"name": "Ada", "age": -1}', False),
+        ('{"name": "Ada", "age": 36, "extra": true}', False),
+        ("not json at all", False),
+        ("[" * 50_000, False),
+    ],
+)
 def test_json_schema(response, expected):
     assert build({"type": "json_schema", "schema": PERSON})(response) is expected
 
@@ -63,16 +69,19 @@ def test_an_invalid_schema_is_refused():
         build({"type": "json_schema", "schema": "string"})
 
 
-@pytest.mark.parametrize(("response", "outside_allowed", "expected"), [
-    ("<think>2+2 is 4</think><answer>4</answer>", False, True),
-    ("<think>a</think>\n\n<answer>4</answer>\n", False, True),
-    ("Sure! <think>a</think><answer>4</answer>", False, False),
-    ("Sure! <think>a</think><answer>4</answer>", True, True),
-    ("<answer>4</answer><think>a</think>", True, False),  # wrong order
-    ("<think>a</think><answer>4</answer><answer>5</answer>", True, False),  # repeated block
-    ("<think>a<answer>4</think></answer>", True, False),  # overlapping blocks
-    ("<think>a</think>", True, False),  # missing block
-])
+@pytest.mark.parametrize(
+    ("response", "outside_allowed", "expected"),
+    [
+        ("<think>2+2 is 4</think><answer>4</answer>", False, True),
+        ("<think>a</think>\n\n<answer>4</answer>\n", False, True),
+        ("Sure! <think>a</think><answer>4</answer>", False, False),
+        ("Sure! <think>a</think><answer>4</answer>", True, True),
+        ("<answer>4</answer><think>a</think>", True, False),  # wrong order
+        ("<think>a</think><answer>4</answer><answer>5</answer>", True, False),  # repeated block
+        ("<think>a<answer>4</think></answer>", True, False),  # overlapping blocks
+        ("<think>a</think>", True, False),  # missing block
+    ],
+)
 def test_tags_in_order(response, outside_allowed, expected):
     spec = {"type": "tags_in_order", "tags": ["think", "answer"], "allow_text_outside": outside_allowed}
     assert build(spec)(response) is expected
@@ -92,15 +101,18 @@ def test_regex_search_full_match_flags_and_negation():
     assert not build({"type": "regex", "pattern": r"(?i)sorry", "negate": True})("Sorry, no.")
 
 
-@pytest.mark.parametrize(("spec", "message"), [
-    ({"type": "regex", "pattern": r"(a)\1"}, "backreferences"),
-    ({"type": "regex", "pattern": r"(?=a)a"}, "look-ahead"),
-    ({"type": "regex", "pattern": r"(?>a+)b"}, "atomic"),
-    ({"type": "regex", "pattern": "(unclosed"}, "invalid pattern"),
-    ({"type": "regex", "pattern": "(a{1000}){1000}"}, "automaton states"),
-    ({"type": "regex", "pattern": "a", "match": "prefix"}, "'match'"),
-    ({"type": "regex", "pattern": "a", "flags": ["LOCALE"]}, "'flags'"),
-])
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"type": "regex", "pattern": r"(a)\1"}, "backreferences"),
+        ({"type": "regex", "pattern": r"(?=a)a"}, "look-ahead"),
+        ({"type": "regex", "pattern": r"(?>a+)b"}, "atomic"),
+        ({"type": "regex", "pattern": "(unclosed"}, "invalid pattern"),
+        ({"type": "regex", "pattern": "(a{1000}){1000}"}, "automaton states"),
+        ({"type": "regex", "pattern": "a", "match": "prefix"}, "'match'"),
+        ({"type": "regex", "pattern": "a", "flags": ["LOCALE"]}, "'flags'"),
+    ],
+)
 def test_patterns_that_need_backtracking_or_are_malformed_are_refused(spec, message):
     with pytest.raises(BadKwargs, match=message):
         build(spec)
@@ -112,19 +124,24 @@ def test_regex_refuses_a_response_beyond_its_input_bound():
         check("y" * (MAX_REGEX_INPUT + 1))
 
 
-@pytest.mark.parametrize(("spec", "response", "expected"), [
-    ({"unit": "words", "min": 3, "max": 5}, "one two three four", True),
-    ({"unit": "words", "min": 5}, "one two three four", False),
-    ({"unit": "characters", "max": 5}, "  hello \n", True),
-    ({"unit": "characters", "max": 4}, "hello", False),
-    ({"unit": "sentences", "min": 2, "max": 2}, "Dr. Who came. He left.", True),
-])
+@pytest.mark.parametrize(
+    ("spec", "response", "expected"),
+    [
+        ({"unit": "words", "min": 3, "max": 5}, "one two three four", True),
+        ({"unit": "words", "min": 5}, "one two three four", False),
+        ({"unit": "characters", "max": 5}, "  hello \n", True),
+        ({"unit": "characters", "max": 4}, "hello", False),
+        ({"unit": "sentences", "min": 2, "max": 2}, "Dr. Who came. He left.", True),
+    ],
+)
 def test_length_bounds_are_inclusive(spec, response, expected):
     assert build({"type": "length", **spec})(response) is expected
 
 
-@pytest.mark.parametrize("spec", [{"unit": "words"}, {"unit": "pages", "min": 1}, {"min": 5, "max": 2},
-                                  {"min": -1}, {"min": 1, "colour": "red"}])
+@pytest.mark.parametrize(
+    "spec",
+    [{"unit": "words"}, {"unit": "pages", "min": 1}, {"min": 5, "max": 2}, {"min": -1}, {"min": 1, "colour": "red"}],
+)
 def test_bad_length_specs_are_refused(spec):
     with pytest.raises(BadKwargs):
         build({"type": "length", **spec})
@@ -170,17 +187,22 @@ def test_safe_regex_agrees_with_re_on_random_patterns_and_texts():
         for _ in range(4):
             text = "".join(rng.choice("abAB1 \n_xéÉ.") for _ in range(rng.randint(0, 10)))
             assert (mine.search(text), mine.fullmatch(text)) == (
-                bool(reference.search(text)), bool(reference.fullmatch(text))), (pattern, flags, text)
+                bool(reference.search(text)),
+                bool(reference.fullmatch(text)),
+            ), (pattern, flags, text)
             compared += 1
     assert compared > 4_000
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize(("pattern", "text", "expected"), [
-    (r"(a+)+$", "a" * 20_000 + "!", False),  # exponential for a backtracking engine
-    (r".*x.*y.*z", "xy" * 20_000, False),  # polynomial blow-up for a backtracking engine
-    (r"(\w+\s?)*@", "word " * 20_000, False),
-])
+@pytest.mark.parametrize(
+    ("pattern", "text", "expected"),
+    [
+        (r"(a+)+$", "a" * 20_000 + "!", False),  # exponential for a backtracking engine
+        (r".*x.*y.*z", "xy" * 20_000, False),  # polynomial blow-up for a backtracking engine
+        (r"(\w+\s?)*@", "word " * 20_000, False),
+    ],
+)
 def test_patterns_catastrophic_for_backtracking_finish(pattern, text, expected):
     assert SafeRegex(pattern).search(text) is expected
 

@@ -9,9 +9,14 @@ import pytest
 from graders import math_handler
 from graders.contract import BatchError, unwrap_event
 
-SAMPLE = {"id": "s-1", "messages": [{"role": "user", "content": "What is 8 * 9? End with '#### <n>'."},
-                                    {"role": "assistant", "content": "8 * 9 = 72\n#### 72"}],
-          "reference_answer": "72"}
+SAMPLE = {
+    "id": "s-1",
+    "messages": [
+        {"role": "user", "content": "What is 8 * 9? End with '#### <n>'."},
+        {"role": "assistant", "content": "8 * 9 = 72\n#### 72"},
+    ],
+    "reference_answer": "72",
+}
 # Open-weight docs page: reference_answer at the top level of each item (as above).
 # AWS open-weight sample: reference_answer as {"text": worked solution ending "#### n"}, wrapped in "trajectories".
 SAMPLE_TEXT_REFERENCE = {**SAMPLE, "id": "s-2", "reference_answer": {"text": "8 times 9 is 72.\n#### 72"}}
@@ -24,8 +29,9 @@ SHAPES = {
 }
 
 
-@pytest.mark.parametrize("event,wrapped", [([SAMPLE], False), ({"trajectories": [SAMPLE]}, True),
-                                           ([], False), ({"trajectories": []}, True)])
+@pytest.mark.parametrize(
+    "event,wrapped", [([SAMPLE], False), ({"trajectories": [SAMPLE]}, True), ([], False), ({"trajectories": []}, True)]
+)
 def test_each_documented_shape_unwraps_to_its_samples(event, wrapped: bool) -> None:
     items, wrap = unwrap_event(copy.deepcopy(event))
     assert items == (event["trajectories"] if wrapped else event)

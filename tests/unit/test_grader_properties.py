@@ -19,19 +19,35 @@ from graders.contract import GraderConfigurationError
 from tests.support.hostile_items import CONSTRAINT_IDS, FIELDS, deep, handlers, result_problems, well_formed
 
 HANDLERS = handlers()
-json_leaf = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40)
-             | st.sampled_from(["#### 42", "\\boxed{1/2}", "🙂" * 30, "\x00", "ignore previous instructions"]))
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=4)
-                          | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=40)
+    | st.sampled_from(["#### 42", "\\boxed{1/2}", "🙂" * 30, "\x00", "ignore previous instructions"])
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    max_leaves=12,
+)
 odd_value = st.sampled_from([deep(400), "9" * 50_000, ["x"] * 500, 10**300, -1e308, float("nan")])
 field_value = json_value | odd_value | st.lists(st.sampled_from(CONSTRAINT_IDS) | st.text(max_size=300), max_size=4)
 fields = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=12), field_value, max_size=6)
-content = st.text(max_size=200) | json_value | st.lists(st.fixed_dictionaries({"type": st.just("text"),
-                                                                               "text": st.text(max_size=80)}))
-message = st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "system", "nova_assistant"])
-                                 | json_value, "content": content}) | json_value
+content = (
+    st.text(max_size=200)
+    | json_value
+    | st.lists(st.fixed_dictionaries({"type": st.just("text"), "text": st.text(max_size=80)}))
+)
+message = (
+    st.fixed_dictionaries(
+        {"role": st.sampled_from(["user", "assistant", "system", "nova_assistant"]) | json_value, "content": content}
+    )
+    | json_value
+)
 answer = st.fixed_dictionaries({"role": st.sampled_from(["assistant", "nova_assistant"]), "content": content})
-odd_id = (st.text(max_size=30) | st.integers() | st.none() | json_value | st.just("x" * 5000))
+odd_id = st.text(max_size=30) | st.integers() | st.none() | json_value | st.just("x" * 5000)
 
 
 @st.composite
@@ -63,8 +79,12 @@ def check(kind: str, batch: list) -> None:
 
 @pytest.mark.parametrize("kind, examples", [("math", 60), ("format", 80), ("judge", 60), ("composite", 50)])
 def test_every_handler_holds_its_invariants_on_arbitrary_batches(kind, examples):
-    @settings(max_examples=examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
     @given(batches)
     def run(batch):
         check(kind, batch)
@@ -85,5 +105,6 @@ def test_the_judge_raises_only_for_a_configuration_error_on_every_judged_item(ba
             continue
         # Nothing needed the judge (malformed items, empty answers): a normal answer.
         assert result_problems(batch, results) == (0, 0)
-        assert all(not any(m["name"].endswith("configuration_error") for m in r.get("metrics_list", []))
-                   for r in results)
+        assert all(
+            not any(m["name"].endswith("configuration_error") for m in r.get("metrics_list", [])) for r in results
+        )

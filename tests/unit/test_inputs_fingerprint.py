@@ -16,8 +16,7 @@ from stacks.inputs_fingerprint import inputs_fingerprint
 @pytest.fixture
 def tree(tmp_path):
     """A copy of the grader package and a dataset, to edit freely."""
-    shutil.copytree(GRADER_SOURCE, tmp_path / "lambda" / "graders",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(GRADER_SOURCE, tmp_path / "lambda" / "graders", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "d.jsonl").write_text('{"messages": []}\n')
     return tmp_path
@@ -25,8 +24,12 @@ def tree(tmp_path):
 
 def fingerprint(root, kind, settings=None):
     code = [root / "lambda" / "graders" / p.relative_to(GRADER_SOURCE) for p in grader_code_paths(kind)]
-    return inputs_fingerprint(dataset_files=[root / "datasets" / "d.jsonl"], grader_code=code,
-                              grader_settings=settings or {"grader": kind}, root=root)
+    return inputs_fingerprint(
+        dataset_files=[root / "datasets" / "d.jsonl"],
+        grader_code=code,
+        grader_settings=settings or {"grader": kind},
+        root=root,
+    )
 
 
 def test_editing_one_graders_code_changes_only_the_jobs_that_use_it(tree):

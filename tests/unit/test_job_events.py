@@ -24,26 +24,44 @@ MODEL_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model/amazon.nova-2-lit
 DEPLOYMENT_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:custom-model-deployment/dep123456789"
 TOPIC_ARN = f"arn:aws:sns:us-east-1:{ACCOUNT}:rft-dev-notifications"
 PARAMETER = "/rft/dev/custom-model-deployment-arn"
-SETTINGS = Settings(topic_arn=TOPIC_ARN, parameter_name=PARAMETER, job_name_prefix="rft-dev-",
-                    tags={"rft:environment": "dev"}, model_wait_seconds=60, model_poll_seconds=20)
+SETTINGS = Settings(
+    topic_arn=TOPIC_ARN,
+    parameter_name=PARAMETER,
+    job_name_prefix="rft-dev-",
+    tags={"rft:environment": "dev"},
+    model_wait_seconds=60,
+    model_poll_seconds=20,
+)
 DEPLOYMENT_NAME = f"{MODEL_NAME}-deployment"
 
 
 def job_event(status: str, **detail: str) -> dict:
     """An EventBridge ``Model Customization Job State Change`` event as Bedrock sends it."""
-    body = {"jobName": JOB_NAME, "jobArn": JOB_ARN, "jobStatus": status, "creationTime": "2026-11-25T10:00:00Z",
-            "endTime": "2026-11-25T15:00:00Z", **detail}
+    body = {
+        "jobName": JOB_NAME,
+        "jobArn": JOB_ARN,
+        "jobStatus": status,
+        "creationTime": "2026-11-25T10:00:00Z",
+        "endTime": "2026-11-25T15:00:00Z",
+        **detail,
+    }
     if status == "Completed":
         body.setdefault("outputModelArn", MODEL_ARN)
         body.setdefault("outputModelName", MODEL_NAME)
-    return {"version": "0", "id": "e1", "detail-type": "Model Customization Job State Change",
-            "source": "aws.bedrock", "account": ACCOUNT, "region": "us-east-1", "resources": [JOB_ARN],
-            "detail": body}
+    return {
+        "version": "0",
+        "id": "e1",
+        "detail-type": "Model Customization Job State Change",
+        "source": "aws.bedrock",
+        "account": ACCOUNT,
+        "region": "us-east-1",
+        "resources": [JOB_ARN],
+        "detail": body,
+    }
 
 
 def client(service: str):
-    return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 class Clients:
@@ -53,14 +71,21 @@ class Clients:
         self.published: list[dict] = []
 
     def processor(self, sleeps: list | None = None, clock=None) -> JobEventProcessor:
-        return JobEventProcessor(bedrock=self.bedrock, ssm=self.ssm, sns=self.sns, settings=SETTINGS,
-                                 sleep=(sleeps.append if sleeps is not None else lambda s: None),
-                                 clock=clock or (lambda: 0.0))
+        return JobEventProcessor(
+            bedrock=self.bedrock,
+            ssm=self.ssm,
+            sns=self.sns,
+            settings=SETTINGS,
+            sleep=(sleeps.append if sleeps is not None else lambda s: None),
+            clock=clock or (lambda: 0.0),
+        )
 
     def expect_publish(self, subject: str) -> None:
-        self.stubs["sns"].add_response("publish", {"MessageId": f"m{len(self.published)}"},
-                                       expected_params={"TopicArn": TOPIC_ARN, "Subject": subject,
-                                                        "Message": _Capture(self.published)})
+        self.stubs["sns"].add_response(
+            "publish",
+            {"MessageId": f"m{len(self.published)}"},
+            expected_params={"TopicArn": TOPIC_ARN, "Subject": subject, "Message": _Capture(self.published)},
+        )
 
 
 class _Capture:
@@ -86,50 +111,83 @@ def aws():
 
 
 def model(status: str = "Active", **extra) -> dict:
-    return {"modelArn": MODEL_ARN, "modelName": MODEL_NAME, "jobArn": JOB_ARN, "jobName": JOB_NAME,
-            "creationTime": dt.datetime(2026, 11, 25), "modelStatus": status,
-            "customizationType": "REINFORCEMENT_FINE_TUNING", **extra}
+    return {
+        "modelArn": MODEL_ARN,
+        "modelName": MODEL_NAME,
+        "jobArn": JOB_ARN,
+        "jobName": JOB_NAME,
+        "creationTime": dt.datetime(2026, 11, 25),
+        "modelStatus": status,
+        "customizationType": "REINFORCEMENT_FINE_TUNING",
+        **extra,
+    }
 
 
 def deployment(status: str = "Active", model_arn: str = MODEL_ARN) -> dict:
-    return {"customModelDeploymentArn": DEPLOYMENT_ARN, "modelDeploymentName": DEPLOYMENT_NAME,
-            "modelArn": model_arn, "createdAt": dt.datetime(2026, 11, 25), "status": status}
+    return {
+        "customModelDeploymentArn": DEPLOYMENT_ARN,
+        "modelDeploymentName": DEPLOYMENT_NAME,
+        "modelArn": model_arn,
+        "createdAt": dt.datetime(2026, 11, 25),
+        "status": status,
+    }
 
 
 def expect_model(aws: Clients, status: str = "Active", **extra) -> None:
-    aws.stubs["bedrock"].add_response("get_custom_model", model(status, **extra),
-                                      expected_params={"modelIdentifier": MODEL_ARN})
+    aws.stubs["bedrock"].add_response(
+        "get_custom_model", model(status, **extra), expected_params={"modelIdentifier": MODEL_ARN}
+    )
 
 
 def expect_no_deployment(aws: Clients) -> None:
     aws.stubs["bedrock"].add_client_error(
-        "get_custom_model_deployment", "ResourceNotFoundException", "no such deployment", 404,
-        expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_NAME})
+        "get_custom_model_deployment",
+        "ResourceNotFoundException",
+        "no such deployment",
+        404,
+        expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_NAME},
+    )
 
 
 def expect_create(aws: Clients) -> None:
     aws.stubs["bedrock"].add_response(
-        "create_custom_model_deployment", {"customModelDeploymentArn": DEPLOYMENT_ARN},
-        expected_params={"modelDeploymentName": DEPLOYMENT_NAME, "modelArn": MODEL_ARN,
-                         "description": f"On-demand inference for the model trained by RFT job {JOB_NAME}",
-                         "clientRequestToken": naming.request_token(JOB_ARN),
-                         "tags": [{"key": "rft:environment", "value": "dev"}]})
+        "create_custom_model_deployment",
+        {"customModelDeploymentArn": DEPLOYMENT_ARN},
+        expected_params={
+            "modelDeploymentName": DEPLOYMENT_NAME,
+            "modelArn": MODEL_ARN,
+            "description": f"On-demand inference for the model trained by RFT job {JOB_NAME}",
+            "clientRequestToken": naming.request_token(JOB_ARN),
+            "tags": [{"key": "rft:environment", "value": "dev"}],
+        },
+    )
 
 
 def expect_recorded(aws: Clients, value: str | None) -> None:
     if value is None:
-        aws.stubs["ssm"].add_client_error("get_parameter", "ParameterNotFound", "", 400,
-                                          expected_params={"Name": PARAMETER})
+        aws.stubs["ssm"].add_client_error(
+            "get_parameter", "ParameterNotFound", "", 400, expected_params={"Name": PARAMETER}
+        )
     else:
-        aws.stubs["ssm"].add_response("get_parameter", {"Parameter": {"Name": PARAMETER, "Type": "String",
-                                                                      "Value": value}},
-                                      expected_params={"Name": PARAMETER})
+        aws.stubs["ssm"].add_response(
+            "get_parameter",
+            {"Parameter": {"Name": PARAMETER, "Type": "String", "Value": value}},
+            expected_params={"Name": PARAMETER},
+        )
 
 
 def expect_record(aws: Clients) -> None:
-    aws.stubs["ssm"].add_response("put_parameter", {"Version": 1}, expected_params={
-        "Name": PARAMETER, "Value": DEPLOYMENT_ARN, "Type": "String", "Overwrite": True,
-        "Description": "On-demand deployment of the latest model this RFT pipeline trained"})
+    aws.stubs["ssm"].add_response(
+        "put_parameter",
+        {"Version": 1},
+        expected_params={
+            "Name": PARAMETER,
+            "Value": DEPLOYMENT_ARN,
+            "Type": "String",
+            "Overwrite": True,
+            "Description": "On-demand deployment of the latest model this RFT pipeline trained",
+        },
+    )
 
 
 # Completed
@@ -153,8 +211,11 @@ def test_completed_job_deploys_its_model_records_the_arn_and_notifies_it(aws):
 def test_repeated_completed_event_creates_nothing_and_sends_nothing(aws):
     # Second delivery: the deployment exists under its derived name and is already recorded.
     expect_model(aws)
-    aws.stubs["bedrock"].add_response("get_custom_model_deployment", deployment("Creating"),
-                                      expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_NAME})
+    aws.stubs["bedrock"].add_response(
+        "get_custom_model_deployment",
+        deployment("Creating"),
+        expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_NAME},
+    )
     expect_recorded(aws, DEPLOYMENT_ARN)
 
     outcome = aws.processor().handle(job_event("Completed"))
@@ -165,8 +226,11 @@ def test_repeated_completed_event_creates_nothing_and_sends_nothing(aws):
 
 def test_retry_after_a_crash_between_create_and_record_adopts_the_deployment(aws):
     expect_model(aws)
-    aws.stubs["bedrock"].add_response("get_custom_model_deployment", deployment("Active"),
-                                      expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_NAME})
+    aws.stubs["bedrock"].add_response(
+        "get_custom_model_deployment",
+        deployment("Active"),
+        expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_NAME},
+    )
     expect_recorded(aws, None)
     expect_record(aws)
     aws.expect_publish(f"RFT job {JOB_NAME} Completed: model deployed")
@@ -195,8 +259,9 @@ def test_model_still_creating_is_awaited_before_deploying(aws):
 def test_bedrock_error_is_notified_with_its_message_and_not_raised(aws, caplog):
     expect_model(aws)
     expect_no_deployment(aws)
-    aws.stubs["bedrock"].add_client_error("create_custom_model_deployment", "ServiceQuotaExceededException",
-                                          "Too many custom model deployments", 400)
+    aws.stubs["bedrock"].add_client_error(
+        "create_custom_model_deployment", "ServiceQuotaExceededException", "Too many custom model deployments", 400
+    )
     aws.expect_publish(f"RFT job {JOB_NAME} Completed: deployment FAILED")
 
     outcome = aws.processor().handle(job_event("Completed"))
@@ -254,10 +319,13 @@ def test_deployment_that_cannot_be_recorded_is_still_notified_with_the_warning(a
 # Failed, Stopped, other pipelines
 
 
-@pytest.mark.parametrize("status,failure,reason", [
-    ("Failed", "Grader Lambda returned an invalid response", "Reason: Grader Lambda returned an invalid response"),
-    ("Stopped", None, "Reason: Bedrock gave no failure message (a stopped job has none)."),
-])
+@pytest.mark.parametrize(
+    "status,failure,reason",
+    [
+        ("Failed", "Grader Lambda returned an invalid response", "Reason: Grader Lambda returned an invalid response"),
+        ("Stopped", None, "Reason: Bedrock gave no failure message (a stopped job has none)."),
+    ],
+)
 def test_failed_or_stopped_job_deploys_nothing_and_says_why(aws, status, failure, reason):
     aws.expect_publish(f"RFT job {JOB_NAME} {status}: no model to deploy")
     event = job_event(status, **({"failureMessage": failure} if failure else {}))
@@ -293,10 +361,20 @@ def test_long_subjects_are_cut_to_what_sns_accepts(aws):
 
 
 def test_settings_come_from_the_lambda_environment():
-    settings = settings_from_env({"TOPIC_ARN": TOPIC_ARN, "DEPLOYMENT_PARAMETER": PARAMETER,
-                                  "JOB_NAME_PREFIX": "rft-dev-", "DEPLOYMENT_TAGS": json.dumps({"a": "b"})})
+    settings = settings_from_env(
+        {
+            "TOPIC_ARN": TOPIC_ARN,
+            "DEPLOYMENT_PARAMETER": PARAMETER,
+            "JOB_NAME_PREFIX": "rft-dev-",
+            "DEPLOYMENT_TAGS": json.dumps({"a": "b"}),
+        }
+    )
     assert (settings.topic_arn, settings.parameter_name, settings.job_name_prefix, dict(settings.tags)) == (
-        TOPIC_ARN, PARAMETER, "rft-dev-", {"a": "b"})
+        TOPIC_ARN,
+        PARAMETER,
+        "rft-dev-",
+        {"a": "b"},
+    )
 
 
 # Names
@@ -315,15 +393,22 @@ def test_deployment_names_fit_bedrocks_pattern_and_tokens_are_stable_per_job():
 
 
 def cleanup_event(kind: str, retain: bool = False) -> dict:
-    return {"RequestType": kind, "PhysicalResourceId": f"deployment-recorded-in:{PARAMETER}",
-            "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:1:function:p",
-                                   "ParameterName": PARAMETER, "RetainOnDelete": str(retain).lower()}}
+    return {
+        "RequestType": kind,
+        "PhysicalResourceId": f"deployment-recorded-in:{PARAMETER}",
+        "ResourceProperties": {
+            "ServiceToken": "arn:aws:lambda:us-east-1:1:function:p",
+            "ParameterName": PARAMETER,
+            "RetainOnDelete": str(retain).lower(),
+        },
+    }
 
 
 def test_cleanup_delete_removes_the_recorded_deployment_and_its_parameter(aws):
     expect_recorded(aws, DEPLOYMENT_ARN)
-    aws.stubs["bedrock"].add_response("delete_custom_model_deployment", {},
-                                      expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_ARN})
+    aws.stubs["bedrock"].add_response(
+        "delete_custom_model_deployment", {}, expected_params={"customModelDeploymentIdentifier": DEPLOYMENT_ARN}
+    )
     aws.stubs["ssm"].add_response("delete_parameter", {}, expected_params={"Name": PARAMETER})
 
     response = DeploymentCleanup(bedrock=aws.bedrock, ssm=aws.ssm).handle(cleanup_event("Delete"))
@@ -352,8 +437,9 @@ def test_cleanup_delete_of_a_deployment_already_gone_removes_the_parameter(aws):
 
 def test_cleanup_delete_refused_by_bedrock_fails_the_resource_with_the_reason(aws):
     expect_recorded(aws, DEPLOYMENT_ARN)
-    aws.stubs["bedrock"].add_client_error("delete_custom_model_deployment", "ConflictException",
-                                          "deployment is Creating", 409)
+    aws.stubs["bedrock"].add_client_error(
+        "delete_custom_model_deployment", "ConflictException", "deployment is Creating", 409
+    )
 
     with pytest.raises(CleanupFailed, match="ConflictException: deployment is Creating"):
         DeploymentCleanup(bedrock=aws.bedrock, ssm=aws.ssm).handle(cleanup_event("Delete"))

@@ -11,7 +11,7 @@ import pytest
 
 from graders.contract import GraderConfigurationError
 from graders.judge.models import RETIRED_JUDGE_MODELS, retired_judge_warning, supports_structured_output
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, point_boto3_at, score_by_answer
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at, score_by_answer
 
 PROMPT_A = "Write a haiku about rain."
 PROMPT_B = "Name three prime numbers."
@@ -20,8 +20,14 @@ PROMPT_B = "Name three prime numbers."
 @pytest.fixture
 def standin(monkeypatch, tmp_path):
     server = BedrockRuntimeStandin(Behaviour(responder=score_by_answer(lambda a: 8 if "good" in a else 2))).start()
-    point_boto3_at(monkeypatch, tmp_path, server.endpoint_url, JUDGE_MAX_ATTEMPTS="2", JUDGE_RUBRIC="reasoning",
-                   RFT_ENVIRONMENT="dev")
+    point_boto3_at(
+        monkeypatch,
+        tmp_path,
+        server.endpoint_url,
+        JUDGE_MAX_ATTEMPTS="2",
+        JUDGE_RUBRIC="reasoning",
+        RFT_ENVIRONMENT="dev",
+    )
     yield server
     server.stop()
 
@@ -32,20 +38,26 @@ def handler(kind: str = "judge"):
 
 
 def item(item_id: str, answer: str, prompt: str = PROMPT_A, **metadata) -> dict:
-    return {"id": item_id, "messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}],
-            "metadata": metadata}
+    return {
+        "id": item_id,
+        "messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": answer}],
+        "metadata": metadata,
+    }
 
 
 def metrics(res: dict) -> dict[str, float]:
     return {m["name"]: m["value"] for m in res.get("metrics_list", [])}
 
 
-@pytest.mark.parametrize("fault, code, fix", [
-    ("denied", "AccessDeniedException", "bedrock:InvokeModel"),
-    ("not_found", "ResourceNotFoundException", "check judge.modelId"),
-    ("validation", "ValidationException", "check judge.modelId"),
-    ("end_of_life", "ResourceNotFoundException", "end of life"),
-])
+@pytest.mark.parametrize(
+    "fault, code, fix",
+    [
+        ("denied", "AccessDeniedException", "bedrock:InvokeModel"),
+        ("not_found", "ResourceNotFoundException", "check judge.modelId"),
+        ("validation", "ValidationException", "check judge.modelId"),
+        ("end_of_life", "ResourceNotFoundException", "end of life"),
+    ],
+)
 def test_a_configuration_error_on_every_judged_item_fails_the_batch(standin, monkeypatch, fault, code, fix):
     monkeypatch.setenv("JUDGE_STRUCTURED_OUTPUT", "false")
     standin.reset(Behaviour(scripted=[fault] * 3))
@@ -82,11 +94,14 @@ def test_configuration_errors_on_only_some_items_score_those_neutral(standin, mo
     assert metrics(first)["judge_error"] == 1.0 and metrics(first)["configuration_error"] == 1.0
 
 
-@pytest.mark.parametrize("behaviour", [
-    Behaviour(throttle_rate=1.0),                       # 429 beyond the retries
-    Behaviour(scripted=["internal", "unavailable"] * 10),  # 5xx
-    Behaviour(scripted=["stall"] * 10, stall_seconds=3.0),  # timeouts
-])
+@pytest.mark.parametrize(
+    "behaviour",
+    [
+        Behaviour(throttle_rate=1.0),  # 429 beyond the retries
+        Behaviour(scripted=["internal", "unavailable"] * 10),  # 5xx
+        Behaviour(scripted=["stall"] * 10, stall_seconds=3.0),  # timeouts
+    ],
+)
 def test_transient_errors_score_the_prompts_mean_or_the_error_score(standin, monkeypatch, behaviour):
     monkeypatch.setenv("JUDGE_READ_TIMEOUT_SECONDS", "0.3")
     monkeypatch.setenv("JUDGE_ERROR_SCORE", "0.4")
@@ -106,10 +121,12 @@ def test_transient_errors_score_the_prompts_mean_or_the_error_score(standin, mon
 def test_a_failed_item_gets_the_mean_of_its_prompts_judged_samples(standin, monkeypatch):
     monkeypatch.setenv("JUDGE_MAX_CONCURRENCY", "1")
     monkeypatch.setenv("JUDGE_STRUCTURED_OUTPUT", "false")
-    standin.reset(Behaviour(scripted=["throttle", "throttle"],
-                            responder=score_by_answer(lambda a: 8 if "good" in a else 2)))
-    results = handler()([item("x", "first"), item("y", "good"), item("z", "bad"),
-                         item("other", "good", prompt=PROMPT_B)], None)
+    standin.reset(
+        Behaviour(scripted=["throttle", "throttle"], responder=score_by_answer(lambda a: 8 if "good" in a else 2))
+    )
+    results = handler()(
+        [item("x", "first"), item("y", "good"), item("z", "bad"), item("other", "good", prompt=PROMPT_B)], None
+    )
     scores = [r["aggregate_reward_score"] for r in results]
     assert scores[1:] == [0.8, 0.2, 0.8]
     assert scores[0] == pytest.approx(0.5)  # mean of y and z, not the other prompt's 0.8
@@ -154,8 +171,11 @@ def test_bad_settings_are_refused(monkeypatch):
 
 def test_retired_models_are_known_with_their_dates():
     assert RETIRED_JUDGE_MODELS["amazon.nova-premier-v1:0"] == "2026-09-14"
-    for model in ("us.amazon.nova-premier-v1:0", "amazon.nova-premier-v1:0",
-                  "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0"):
+    for model in (
+        "us.amazon.nova-premier-v1:0",
+        "amazon.nova-premier-v1:0",
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0",
+    ):
         assert "2026-09-14" in retired_judge_warning(model)
     assert retired_judge_warning("openai.gpt-oss-120b-1:0") is None
     assert supports_structured_output("openai.gpt-oss-120b-1:0")

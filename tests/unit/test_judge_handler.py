@@ -9,7 +9,7 @@ import pytest
 
 from graders.contract import BatchError
 from graders.judge.rubric import RubricError
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, point_boto3_at
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at
 
 
 class LambdaContext:
@@ -36,11 +36,22 @@ def fresh_handler():
 
 
 EVENT = [
-    {"id": "a", "messages": [{"role": "user", "content": "Explain why 2+2=4 in Peano arithmetic."},
-                             {"role": "assistant", "content": "By S(S(0)) + S(S(0)) = S(S(S(S(0))))."}],
-     "metadata": {"reference_answer": "4", "domain": "logic"}},
-    {"id": "b", "reference_answer": "4",
-     "messages": [{"role": "user", "content": "2+2?"}, {"role": "nova_assistant", "content": [{"type": "text", "text": "4"}]}]},
+    {
+        "id": "a",
+        "messages": [
+            {"role": "user", "content": "Explain why 2+2=4 in Peano arithmetic."},
+            {"role": "assistant", "content": "By S(S(0)) + S(S(0)) = S(S(S(S(0))))."},
+        ],
+        "metadata": {"reference_answer": "4", "domain": "logic"},
+    },
+    {
+        "id": "b",
+        "reference_answer": "4",
+        "messages": [
+            {"role": "user", "content": "2+2?"},
+            {"role": "nova_assistant", "content": [{"type": "text", "text": "4"}]},
+        ],
+    },
 ]
 
 
@@ -52,7 +63,10 @@ def test_handler_reads_configuration_and_grades_the_batch(standin, monkeypatch, 
     assert [r["aggregate_reward_score"] for r in results] == [0.4, 0.4]  # 4 on the reasoning rubric's 0-10
     assert {c.model_id for c in standin.calls} == {"us.anthropic.claude-sonnet-4-5-20250929-v1:0"}
     assert all("Rubric: reasoning in a specialised domain" in c.user_text for c in standin.calls)
-    assert "logic" in standin.calls[[c.answer for c in standin.calls].index("By S(S(0)) + S(S(0)) = S(S(S(S(0)))).")].user_text
+    assert (
+        "logic"
+        in standin.calls[[c.answer for c in standin.calls].index("By S(S(0)) + S(S(0)) = S(S(S(S(0)))).")].user_text
+    )
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     assert emf and emf[-1]["BatchSize"] == [2.0] and "Check.input_tokens" in emf[-1]
 

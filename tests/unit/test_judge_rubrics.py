@@ -20,7 +20,10 @@ ROW = {
     ],
     "metadata": {
         "reference_answer": "Bob promises to resend Alice's late invoice on Monday.",
-        "context": ["Invoices are sent on the 1st.", {"title": "Policy", "text": "Late invoices are resent within 3 days."}],
+        "context": [
+            "Invoices are sent on the 1st.",
+            {"title": "Policy", "text": "Late invoices are resent within 3 days."},
+        ],
         "criteria": ["mentions who acts", "mentions when"],
         "domain": "accounts payable",
     },
@@ -62,21 +65,28 @@ def test_row_fields_reach_the_template():
 
 def test_missing_fields_are_marked_as_absent():
     row = {"id": "x", "messages": [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "hi"}]}
-    text = user_text(build_request(load_rubric("instruction_following"), parse_sample(row), model_id="m", max_tokens=100))
+    text = user_text(
+        build_request(load_rubric("instruction_following"), parse_sample(row), model_id="m", max_tokens=100)
+    )
     assert text.count(MISSING_FIELD) == 2  # reference answer and criteria
 
 
 def test_reference_answer_object_and_its_fields():
-    row = {"id": "x", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
-           "reference_answer": {"answer": "42", "criteria": "shows the working"}}
+    row = {
+        "id": "x",
+        "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+        "reference_answer": {"answer": "42", "criteria": "shows the working"},
+    }
     fields = rubric_fields(parse_sample(row))
     assert '"answer": "42"' in fields["reference_answer"]
     assert fields["criteria"] == "shows the working"  # Sample.field looks inside an object reference
 
 
 def test_custom_rubric_from_configuration():
-    text = ("---\nname: politeness\nscale_min: 1\nscale_max: 4\n---\n"
-            "Grade politeness only. Expected tone: {{criteria}}. Task: {{prompt}}")
+    text = (
+        "---\nname: politeness\nscale_min: 1\nscale_max: 4\n---\n"
+        "Grade politeness only. Expected tone: {{criteria}}. Task: {{prompt}}"
+    )
     rubric = load_rubric("custom", text)
     assert (rubric.name, rubric.scale_min, rubric.scale_max) == ("politeness", 1, 4)
     request = build_request(rubric, parse_sample(ROW), model_id="m", max_tokens=100)
@@ -112,11 +122,22 @@ def test_custom_rubric_with_an_inverted_scale_is_an_error():
 
 
 def test_settings_from_environment():
-    settings = settings_from_env({"JUDGE_MODEL_ID": "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "JUDGE_RUBRIC": "custom",
-                                  "JUDGE_CUSTOM_RUBRIC": "Grade it.", "JUDGE_MAX_CONCURRENCY": "16",
-                                  "JUDGE_INJECTION_PENALTY": "0.5"})
-    assert settings == JudgeSettings(model_id="us.anthropic.claude-sonnet-4-5-20250929-v1:0", rubric="custom",
-                                     custom_rubric="Grade it.", max_concurrency=16, injection_penalty=0.5)
+    settings = settings_from_env(
+        {
+            "JUDGE_MODEL_ID": "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "JUDGE_RUBRIC": "custom",
+            "JUDGE_CUSTOM_RUBRIC": "Grade it.",
+            "JUDGE_MAX_CONCURRENCY": "16",
+            "JUDGE_INJECTION_PENALTY": "0.5",
+        }
+    )
+    assert settings == JudgeSettings(
+        model_id="us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        rubric="custom",
+        custom_rubric="Grade it.",
+        max_concurrency=16,
+        injection_penalty=0.5,
+    )
     assert settings_from_env({}).model_id == "openai.gpt-oss-120b-1:0"
     assert settings_from_env({}).max_concurrency == 32  # the catalogue default, as the configuration deploys
     for bad in ({"JUDGE_MAX_CONCURRENCY": "many"}, {"JUDGE_MAX_CONCURRENCY": "0"}, {"JUDGE_INJECTION_PENALTY": "2"}):

@@ -13,10 +13,9 @@ from graders.judge.grader import JudgeGrader
 from graders.judge.settings import JudgeSettings
 
 PROFILE_ID = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"  # an inference-profile id
-from tests.support.bedrock_runtime_standin import (Behaviour, BedrockRuntimeStandin, fixed_verdict,
-                                                   standin_session)
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, fixed_verdict, standin_session
 
-FAST_RETRIES = dict(backoff_base_seconds=0.01, backoff_cap_seconds=0.05, min_call_seconds=0.05)
+FAST_RETRIES = {"backoff_base_seconds": 0.01, "backoff_cap_seconds": 0.05, "min_call_seconds": 0.05}
 
 
 @pytest.fixture
@@ -34,10 +33,17 @@ def make_judge(standin: BedrockRuntimeStandin, *, sleep=None, **overrides) -> Ju
 
 
 def items(count: int, answer: str = "The total is 84 cans.") -> list[dict]:
-    return [{"id": f"item-{i}",
-             "messages": [{"role": "user", "content": f"Question {i}: 12 boxes of 7 cans, how many cans?"},
-                          {"role": "assistant", "content": answer}],
-             "metadata": {"reference_answer": "84"}} for i in range(count)]
+    return [
+        {
+            "id": f"item-{i}",
+            "messages": [
+                {"role": "user", "content": f"Question {i}: 12 boxes of 7 cans, how many cans?"},
+                {"role": "assistant", "content": answer},
+            ],
+            "metadata": {"reference_answer": "84"},
+        }
+        for i in range(count)
+    ]
 
 
 def metrics_of(res: dict) -> dict[str, float]:
@@ -101,8 +107,9 @@ def test_server_errors_are_retried(standin):
 def test_retries_back_off_exponentially_with_full_jitter(standin):
     standin.reset(Behaviour(scripted=["throttle"] * 4))
     sleeps: list[float] = []
-    [res] = make_judge(standin, sleep=sleeps.append, backoff_base_seconds=0.2,
-                       backoff_cap_seconds=1.0).grade_batch(items(1), Deadline())
+    [res] = make_judge(standin, sleep=sleeps.append, backoff_base_seconds=0.2, backoff_cap_seconds=1.0).grade_batch(
+        items(1), Deadline()
+    )
     assert res["aggregate_reward_score"] == 0.7
     assert len(sleeps) == 4
     for retry, delay in enumerate(sleeps, start=1):
@@ -216,9 +223,15 @@ def test_malformed_items_score_zero_in_place(standin):
 
 
 def test_gpt_oss_reasoning_is_ignored_and_the_verdict_read(standin):
-    standin.reset(Behaviour(reasoning_block=True, responder=lambda call: (
-        "<reasoning>A score of 2 seems too low; the answer is right.</reasoning>\n```json\n"
-        '{"score": 9, "reason": "correct"}\n```')))
+    standin.reset(
+        Behaviour(
+            reasoning_block=True,
+            responder=lambda call: (
+                "<reasoning>A score of 2 seems too low; the answer is right.</reasoning>\n```json\n"
+                '{"score": 9, "reason": "correct"}\n```'
+            ),
+        )
+    )
     [res] = make_judge(standin).grade_batch(items(1), Deadline())
     assert res["aggregate_reward_score"] == 0.9
 

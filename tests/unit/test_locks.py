@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
@@ -43,8 +43,12 @@ def direct_pins(requirements_in: Path) -> dict[str, str]:
 
 def test_every_lambda_bundle_and_the_app_and_dev_tools_have_a_lock():
     assert {p.relative_to(ROOT).as_posix() for p in INPUTS} >= {
-        "requirements.in", "requirements-dev.in", "lambda/graders/requirements.in",
-        "lambda/rft_job/requirements.in", "lambda/job_events/requirements.in"}
+        "requirements.in",
+        "requirements-dev.in",
+        "lambda/graders/requirements.in",
+        "lambda/rft_job/requirements.in",
+        "lambda/job_events/requirements.in",
+    }
 
 
 @pytest.mark.parametrize("requirements_in", INPUTS, ids=lambda p: p.relative_to(ROOT).as_posix())

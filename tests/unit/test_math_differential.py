@@ -6,9 +6,9 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from graders.contract import parse_sample
 from graders.math_answer.grader import MathGrader
-
 from tests.support.math_corpus import compare, corpus
 
 math_verify = pytest.importorskip("math_verify")
@@ -16,8 +16,16 @@ math_verify = pytest.importorskip("math_verify")
 
 def _ours(grader: MathGrader):
     def grade(response: str, reference: str):
-        return grader.grade(parse_sample({"id": "d", "messages": [{"role": "assistant", "content": response}],
-                                          "metadata": {"reference_answer": reference}}))
+        return grader.grade(
+            parse_sample(
+                {
+                    "id": "d",
+                    "messages": [{"role": "assistant", "content": response}],
+                    "metadata": {"reference_answer": reference},
+                }
+            )
+        )
+
     return grade
 
 
@@ -36,8 +44,10 @@ def test_corpus_is_seeded_and_large_enough():
 def test_no_unexplained_disagreement_with_math_verify(caplog):
     caplog.set_level(logging.CRITICAL)
     outcomes = compare(corpus(200, 2026), _ours(MathGrader()), _theirs)
-    unexplained = [(o.rule, o.pair.reference, o.pair.response[-80:])
-                   for o in outcomes if o.rule.startswith("UNEXPLAINED")]
+    unexplained = [
+        (o.rule, o.pair.reference, o.pair.response[-80:]) for o in outcomes if o.rule.startswith("UNEXPLAINED")
+    ]
     assert unexplained == []
     assert all(o.ours == (o.pair.kind == "correct") for o in outcomes), [
-        (o.pair.kind, o.pair.form) for o in outcomes if o.ours != (o.pair.kind == "correct")]
+        (o.pair.kind, o.pair.form) for o in outcomes if o.ours != (o.pair.kind == "correct")
+    ]

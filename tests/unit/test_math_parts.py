@@ -31,27 +31,30 @@ def busy(seconds: float) -> None:
 
 
 # ---------------------------------------------------------------- extraction
-@pytest.mark.parametrize("text, source, answers", [
-    ("x \\boxed{\\frac{a}{b}} y", "boxed", ("\\frac{a}{b}",)),
-    ("\\boxed{\\{1, 2\\}}", "boxed", ("\\{1, 2\\}",)),
-    ("\\boxed{\\boxed{42}}", "boxed", ("42",)),
-    ("\\boxed{1} then \\boxed{2} then \\boxed{1}", "boxed", ("2", "1")),
-    ("<ANSWER> 12 </ANSWER>", "answer_tag", ("12",)),
-    ("<answer>\\boxed{5}</answer> and \\boxed{6}", "answer_tag", ("5",)),
-    ("#### Step 2\nwork\n#### 42", "hash_marker", ("42",)),
-    ("The answer is 3.5 cm. Next we check.", "answer_phrase", ("3.5 cm",)),
-    ("The answer is 84. Wait, the answer is 85.", "answer_phrase", ("85",)),
-    ("So x = 3.", "final_value", ("3",)),
-    ("She has 8 apples left.", "final_value", ("8",)),
-    ("It is either 4 or 5.", "final_value", ("4 or 5",)),
-    ("So she has 3 (maybe 4) apples.", "final_value", ("3 (maybe 4)",)),
-    ("The answer is 3 (4 if we count zero). Done.", "answer_phrase", ("3 (4 if we count zero)",)),
-    ("The answer is 3, but it could be 4.", "answer_phrase", ("3, but it could be 4",)),
-    ("The answer is 3, which is odd.", "answer_phrase", ("3",)),
-    ("So \\boxed{3} (or maybe 4).", "boxed", ("3 (or maybe 4)",)),
-    ("So \\boxed{3} (see step 2).", "boxed", ("3",)),
-    ("No numbers at all.", "none", ()),
-])
+@pytest.mark.parametrize(
+    "text, source, answers",
+    [
+        ("x \\boxed{\\frac{a}{b}} y", "boxed", ("\\frac{a}{b}",)),
+        ("\\boxed{\\{1, 2\\}}", "boxed", ("\\{1, 2\\}",)),
+        ("\\boxed{\\boxed{42}}", "boxed", ("42",)),
+        ("\\boxed{1} then \\boxed{2} then \\boxed{1}", "boxed", ("2", "1")),
+        ("<ANSWER> 12 </ANSWER>", "answer_tag", ("12",)),
+        ("<answer>\\boxed{5}</answer> and \\boxed{6}", "answer_tag", ("5",)),
+        ("#### Step 2\nwork\n#### 42", "hash_marker", ("42",)),
+        ("The answer is 3.5 cm. Next we check.", "answer_phrase", ("3.5 cm",)),
+        ("The answer is 84. Wait, the answer is 85.", "answer_phrase", ("85",)),
+        ("So x = 3.", "final_value", ("3",)),
+        ("She has 8 apples left.", "final_value", ("8",)),
+        ("It is either 4 or 5.", "final_value", ("4 or 5",)),
+        ("So she has 3 (maybe 4) apples.", "final_value", ("3 (maybe 4)",)),
+        ("The answer is 3 (4 if we count zero). Done.", "answer_phrase", ("3 (4 if we count zero)",)),
+        ("The answer is 3, but it could be 4.", "answer_phrase", ("3, but it could be 4",)),
+        ("The answer is 3, which is odd.", "answer_phrase", ("3",)),
+        ("So \\boxed{3} (or maybe 4).", "boxed", ("3 (or maybe 4)",)),
+        ("So \\boxed{3} (see step 2).", "boxed", ("3",)),
+        ("No numbers at all.", "none", ()),
+    ],
+)
 def test_extraction_sources(text, source, answers):
     found = extract_final_answer(text)
     assert (found.source, found.answers) == (source, answers)
@@ -73,25 +76,39 @@ def test_explicit_only_extraction_ignores_unmarked_numbers():
 
 
 # ---------------------------------------------------------------- asides
-@pytest.mark.parametrize("answer, judged", [
-    ("3 (three)", "3"),
-    ("42 \\text{ (that is, forty-two)}", "42"),
-    ("\\frac{1}{3} (0.33)", "\\frac{1}{3}"),
-    ("42 (6 \\times 7)", "42"),
-    ("105 (one hundred and five)", "105"),
-    ("3 (three) (3.0)", "3"),
-    ("(1, 2)", "(1, 2)"),
-    ("2 (x+1)", "2 (x+1)"),
-    ("\\frac{1}{2} (\\sqrt{3}+1)", "\\frac{1}{2} (\\sqrt{3}+1)"),
-    ("84 (7 cans each)", "84 (7 cans each)"),
-    ("12 (one dozen)", "12 (one dozen)"),
-])
+@pytest.mark.parametrize(
+    "answer, judged",
+    [
+        ("3 (three)", "3"),
+        ("42 \\text{ (that is, forty-two)}", "42"),
+        ("\\frac{1}{3} (0.33)", "\\frac{1}{3}"),
+        ("42 (6 \\times 7)", "42"),
+        ("105 (one hundred and five)", "105"),
+        ("3 (three) (3.0)", "3"),
+        ("(1, 2)", "(1, 2)"),
+        ("2 (x+1)", "2 (x+1)"),
+        ("\\frac{1}{2} (\\sqrt{3}+1)", "\\frac{1}{2} (\\sqrt{3}+1)"),
+        ("84 (7 cans each)", "84 (7 cans each)"),
+        ("12 (one dozen)", "12 (one dozen)"),
+    ],
+)
 def test_asides_that_restate_the_value_are_dropped_and_others_kept(answer, judged):
     assert read_answer(answer, ("1",)) == (judged, None)
 
 
-@pytest.mark.parametrize("answer", ["3 (4)", "3 (four)", "3 (or so)", "x = 3 (x = 4)", "3 cm (4 cm)", "50\\% (0.25)",
-                                    "3 (or \\sqrt{2})", "3 \\text{and/or} 4"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "3 (4)",
+        "3 (four)",
+        "3 (or so)",
+        "x = 3 (x = 4)",
+        "3 cm (4 cm)",
+        "50\\% (0.25)",
+        "3 (or \\sqrt{2})",
+        "3 \\text{and/or} 4",
+    ],
+)
 def test_asides_offering_another_value_are_hedges(answer):
     assert read_answer(answer, ("3",)).hedge
 
@@ -101,85 +118,116 @@ def test_a_doubting_word_the_reference_uses_is_not_a_hedge():
     assert read_answer("\\text{maybe}", ("yes",)).hedge
 
 
-@pytest.mark.parametrize("text, value", [("three", (3, 1)), ("forty-two", (42, 2)), ("minus five", (-5, 2)),
-                                         ("one hundred and five", (105, 4)), ("twelve thousand three", (12003, 3)),
-                                         ("four apples", (4, 1)), ("one dozen", None), ("three four", (3, 1)),
-                                         ("apples", None), ("3", None)])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("three", (3, 1)),
+        ("forty-two", (42, 2)),
+        ("minus five", (-5, 2)),
+        ("one hundred and five", (105, 4)),
+        ("twelve thousand three", (12003, 3)),
+        ("four apples", (4, 1)),
+        ("one dozen", None),
+        ("three four", (3, 1)),
+        ("apples", None),
+        ("3", None),
+    ],
+)
 def test_spelled_numbers(text, value):
     assert number_words(text) == value
 
 
 # ---------------------------------------------------------------- numeric fast path
-@pytest.mark.parametrize("text, value, percent", [
-    ("84", Fraction(84), False),
-    ("-3.50", Fraction(-7, 2), False),
-    ("1,234,567", Fraction(1234567), False),
-    ("1{,}234", Fraction(1234), False),
-    ("\\$1,234.50", Fraction(246900, 200), False),
-    ("\u20ac20", Fraction(20), False),
-    ("\\frac{3}{4}", Fraction(3, 4), False),
-    ("-\\dfrac{3}{4}", Fraction(-3, 4), False),
-    ("\\frac34", Fraction(3, 4), False),
-    ("6/8", Fraction(3, 4), False),
-    ("12.5\\%", Fraction(25, 2), True),
-    ("1.5e6", Fraction(1_500_000), False),
-    ("1.5 \\times 10^{6}", Fraction(1_500_000), False),
-    ("x = 3", Fraction(3), False),
-    ("(-5)", Fraction(-5), False),
-    ("84 apples in total", Fraction(84), False),
-    ("5 m", Fraction(5), False),
-    ("30^\\circ", Fraction(30), False),
-])
+@pytest.mark.parametrize(
+    "text, value, percent",
+    [
+        ("84", Fraction(84), False),
+        ("-3.50", Fraction(-7, 2), False),
+        ("1,234,567", Fraction(1234567), False),
+        ("1{,}234", Fraction(1234), False),
+        ("\\$1,234.50", Fraction(246900, 200), False),
+        ("\u20ac20", Fraction(20), False),
+        ("\\frac{3}{4}", Fraction(3, 4), False),
+        ("-\\dfrac{3}{4}", Fraction(-3, 4), False),
+        ("\\frac34", Fraction(3, 4), False),
+        ("6/8", Fraction(3, 4), False),
+        ("12.5\\%", Fraction(25, 2), True),
+        ("1.5e6", Fraction(1_500_000), False),
+        ("1.5 \\times 10^{6}", Fraction(1_500_000), False),
+        ("x = 3", Fraction(3), False),
+        ("(-5)", Fraction(-5), False),
+        ("84 apples in total", Fraction(84), False),
+        ("5 m", Fraction(5), False),
+        ("30^\\circ", Fraction(30), False),
+    ],
+)
 def test_plain_numbers_are_read(text, value, percent):
     number = parse_number(text)
     assert number is not None and (number.value, number.percent) == (value, percent)
 
 
-@pytest.mark.parametrize("text", ["5x", "5 pi", "2e", "5!", "5 or 6", "(1, 2)", "\\sqrt{2}", "12,34", "1e99999",
-                                  "3 + 4", "x"])
+@pytest.mark.parametrize(
+    "text", ["5x", "5 pi", "2e", "5!", "5 or 6", "(1, 2)", "\\sqrt{2}", "12,34", "1e99999", "3 + 4", "x"]
+)
 def test_non_numbers_are_left_to_the_symbolic_engine(text):
     assert parse_number(text) is None
 
 
-@pytest.mark.parametrize("answer, reference, equal", [
-    ("0.333333", "1/3", True),
-    ("0.3333", "1/3", False),
-    ("1000000.5", "1000001", False),
-    ("25%", "0.25", True),
-    ("25%", "25", True),
-    ("0.25", "25", False),
-    ("84.0", "84", True),
-    ("1e-8", "2e-8", False),
-])
+@pytest.mark.parametrize(
+    "answer, reference, equal",
+    [
+        ("0.333333", "1/3", True),
+        ("0.3333", "1/3", False),
+        ("1000000.5", "1000001", False),
+        ("25%", "0.25", True),
+        ("25%", "25", True),
+        ("0.25", "25", False),
+        ("84.0", "84", True),
+        ("1e-8", "2e-8", False),
+    ],
+)
 def test_number_comparison(answer, reference, equal):
     assert numbers_equal(parse_number(answer), parse_number(reference)) is equal
 
 
 # ---------------------------------------------------------------- float probe
-@pytest.mark.parametrize("answer, reference, verdict", [
-    ("2\\sqrt{2}", "\\sqrt{8}", True),
-    ("3\\sqrt{2}", "\\sqrt{8}", False),
-    ("\\frac{3\\pi}{4}", "\\frac{3}{4}\\pi", True),
-    ("\\pi \\cdot 2", "2\\pi", True),
-    ("2^{10}", "1024", True),
-    ("-2^{2}", "-4", True),
-    ("2^{60}", "1152921504606846977", None),  # floats cannot tell these apart
-    ("10^{-20}", "10^{-21}", None),
-    ("2^10", "1024", None),  # LaTeX reads 2^1 0: ambiguous
-    ("2\\frac{1}{2}", "\\frac{5}{2}", None),  # mixed number or product: ambiguous
-    ("0.5", "\\frac{1}{2}", None),  # decimals follow the exact rules
-    ("x+1", "2", None),
-    ("\\sqrt{-1}", "1", None),
-])
+@pytest.mark.parametrize(
+    "answer, reference, verdict",
+    [
+        ("2\\sqrt{2}", "\\sqrt{8}", True),
+        ("3\\sqrt{2}", "\\sqrt{8}", False),
+        ("\\frac{3\\pi}{4}", "\\frac{3}{4}\\pi", True),
+        ("\\pi \\cdot 2", "2\\pi", True),
+        ("2^{10}", "1024", True),
+        ("-2^{2}", "-4", True),
+        ("2^{60}", "1152921504606846977", None),  # floats cannot tell these apart
+        ("10^{-20}", "10^{-21}", None),
+        ("2^10", "1024", None),  # LaTeX reads 2^1 0: ambiguous
+        ("2\\frac{1}{2}", "\\frac{5}{2}", None),  # mixed number or product: ambiguous
+        ("0.5", "\\frac{1}{2}", None),  # decimals follow the exact rules
+        ("x+1", "2", None),
+        ("\\sqrt{-1}", "1", None),
+    ],
+)
 def test_float_probe_decides_only_when_sure(answer, reference, verdict):
     assert probe_equal(answer, reference) is verdict
 
 
 # ---------------------------------------------------------------- guards
-@pytest.mark.parametrize("text", [
-    "9^{9^{9^{9}}}", "9^9^9^9", "10**10**10", "2^{1000000}", "(10^{1000})^{1000}", "x^{10^{9}}",
-    "1000000!", "\\frac{1}{" * 40 + "2" + "}" * 40, "x+" * 300 + "x",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "9^{9^{9^{9}}}",
+        "9^9^9^9",
+        "10**10**10",
+        "2^{1000000}",
+        "(10^{1000})^{1000}",
+        "x^{10^{9}}",
+        "1000000!",
+        "\\frac{1}{" * 40 + "2" + "}" * 40,
+        "x+" * 300 + "x",
+    ],
+)
 def test_guards_refuse_what_sympy_cannot_bound(text):
     assert screen(text) is not None
 
@@ -191,19 +239,17 @@ def test_guards_let_ordinary_answers_through(text):
 
 # ---------------------------------------------------------------- time limits
 def test_time_limit_interrupts_a_long_check_on_the_main_thread():
-    with pytest.raises(SymbolicTimeout):
-        with time_limit(0.05):
-            busy(5)
+    with pytest.raises(SymbolicTimeout), time_limit(0.05):
+        busy(5)
 
 
 def test_time_limit_swallowed_once_fires_again():
-    with pytest.raises(SymbolicTimeout):
-        with time_limit(0.05):
-            try:
-                busy(5)
-            except BaseException:  # what a careless library might do
-                pass
+    with pytest.raises(SymbolicTimeout), time_limit(0.05):
+        try:
             busy(5)
+        except BaseException:  # what a careless library might do
+            pass
+        busy(5)
 
 
 def test_time_limit_restores_the_previous_alarm_and_handler():
@@ -272,23 +318,32 @@ def test_budget_shrinks_item_limits_as_the_deadline_nears():
 
 
 # ---------------------------------------------------------------- settings and entry points
-@pytest.mark.parametrize("settings", [{"format_credit": 0.5}, {"unmarked_answer_credit": 0.4},
-                                      {"seconds_per_item": 0}])
+@pytest.mark.parametrize("settings", [{"format_credit": 0.5}, {"unmarked_answer_credit": 0.4}, {"seconds_per_item": 0}])
 def test_settings_keep_wrong_answers_below_one_half(settings):
     with pytest.raises(ValueError):
         MathGraderSettings(**settings)
 
 
 def test_module_level_grade_for_other_graders():
-    sample = parse_sample({"id": "c", "messages": [{"role": "assistant", "content": "\\boxed{\\frac{6}{8}}"}],
-                           "metadata": {"reference_answer": "0.75"}})
+    sample = parse_sample(
+        {
+            "id": "c",
+            "messages": [{"role": "assistant", "content": "\\boxed{\\frac{6}{8}}"}],
+            "metadata": {"reference_answer": "0.75"},
+        }
+    )
     result = grade(sample)
     assert result.score == 1.0 and result.rewards == {"correct": 1.0}
 
 
 def sample(response: str, reference: str):
-    return parse_sample({"id": "w", "messages": [{"role": "assistant", "content": response}],
-                         "metadata": {"reference_answer": reference}})
+    return parse_sample(
+        {
+            "id": "w",
+            "messages": [{"role": "assistant", "content": response}],
+            "metadata": {"reference_answer": reference},
+        }
+    )
 
 
 @pytest.mark.parametrize("seconds_left", [0.0, -1.0, float("nan")])
@@ -320,7 +375,9 @@ def test_grade_within_does_not_start_loading_math_verify_without_time_for_it(mon
 
 
 def test_importing_the_handler_loads_neither_sympy_nor_math_verify():
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import graders.math_handler; "
-            "print(sorted(m for m in ('sympy', 'math_verify', 'ctypes') if m in sys.modules))")
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import graders.math_handler; "
+        "print(sorted(m for m in ('sympy', 'math_verify', 'ctypes') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code, str(LAMBDA_DIR)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -10,8 +10,10 @@ from graders import observability
 from graders.contract import Grade, result
 from graders.observability import make_batch_handler, make_handler
 
-ITEMS = [{"id": f"i{n}", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
-         for n in range(3)]
+ITEMS = [
+    {"id": f"i{n}", "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]}
+    for n in range(3)
+]
 
 
 def _emf(out: str) -> dict[str, float]:
@@ -23,25 +25,33 @@ def _emf(out: str) -> dict[str, float]:
         doc = json.loads(line)
         for metric in doc["_aws"]["CloudWatchMetrics"][0]["Metrics"]:
             value = doc[metric["Name"]]
-            totals[metric["Name"]] = totals.get(metric["Name"], 0.0) + (sum(value) if isinstance(value, list)
-                                                                        else value)
+            totals[metric["Name"]] = totals.get(metric["Name"], 0.0) + (
+                sum(value) if isinstance(value, list) else value
+            )
     return totals
 
 
 def _flags(timed_out: list[float], malformed: list[float]):
     def grade_items(items, deadline):
-        return [result(raw["id"], Grade(score=1.0, metrics={"timed_out": t, "malformed": m}))
-                for raw, t, m in zip(items, timed_out, malformed)]
+        return [
+            result(raw["id"], Grade(score=1.0, metrics={"timed_out": t, "malformed": m}))
+            for raw, t, m in zip(items, timed_out, malformed)
+        ]
+
     return grade_items
 
 
-@pytest.mark.parametrize("timed_out,malformed,expected_timed_out,expected_malformed", [
-    ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0, 0),
-    ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0], 1, 1),
-    ([1.0, 1.0, 0.0], [0.0, 0.0, 0.0], 2, 0),
-])
-def test_items_are_counted_only_when_their_flag_is_set(timed_out, malformed, expected_timed_out,
-                                                       expected_malformed, capsys) -> None:
+@pytest.mark.parametrize(
+    "timed_out,malformed,expected_timed_out,expected_malformed",
+    [
+        ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0], 0, 0),
+        ([1.0, 0.0, 0.0], [0.0, 0.0, 1.0], 1, 1),
+        ([1.0, 1.0, 0.0], [0.0, 0.0, 0.0], 2, 0),
+    ],
+)
+def test_items_are_counted_only_when_their_flag_is_set(
+    timed_out, malformed, expected_timed_out, expected_malformed, capsys
+) -> None:
     handler = make_batch_handler("t-counts", _flags(timed_out, malformed))
     handler(ITEMS, None)
     totals = _emf(capsys.readouterr().out)
@@ -55,9 +65,12 @@ def _one(sample) -> Grade:
     return Grade(score=0.5, metrics={"timed_out": 0.0})
 
 
-HANDLERS = {"per item": lambda: make_handler("t-shape", _one),
-            "batch": lambda: make_batch_handler("t-shape-b", lambda items, deadline: [
-                result(raw["id"], _one(raw)) for raw in items])}
+HANDLERS = {
+    "per item": lambda: make_handler("t-shape", _one),
+    "batch": lambda: make_batch_handler(
+        "t-shape-b", lambda items, deadline: [result(raw["id"], _one(raw)) for raw in items]
+    ),
+}
 
 
 @pytest.mark.parametrize("kind", list(HANDLERS))
@@ -73,8 +86,9 @@ def test_both_handler_kinds_accept_each_envelope_and_answer_with_the_array(kind:
 @pytest.mark.parametrize("kind", list(HANDLERS))
 def test_the_reply_goes_through_the_envelope_wrap(kind: str, monkeypatch, capsys) -> None:
     """The handlers answer with what ``unwrap_event``'s wrap makes of the results, not the bare list."""
-    monkeypatch.setattr(observability, "unwrap_event", lambda event: (event["trajectories"],
-                                                                      lambda results: {"wrapped": results}))
+    monkeypatch.setattr(
+        observability, "unwrap_event", lambda event: (event["trajectories"], lambda results: {"wrapped": results})
+    )
     reply = HANDLERS[kind]()({"trajectories": ITEMS}, None)
     assert [r["id"] for r in reply["wrapped"]] == [i["id"] for i in ITEMS]
 
@@ -93,8 +107,11 @@ def test_batch_shape_is_logged_once_then_every_nth_batch_without_content(caplog)
     from graders.observability import key_structure
 
     item = {"id": "secret-id", "messages": [{"role": "user", "content": "the prompt"}], "metadata": {"x": 1}}
-    assert key_structure(item) == {"id": "str", "messages": [{"role": "str", "content": "str"}],
-                                   "metadata": {"x": "int"}}
+    assert key_structure(item) == {
+        "id": "str",
+        "messages": [{"role": "str", "content": "str"}],
+        "metadata": {"x": "int"},
+    }
     instruments = observability._Instruments("math")
     with caplog.at_level(logging.INFO, logger="graders"):
         for _ in range(observability.SHAPE_LOG_EVERY + 1):

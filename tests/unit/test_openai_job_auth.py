@@ -14,7 +14,7 @@ def test_key_is_a_presigned_call_with_bearer_token_for_the_region_with_a_short_l
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
     key = auth.short_term_key("us-west-2")
     assert key.startswith("bedrock-api-key-")
-    body = key[len("bedrock-api-key-"):]
+    body = key[len("bedrock-api-key-") :]
     url = urlparse("https://" + base64.b64decode(body + "=" * (-len(body) % 4)).decode())
     query = {k: v[0] for k, v in parse_qs(url.query).items()}
     assert query["Action"] == "CallWithBearerToken"

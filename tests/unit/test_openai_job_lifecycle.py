@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -25,7 +26,7 @@ class FakeS3:
     def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
         self.objects, self.reads = objects, []
 
-    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:  # noqa: N803 (boto3's names)
+    def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
         self.reads.append((Bucket, Key))
         return {"Body": io.BytesIO(self.objects[(Bucket, Key)])}
 
@@ -33,10 +34,14 @@ class FakeS3:
 def properties(**overrides: Any) -> dict[str, Any]:
     props: dict[str, Any] = {
         "ServiceToken": "arn:aws:lambda:us-west-2:123456789012:function:provider",
-        "JobNamePrefix": "rft-dev", "BaseModelIdentifier": "openai.gpt-oss-20b", "GraderLambdaArn": GRADER,
-        "TrainingDataS3Uri": "s3://data/training/train.jsonl", "ValidationDataS3Uri": "s3://data/training/val.jsonl",
+        "JobNamePrefix": "rft-dev",
+        "BaseModelIdentifier": "openai.gpt-oss-20b",
+        "GraderLambdaArn": GRADER,
+        "TrainingDataS3Uri": "s3://data/training/train.jsonl",
+        "ValidationDataS3Uri": "s3://data/training/val.jsonl",
         "HyperParameters": {"n_epochs": "2", "batch_size": "4", "learning_rate_multiplier": "1.0"},
-        "InputsFingerprint": "dataset=aaa;grader-code=bbb;grader-settings=ccc", "Tags": {"rft:environment": "dev"},
+        "InputsFingerprint": "dataset=aaa;grader-code=bbb;grader-settings=ccc",
+        "Tags": {"rft:environment": "dev"},
     }
     props.update(overrides)
     return props
@@ -62,14 +67,22 @@ def test_create_uploads_both_files_and_starts_a_reinforcement_job(api, s3) -> No
     response = lifecycle(api, s3).create(properties())
     job = api.state.jobs[response["PhysicalResourceId"]]
     name = job_spec.job_name(properties())
-    assert response["Data"] == {"JobId": job["id"], "JobName": name, "TrainingFileId": job["training_file"],
-                                "BaseModel": "openai.gpt-oss-20b"}
+    assert response["Data"] == {
+        "JobId": job["id"],
+        "JobName": name,
+        "TrainingFileId": job["training_file"],
+        "BaseModel": "openai.gpt-oss-20b",
+    }
     assert api.state.file_bytes[job["training_file"]] == TRAINING
     assert api.state.file_bytes[job["validation_file"]] == VALIDATION
     assert {f["filename"] for f in api.state.files.values()} == {f"{name}-training.jsonl", f"{name}-validation.jsonl"}
-    assert job["method"] == {"type": "reinforcement", "reinforcement": {
-        "grader": {"type": "lambda", "lambda": {"function": GRADER}},
-        "hyperparameters": {"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 1.0}}}
+    assert job["method"] == {
+        "type": "reinforcement",
+        "reinforcement": {
+            "grader": {"type": "lambda", "lambda": {"function": GRADER}},
+            "hyperparameters": {"n_epochs": 2, "batch_size": 4, "learning_rate_multiplier": 1.0},
+        },
+    }
     assert job["metadata"][job_spec.NAME_KEY] == name and job["metadata"]["rft:environment"] == "dev"
     assert job["suffix"] is None  # AWS: suffix "is not supported"
     assert set(api.state.tokens) == {"short-term-key"}
@@ -118,8 +131,9 @@ def test_gives_up_after_max_reruns(api, s3) -> None:
 
 def test_update_with_unchanged_inputs_keeps_the_job(api, s3) -> None:
     created = lifecycle(api, s3).create(properties())
-    updated = lifecycle(api, s3).update(properties(Tags={"rft:environment": "renamed"}), properties(),
-                                        created["PhysicalResourceId"])
+    updated = lifecycle(api, s3).update(
+        properties(Tags={"rft:environment": "renamed"}), properties(), created["PhysicalResourceId"]
+    )
     assert updated == created and len(api.state.jobs) == 1
 
 
@@ -162,8 +176,10 @@ def test_service_error_surfaces_with_its_own_message(api, s3) -> None:
     api.fail_next("jobs.create", 400, "Model openai.gpt-oss-20b is not available for fine-tuning in this region")
     with pytest.raises(JobRequestFailed) as err:
         lifecycle(api, s3).create(properties())
-    assert str(err.value) == ("Bedrock OpenAI-compatible fine_tuning.jobs.create failed: HTTP 400: "
-                              "Model openai.gpt-oss-20b is not available for fine-tuning in this region")
+    assert str(err.value) == (
+        "Bedrock OpenAI-compatible fine_tuning.jobs.create failed: HTTP 400: "
+        "Model openai.gpt-oss-20b is not available for fine-tuning in this region"
+    )
     assert api.state.files == {}
 
 
@@ -185,8 +201,14 @@ def test_bad_hyperparameters_fail_before_anything_is_uploaded_remains(api, s3) -
 def test_handle_routes_cloudformation_requests(api, s3) -> None:
     life = lifecycle(api, s3)
     created = life.handle({"RequestType": "Create", "ResourceProperties": properties()})
-    kept = life.handle({"RequestType": "Update", "ResourceProperties": properties(),
-                        "OldResourceProperties": properties(), "PhysicalResourceId": created["PhysicalResourceId"]})
+    kept = life.handle(
+        {
+            "RequestType": "Update",
+            "ResourceProperties": properties(),
+            "OldResourceProperties": properties(),
+            "PhysicalResourceId": created["PhysicalResourceId"],
+        }
+    )
     assert kept["PhysicalResourceId"] == created["PhysicalResourceId"]
     life.handle({"RequestType": "Delete", "PhysicalResourceId": created["PhysicalResourceId"]})
     assert api.state.jobs[created["PhysicalResourceId"]]["status"] == "cancelled"
@@ -211,8 +233,13 @@ def test_poller_announces_each_finished_job_of_this_pipeline_once(api, s3, caplo
     finished_at = api.state.jobs[mine]["finished_at"]
     client = openai_client("us-west-2", base_url=api.base_url, api_key="k", max_retries=0)
     sns = RecordingSns()
-    args = dict(topic_arn="arn:aws:sns:us-west-2:123456789012:t", prefix="rft-dev", window_seconds=300,
-                project="rft", environment="dev")
+    args = {
+        "topic_arn": "arn:aws:sns:us-west-2:123456789012:t",
+        "prefix": "rft-dev",
+        "window_seconds": 300,
+        "project": "rft",
+        "environment": "dev",
+    }
     assert poll(client, sns, now=lambda: finished_at + 1, **args) == 1
     assert sns.messages[0]["Subject"] == f"RFT job {job_spec.job_name(properties())} Failed"
     assert '"failureMessage": "reward Lambda timed out"' in sns.messages[0]["Message"]

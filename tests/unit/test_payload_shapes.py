@@ -13,12 +13,14 @@ import pytest
 from graders.contract import MAX_METRIC_NAME_CHARS, Grade, parse_sample, result
 from rft.local_grading import batch_item, load_handler, prompt_and_response, run_grader
 from rft.rows import read_rows
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, point_boto3_at
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 ROWS_PER_DATASET = 40
-CUSTOM_RUBRIC = ("---\nscale_min: 0\nscale_max: 10\n---\nPrompt: {{prompt}}\nReference: {{reference_answer}}\n"
-                 "Criteria: {{criteria}}\nDomain: {{domain}}\nContext: {{context}}")
+CUSTOM_RUBRIC = (
+    "---\nscale_min: 0\nscale_max: 10\n---\nPrompt: {{prompt}}\nReference: {{reference_answer}}\n"
+    "Criteria: {{criteria}}\nDomain: {{domain}}\nContext: {{context}}"
+)
 
 
 def length_judge(call) -> str:
@@ -29,8 +31,14 @@ def length_judge(call) -> str:
 @pytest.fixture
 def standin(monkeypatch, tmp_path):
     server = BedrockRuntimeStandin(Behaviour(responder=length_judge)).start()
-    point_boto3_at(monkeypatch, tmp_path, server.endpoint_url, JUDGE_RUBRIC="custom", JUDGE_CUSTOM_RUBRIC=CUSTOM_RUBRIC,
-                   COMPOSITE_DEFAULT_GRADERS='["math", "format", "judge"]')
+    point_boto3_at(
+        monkeypatch,
+        tmp_path,
+        server.endpoint_url,
+        JUDGE_RUBRIC="custom",
+        JUDGE_CUSTOM_RUBRIC=CUSTOM_RUBRIC,
+        COMPOSITE_DEFAULT_GRADERS='["math", "format", "judge"]',
+    )
     yield server
     server.stop()
 
@@ -77,20 +85,42 @@ def test_both_shapes_score_the_same_through_rft_grade(standin):
 
 def test_metadata_wins_over_top_level_fields_and_null_is_absent():
     messages = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
-    sample = parse_sample({"id": "x", "messages": messages, "reference_answer": "top", "domain": "top",
-                           "criteria": None, "metadata": {"reference_answer": None, "domain": "meta", "criteria": "c"}})
+    sample = parse_sample(
+        {
+            "id": "x",
+            "messages": messages,
+            "reference_answer": "top",
+            "domain": "top",
+            "criteria": None,
+            "metadata": {"reference_answer": None, "domain": "meta", "criteria": "c"},
+        }
+    )
     assert sample.reference_answer == "top"  # metadata's null does not hide the top-level value
     assert sample.field("domain") == "meta" and sample.field("criteria") == "c"
     assert sample.field("id") is None and sample.field("messages") is None
     assert parse_sample({"messages": messages, "topic": None}).field("topic", "default") == "default"
 
 
-@pytest.mark.parametrize("constraint_id", [
-    "x" * 300, "", "   ", "\n\t", "punctuation:\x00no_comma", "🙂" * 260, "Check." + "a" * 250, "a/b:c d",
-])
+@pytest.mark.parametrize(
+    "constraint_id",
+    [
+        "x" * 300,
+        "",
+        "   ",
+        "\n\t",
+        "punctuation:\x00no_comma",
+        "🙂" * 260,
+        "Check." + "a" * 250,
+        "a/b:c d",
+    ],
+)
 def test_odd_constraint_ids_never_fail_the_format_handler(constraint_id, capsys):
-    row = {"id": "odd", "messages": [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "hi"}],
-           "instruction_id_list": [constraint_id, constraint_id, "punctuation:no_comma"], "kwargs": [{}, {}, {}]}
+    row = {
+        "id": "odd",
+        "messages": [{"role": "user", "content": "Say hi."}, {"role": "assistant", "content": "hi"}],
+        "instruction_id_list": [constraint_id, constraint_id, "punctuation:no_comma"],
+        "kwargs": [{}, {}, {}],
+    }
     [res] = handler("format")([row, row][:1], None)  # the real handler, Powertools metrics included
     assert res["id"] == "odd" and 0.0 <= res["aggregate_reward_score"] <= 1.0
     assert_valid_metrics(res)
@@ -99,14 +129,19 @@ def test_odd_constraint_ids_never_fail_the_format_handler(constraint_id, capsys)
 
 def test_result_names_are_valid_unique_and_stable():
     long_a, long_b = "a" * 400 + "1", "a" * 400 + "2"
-    res = result("i", Grade(score=2.0, metrics={long_a: 1, long_b: 2, "": 3, " ": 4, "x\n": 5, "x": 6, 7: 8},
-                            rewards={"x": 0.5}))
+    res = result(
+        "i", Grade(score=2.0, metrics={long_a: 1, long_b: 2, "": 3, " ": 4, "x\n": 5, "x": 6, 7: 8}, rewards={"x": 0.5})
+    )
     assert_valid_metrics(res)
     names = [m["name"] for m in res["metrics_list"]]
     assert names[0] == "x" and len(set(names)) == len(names) == 8
-    assert names == [m["name"] for m in result("i", Grade(score=0, metrics={long_a: 1, long_b: 2, "": 3, " ": 4,
-                                                                             "x\n": 5, "x": 6, 7: 8},
-                                                          rewards={"x": 0.5}))["metrics_list"]]
+    assert names == [
+        m["name"]
+        for m in result(
+            "i",
+            Grade(score=0, metrics={long_a: 1, long_b: 2, "": 3, " ": 4, "x\n": 5, "x": 6, 7: 8}, rewards={"x": 0.5}),
+        )["metrics_list"]
+    ]
     assert res["aggregate_reward_score"] == 1.0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -15,14 +15,24 @@ from botocore.stub import ANY, Stubber
 from preflight.checks import PreflightFailed, Thresholds, auc, run_preflight
 from preflight.index import on_event
 
-NOW = datetime(2026, 12, 1, tzinfo=timezone.utc)
-BATCH = {"grader": "math",
-         "items": [{"id": f"r{i}#{k}@{s}", "messages": [{"role": "user", "content": "q"}], "metadata": {}}
-                   for i in range(3) for k in ("reference", "wrong_answer") for s in ("metadata", "top_level")],
-         "kinds": [k for _ in range(3) for k in ("reference", "wrong_answer") for _s in (0, 1)],
-         "shapes": [s for _ in range(3) for _k in (0, 1) for s in ("metadata", "top_level")]}
-PROPS = {"GraderFunction": "rft-dev-grader-math", "InputsFingerprint": "f1", "BatchHash": "b1",
-         "BaseModelId": "amazon.nova-2-lite-v1:0"}
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+BATCH = {
+    "grader": "math",
+    "items": [
+        {"id": f"r{i}#{k}@{s}", "messages": [{"role": "user", "content": "q"}], "metadata": {}}
+        for i in range(3)
+        for k in ("reference", "wrong_answer")
+        for s in ("metadata", "top_level")
+    ],
+    "kinds": [k for _ in range(3) for k in ("reference", "wrong_answer") for _s in (0, 1)],
+    "shapes": [s for _ in range(3) for _k in (0, 1) for s in ("metadata", "top_level")],
+}
+PROPS = {
+    "GraderFunction": "rft-dev-grader-math",
+    "InputsFingerprint": "f1",
+    "BatchHash": "b1",
+    "BaseModelId": "amazon.nova-2-lite-v1:0",
+}
 
 
 def _clients():
@@ -37,16 +47,28 @@ def _body(value) -> StreamingBody:
 
 
 def _results(score_of=lambda kind: 1.0 if kind == "reference" else 0.0, items=BATCH["items"]):
-    return [{"id": it["id"], "aggregate_reward_score": score_of(it["id"].split("#")[1].split("@")[0]),
-             "metrics_list": [{"name": "correct", "value": 1.0, "type": "Reward"}]} for it in items]
+    return [
+        {
+            "id": it["id"],
+            "aggregate_reward_score": score_of(it["id"].split("#")[1].split("@")[0]),
+            "metrics_list": [{"name": "correct", "value": 1.0, "type": "Reward"}],
+        }
+        for it in items
+    ]
 
 
 def _model(status="ACTIVE", end=None, customizations=("FINE_TUNING",)):
     lifecycle = {"status": status}
     if end:
         lifecycle["endOfLifeTime"] = end
-    return {"modelDetails": {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/m", "modelId": "m",
-                             "modelLifecycle": lifecycle, "customizationsSupported": list(customizations)}}
+    return {
+        "modelDetails": {
+            "modelArn": "arn:aws:bedrock:us-east-1::foundation-model/m",
+            "modelId": "m",
+            "modelLifecycle": lifecycle,
+            "customizationsSupported": list(customizations),
+        }
+    }
 
 
 def _run(answer, *, function_error=None, props=PROPS, models=(_model(),), invoke_error=None):
@@ -58,8 +80,11 @@ def _run(answer, *, function_error=None, props=PROPS, models=(_model(),), invoke
             response = {"StatusCode": 200, "Payload": _body(answer)}
             if function_error:
                 response["FunctionError"] = function_error
-            ls.add_response("invoke", response, {"FunctionName": props["GraderFunction"],
-                                                 "InvocationType": "RequestResponse", "Payload": ANY})
+            ls.add_response(
+                "invoke",
+                response,
+                {"FunctionName": props["GraderFunction"], "InvocationType": "RequestResponse", "Payload": ANY},
+            )
         for model in models:
             bs.add_response("get_foundation_model", model, {"modelIdentifier": ANY})
         try:
@@ -75,12 +100,21 @@ def test_a_separating_grader_passes_with_scores_per_kind_and_auc():
     assert json.loads(outcome.data["Calls"]) == {"bedrock:GetFoundationModel": 1, "lambda:Invoke": 1}
 
 
-@pytest.mark.parametrize("answer, function_error, expected", [
-    ({"errorType": "Runtime.ImportModuleError", "errorMessage": "Unable to import module 'graders.x'"},
-     "Unhandled", "Runtime.ImportModuleError: Unable to import module"),
-    ({"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 60.00 seconds"},
-     "Unhandled", "timed out"),
-])
+@pytest.mark.parametrize(
+    "answer, function_error, expected",
+    [
+        (
+            {"errorType": "Runtime.ImportModuleError", "errorMessage": "Unable to import module 'graders.x'"},
+            "Unhandled",
+            "Runtime.ImportModuleError: Unable to import module",
+        ),
+        (
+            {"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out after 60.00 seconds"},
+            "Unhandled",
+            "timed out",
+        ),
+    ],
+)
 def test_invocation_errors_fail_with_the_lambda_message(answer, function_error, expected):
     with pytest.raises(PreflightFailed, match=expected):
         _run(answer, function_error=function_error)
@@ -91,13 +125,16 @@ def test_missing_permission_fails_naming_the_error_code():
         _run(None, invoke_error="AccessDeniedException")
 
 
-@pytest.mark.parametrize("mutate, expected", [
-    (lambda r: r[:-1], "11 results for 12 items"),
-    (lambda r: [r[1], r[0], *r[2:]], "id out of order"),
-    (lambda r: [{**r[0], "aggregate_reward_score": 1.5}, *r[1:]], "outside \\[0, 1\\]"),
-    (lambda r: [{**r[0], "metrics_list": [{"name": "x", "value": 1}]}, *r[1:]], "exactly \\{name, value, type\\}"),
-    (lambda r: {"results": r}, "a dict, not a list"),
-])
+@pytest.mark.parametrize(
+    "mutate, expected",
+    [
+        (lambda r: r[:-1], "11 results for 12 items"),
+        (lambda r: [r[1], r[0], *r[2:]], "id out of order"),
+        (lambda r: [{**r[0], "aggregate_reward_score": 1.5}, *r[1:]], "outside \\[0, 1\\]"),
+        (lambda r: [{**r[0], "metrics_list": [{"name": "x", "value": 1}]}, *r[1:]], "exactly \\{name, value, type\\}"),
+        (lambda r: {"results": r}, "a dict, not a list"),
+    ],
+)
 def test_contract_breaches_fail(mutate, expected):
     with pytest.raises(PreflightFailed, match=expected):
         _run(mutate(_results()))
@@ -122,15 +159,19 @@ def test_thresholds_come_from_the_properties():
 def test_shapes_scored_differently_fail():
     def score(item):
         return 1.0 if "reference" in item["id"] and item["id"].endswith("@metadata") else 0.0
+
     answer = [{"id": it["id"], "aggregate_reward_score": score(it), "metrics_list": []} for it in BATCH["items"]]
     with pytest.raises(PreflightFailed, match="differently by payload shape"):
         _run(answer, props={**PROPS, "MaxLowReferenceShare": "1", "MinAuc": "0"})
 
 
-@pytest.mark.parametrize("model, expected", [
-    (_model(status="LEGACY"), "is LEGACY, not ACTIVE"),
-    (_model(end=NOW - timedelta(days=1)), "reached its end of life"),
-])
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        (_model(status="LEGACY"), "is LEGACY, not ACTIVE"),
+        (_model(end=NOW - timedelta(days=1)), "reached its end of life"),
+    ],
+)
 def test_the_judge_model_must_be_active_and_alive(model, expected):
     props = {**PROPS, "JudgeModelId": "anthropic.claude-x"}
     with pytest.raises(PreflightFailed, match=expected):
@@ -142,10 +183,18 @@ def test_an_inference_profile_judge_is_read_as_a_profile():
     props = {**PROPS, "JudgeModelId": "us.anthropic.claude-x", "BaseModelId": ""}
     with Stubber(lam) as ls, Stubber(bed) as bs:
         ls.add_response("invoke", {"StatusCode": 200, "Payload": _body(_results())})
-        bs.add_response("get_inference_profile", {
-            "inferenceProfileName": "p", "inferenceProfileArn": "arn:aws:bedrock:us-east-1:1:inference-profile/p",
-            "models": [{"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/m"}], "inferenceProfileId": "p", "status": "ACTIVE", "type": "SYSTEM_DEFINED"},
-            {"inferenceProfileIdentifier": "us.anthropic.claude-x"})
+        bs.add_response(
+            "get_inference_profile",
+            {
+                "inferenceProfileName": "p",
+                "inferenceProfileArn": "arn:aws:bedrock:us-east-1:1:inference-profile/p",
+                "models": [{"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/m"}],
+                "inferenceProfileId": "p",
+                "status": "ACTIVE",
+                "type": "SYSTEM_DEFINED",
+            },
+            {"inferenceProfileIdentifier": "us.anthropic.claude-x"},
+        )
         outcome = run_preflight(props, BATCH, lambda_client=lam, bedrock=bed, now=NOW)
     assert "bedrock:GetInferenceProfile" in outcome.data["Calls"]
 
@@ -175,8 +224,9 @@ def test_create_returns_the_result_as_resource_data():
     with Stubber(lam) as ls, Stubber(bed) as bs:
         ls.add_response("invoke", {"StatusCode": 200, "Payload": _body(_results())})
         bs.add_response("get_foundation_model", _model())
-        answer = on_event({"RequestType": "Create", "ResourceProperties": PROPS}, lambda_client=lam, bedrock=bed,
-                          batch=BATCH)
+        answer = on_event(
+            {"RequestType": "Create", "ResourceProperties": PROPS}, lambda_client=lam, bedrock=bed, batch=BATCH
+        )
     assert answer["Data"]["Result"] == "passed" and answer["Data"]["Auc"] == 1.0
     assert answer["PhysicalResourceId"].startswith("preflight-b1|passed: AUC 1.0")
 
@@ -184,9 +234,17 @@ def test_create_returns_the_result_as_resource_data():
 def test_an_unchanged_redeploy_does_not_run_again():
     lam, bed = _clients()
     with Stubber(lam), Stubber(bed):  # any call would fail: nothing is queued
-        answer = on_event({"RequestType": "Update", "PhysicalResourceId": "preflight-b1|passed: AUC 1.0",
-                           "ResourceProperties": PROPS, "OldResourceProperties": dict(PROPS)},
-                          lambda_client=lam, bedrock=bed, batch=BATCH)
+        answer = on_event(
+            {
+                "RequestType": "Update",
+                "PhysicalResourceId": "preflight-b1|passed: AUC 1.0",
+                "ResourceProperties": PROPS,
+                "OldResourceProperties": dict(PROPS),
+            },
+            lambda_client=lam,
+            bedrock=bed,
+            batch=BATCH,
+        )
     assert answer["Data"] == {"Result": "unchanged since the last preflight", "Summary": "passed: AUC 1.0"}
 
 
@@ -195,13 +253,22 @@ def test_a_changed_fingerprint_runs_again():
     with Stubber(lam) as ls, Stubber(bed) as bs:
         ls.add_response("invoke", {"StatusCode": 200, "Payload": _body(_results())})
         bs.add_response("get_foundation_model", _model())
-        answer = on_event({"RequestType": "Update", "PhysicalResourceId": "preflight-b1",
-                           "ResourceProperties": {**PROPS, "InputsFingerprint": "f2"},
-                           "OldResourceProperties": PROPS}, lambda_client=lam, bedrock=bed, batch=BATCH)
+        answer = on_event(
+            {
+                "RequestType": "Update",
+                "PhysicalResourceId": "preflight-b1",
+                "ResourceProperties": {**PROPS, "InputsFingerprint": "f2"},
+                "OldResourceProperties": PROPS,
+            },
+            lambda_client=lam,
+            bedrock=bed,
+            batch=BATCH,
+        )
         ls.assert_no_pending_responses()
     assert answer["Data"]["Result"] == "passed"
 
 
 def test_delete_calls_nothing():
-    assert on_event({"RequestType": "Delete", "PhysicalResourceId": "preflight-b1",
-                     "ResourceProperties": PROPS}) == {"PhysicalResourceId": "preflight-b1"}
+    assert on_event({"RequestType": "Delete", "PhysicalResourceId": "preflight-b1", "ResourceProperties": PROPS}) == {
+        "PhysicalResourceId": "preflight-b1"
+    }

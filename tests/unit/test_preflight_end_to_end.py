@@ -27,8 +27,9 @@ def _preflight(batch, handler):
         return run_preflight(PROPS, batch, lambda_client=lam, bedrock=stub.client), lam
 
 
-@pytest.mark.parametrize("grader, dataset", [("math", "math_word_problems.jsonl"),
-                                             ("format", "instruction_following.jsonl")])
+@pytest.mark.parametrize(
+    "grader, dataset", [("math", "math_word_problems.jsonl"), ("format", "instruction_following.jsonl")]
+)
 def test_the_real_grader_passes(grader, dataset):
     batch = build_preflight_batch(ROOT / "datasets" / dataset, grader)
     assert batch["rows"] == 32 and set(batch["shapes"]) == {"metadata", "top_level"}
@@ -42,14 +43,16 @@ def test_a_grader_that_always_rewards_fails():
 
     def always_one(event, context):
         return [{"id": item["id"], "aggregate_reward_score": 1.0, "metrics_list": []} for item in event]
+
     with pytest.raises(PreflightFailed, match="no separation: AUC 0.50"):
         _preflight(batch, always_one)
 
 
 def test_a_grader_that_cannot_import_fails_with_its_message():
     batch = build_preflight_batch(ROOT / "datasets" / "math_word_problems.jsonl", "math")
-    with pytest.raises(PreflightFailed, match="Runtime.ImportModuleError: Unable to import module "
-                                              "'graders.math_handlr.handler'"):
+    with pytest.raises(
+        PreflightFailed, match="Runtime.ImportModuleError: Unable to import module 'graders.math_handlr.handler'"
+    ):
         _preflight(batch, "graders.math_handlr.handler")
 
 
@@ -58,6 +61,7 @@ def test_a_grader_reading_fields_only_under_metadata_fails_on_the_top_level_shap
 
     def metadata_only(event, context):
         return real([{k: v for k, v in item.items() if k != "reference_answer"} for item in event], None)
+
     batch = build_preflight_batch(ROOT / "datasets" / "math_word_problems.jsonl", "math")
     with pytest.raises(PreflightFailed, match="reference answers score below 0.5|differently by payload shape"):
         _preflight(batch, metadata_only)

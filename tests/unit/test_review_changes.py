@@ -8,11 +8,20 @@ import json
 from scripts import post_deploy_check
 from scripts.review_changes import main, markdown, risks_in
 
-JOB = {"Type": "Custom::RftTrainingJob", "Properties": {
-    "ServiceToken": "arn:provider", "InputsFingerprint": "dataset=aa", "HyperParameters": {"epochCount": 2},
-    "Tags": {"team": "a"}}}
-BUCKET = {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain",
-          "Properties": {"BucketName": "rft-dev-data-1-us-east-1"}}
+JOB = {
+    "Type": "Custom::RftTrainingJob",
+    "Properties": {
+        "ServiceToken": "arn:provider",
+        "InputsFingerprint": "dataset=aa",
+        "HyperParameters": {"epochCount": 2},
+        "Tags": {"team": "a"},
+    },
+}
+BUCKET = {
+    "Type": "AWS::S3::Bucket",
+    "DeletionPolicy": "Retain",
+    "Properties": {"BucketName": "rft-dev-data-1-us-east-1"},
+}
 
 
 def template(**resources):
@@ -57,8 +66,21 @@ def test_command_line_writes_a_markdown_review_with_the_diff(tmp_path, capsys):
         (synthesized / f"Rft{part}-dev.template.json").write_text(json.dumps(template()))
     (synthesized / "RftTraining-dev.template.json").write_text(json.dumps(template(Job=JOB)))
     (tmp_path / "diff.txt").write_text("Stack RftTraining-dev\n[+] Custom::RftTrainingJob")
-    assert main(["--environment", "dev", "--deployed", str(deployed), "--synthesized", str(synthesized),
-                 "--cdk-diff", str(tmp_path / "diff.txt")]) == 0
+    assert (
+        main(
+            [
+                "--environment",
+                "dev",
+                "--deployed",
+                str(deployed),
+                "--synthesized",
+                str(synthesized),
+                "--cdk-diff",
+                str(tmp_path / "diff.txt"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert ":warning: `RftTraining-dev` / `Job`: starts a NEW PAID TRAINING JOB" in out
     assert "[+] Custom::RftTrainingJob" in out
@@ -66,11 +88,14 @@ def test_command_line_writes_a_markdown_review_with_the_diff(tmp_path, capsys):
 
 
 def test_post_deploy_check_accepts_good_outputs_and_lists_bad_ones():
-    good = {"EXPECTED_PROJECT": "rft", "EXPECTED_ENVIRONMENT": "prod",
-            "BUCKET_NAME": "rft-prod-data-333333333333-us-east-1",
-            "DATASET_URI": "s3://rft-prod-data-333333333333-us-east-1/training/math_word_problems.jsonl",
-            "GRADER_FUNCTION": "rft-prod-math-grader",
-            "JOB_ARN": "arn:aws:bedrock:us-east-1:333333333333:model-customization-job/amazon.nova-2-lite-v1:0:256k/x1"}
+    good = {
+        "EXPECTED_PROJECT": "rft",
+        "EXPECTED_ENVIRONMENT": "prod",
+        "BUCKET_NAME": "rft-prod-data-333333333333-us-east-1",
+        "DATASET_URI": "s3://rft-prod-data-333333333333-us-east-1/training/math_word_problems.jsonl",
+        "GRADER_FUNCTION": "rft-prod-math-grader",
+        "JOB_ARN": "arn:aws:bedrock:us-east-1:333333333333:model-customization-job/amazon.nova-2-lite-v1:0:256k/x1",
+    }
     assert post_deploy_check.problems(good) == []
     bad = dict(good, BUCKET_NAME="someone-elses-bucket", JOB_ARN="")
     assert len(post_deploy_check.problems(bad)) == 2
@@ -83,6 +108,7 @@ def test_pull_request_workflow_passes_actionlint():
 
     root = Path(__file__).resolve().parents[2]
     actionlint = Path(sys.executable).with_name("actionlint")
-    result = subprocess.run([str(actionlint), *map(str, (root / ".github" / "workflows").glob("*.yml"))],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(actionlint), *map(str, (root / ".github" / "workflows").glob("*.yml"))], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

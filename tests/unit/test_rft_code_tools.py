@@ -54,10 +54,13 @@ def test_the_shipped_datasets_validate(kind: str, path: Path, capsys) -> None:
     assert main(["validate", "--grader", kind, str(path)]) == 0, capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kind,path,message", [
-    ("code", TOOLS, "the code grader cannot use it"),
-    ("tools", CODE, "the tool-call grader cannot use it"),
-])
+@pytest.mark.parametrize(
+    "kind,path,message",
+    [
+        ("code", TOOLS, "the code grader cannot use it"),
+        ("tools", CODE, "the tool-call grader cannot use it"),
+    ],
+)
 def test_rows_for_the_other_grader_fail_validation_with_the_graders_reason(kind, path, message, capsys) -> None:
     assert main(["validate", "--grader", kind, str(path)]) == 1
     assert message in capsys.readouterr().out
@@ -82,8 +85,19 @@ def test_grade_code_scores_reference_programs_high_and_broken_ones_zero(tmp_path
     rows = _rows(_code_sample(tmp_path, per_form=2))
     responses = [reference_response(r) if i % 2 == 0 else "```python\ndef broken(:\n```" for i, r in enumerate(rows)]
     out = tmp_path / "results.jsonl"
-    assert main(["grade", "--grader", "code", str(_with_responses(rows, responses, tmp_path / "a.jsonl")),
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "grade",
+                "--grader",
+                "code",
+                str(_with_responses(rows, responses, tmp_path / "a.jsonl")),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     scores = [json.loads(line)["score"] for line in out.read_text().splitlines()]
     assert scores == [1.0 if i % 2 == 0 else 0.0 for i in range(len(rows))]
 
@@ -94,10 +108,21 @@ def test_grade_tools_scores_reference_calls_full_and_a_wrong_tool_lower(tmp_path
     rows = _rows(TOOLS)[:6]
     responses = [reference_response(r) if i % 2 == 0 else wrong_name(r) for i, r in enumerate(rows)]
     out = tmp_path / "results.jsonl"
-    assert main(["grade", "--grader", "tools", str(_with_responses(rows, responses, tmp_path / "a.jsonl")),
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "grade",
+                "--grader",
+                "tools",
+                str(_with_responses(rows, responses, tmp_path / "a.jsonl")),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     scores = [json.loads(line)["score"] for line in out.read_text().splitlines()]
-    assert [s for s in scores[::2]] == [1.0] * 3
+    assert list(scores[::2]) == [1.0] * 3
     assert all(s < 0.7 for s in scores[1::2])
 
 
@@ -111,7 +136,9 @@ def test_rehearse_code_separates_right_programs_from_each_corruption(tmp_path, s
     assert code == 0, out
     for kind in ("reference", "fails_one_test", "does_not_compile", "never_ends"):
         assert kind in out
-    assert "0 skipped" in out and "PASS" in out and _auc(out) >= 0.95  # short test limits: a loaded machine can time out a reference
+    assert (
+        "0 skipped" in out and "PASS" in out and _auc(out) >= 0.95
+    )  # short test limits: a loaded machine can time out a reference
 
 
 def test_rehearse_tools_ranks_every_right_call_above_its_corruptions(capsys) -> None:

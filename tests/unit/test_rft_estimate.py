@@ -41,8 +41,9 @@ def test_shipped_math_dataset_on_dev(capsys):
 
 def test_prod_has_three_epochs():
     config = env("prod")
-    rows = [Row(i, {"messages": [{"role": "user", "content": "x" * 40}], "reference_answer": "1"})
-            for i in range(1, 251)]
+    rows = [
+        Row(i, {"messages": [{"role": "user", "content": "x" * 40}], "reference_answer": "1"}) for i in range(1, 251)
+    ]
     figures = estimate(config, PRICES, training=rows).figures
     assert figures["training_items"] == 250 * 4 * 3 == 3000
     assert figures["grader_invocations"] == 47  # ceil(3000 / 64)
@@ -50,11 +51,27 @@ def test_prod_has_three_epochs():
 
 
 def test_judge_tokens_validation_and_money_by_hand():
-    config = env(grader="judge", hyperparameters={"epochCount": 2, "batchSize": 16, "trainingSamplePerPrompt": 2,
-                                                  "inferenceMaxTokens": 100, "evalInterval": 1})
+    config = env(
+        grader="judge",
+        hyperparameters={
+            "epochCount": 2,
+            "batchSize": 16,
+            "trainingSamplePerPrompt": 2,
+            "inferenceMaxTokens": 100,
+            "evalInterval": 1,
+        },
+    )
     # two rows, prompt 40 + 20 characters = 15 tokens, reference 8 characters = 2 tokens
-    training = [Row(1, {"messages": [{"role": "system", "content": "s" * 40}, {"role": "user", "content": "u" * 20}],
-                        "reference_answer": "r" * 8}) for _ in range(2)]
+    training = [
+        Row(
+            1,
+            {
+                "messages": [{"role": "system", "content": "s" * 40}, {"role": "user", "content": "u" * 20}],
+                "reference_answer": "r" * 8,
+            },
+        )
+        for _ in range(2)
+    ]
     validation = [Row(1, {"messages": [{"role": "user", "content": "v" * 4}], "reference_answer": ""})]
     result = estimate(config, PRICES, training=training, validation=validation, evaluation=validation)
     f = result.figures
@@ -73,8 +90,12 @@ def test_judge_tokens_validation_and_money_by_hand():
     assert f["lambda_gb_seconds"] == pytest.approx(0.5)
     assert f["grader_invocations"] == 2
     # evaluation of the one validation row: 2 calls, input 2 x 1 token, output bound 2 x 100; 2 judge calls
-    assert (f["evaluation_model_calls"], f["evaluation_input_tokens"], f["evaluation_output_tokens"],
-            f["evaluation_judge_calls"]) == (2, 2, 200, 2)
+    assert (
+        f["evaluation_model_calls"],
+        f["evaluation_input_tokens"],
+        f["evaluation_output_tokens"],
+        f["evaluation_judge_calls"],
+    ) == (2, 2, 200, 2)
 
 
 def test_a_prices_file_overrides_the_table_and_a_training_rate_is_shown(tmp_path, capsys):

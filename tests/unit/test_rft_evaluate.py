@@ -12,7 +12,7 @@ import pytest
 
 from rft import evaluation
 from rft.cli import main
-from tests.support.bedrock_runtime_standin import Behaviour, BedrockRuntimeStandin, by_model, point_boto3_at
+from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, by_model, point_boto3_at
 
 DATASET = Path(__file__).resolve().parents[2] / "datasets" / "math_word_problems.jsonl"
 BASE = "us.amazon.nova-2-lite-v1:0"
@@ -39,6 +39,7 @@ def math_model(model: str, data: list[dict]):
         reference = str(row["reference_answer"])
         answer = reference if knows(model, row["id"]) else reference + "1"  # 64 -> 641, 6.4 -> 6.41
         return f"Working it out step by step.\n#### {answer}"
+
     return respond
 
 
@@ -63,8 +64,24 @@ def dataset_file(tmp_path: Path) -> Path:
 
 
 def run(tmp_path: Path, *extra: str) -> int:
-    return main(["evaluate", "--dataset", str(dataset_file(tmp_path)), "--grader", "math", "--base-model", BASE,
-                 "--tuned-model", TUNED, "--out", str(tmp_path / "out"), "--concurrency", "4", *extra])
+    return main(
+        [
+            "evaluate",
+            "--dataset",
+            str(dataset_file(tmp_path)),
+            "--grader",
+            "math",
+            "--base-model",
+            BASE,
+            "--tuned-model",
+            TUNED,
+            "--out",
+            str(tmp_path / "out"),
+            "--concurrency",
+            "4",
+            *extra,
+        ]
+    )
 
 
 def test_reports_the_lift_the_two_models_imply_and_writes_the_documented_files(standin, tmp_path, capsys):
@@ -88,8 +105,15 @@ def test_reports_the_lift_the_two_models_imply_and_writes_the_documented_files(s
     per_row = [json.loads(line) for line in (tmp_path / "out" / "evaluation.jsonl").read_text().splitlines()]
     assert [r["id"] for r in per_row] == [r["id"] for r in rows()]
     for record, row in zip(per_row, rows()):
-        assert {"id", "base_answer", "tuned_answer", "base_score", "tuned_score", "base_metrics",
-                "tuned_metrics"} <= set(record)
+        assert {
+            "id",
+            "base_answer",
+            "tuned_answer",
+            "base_score",
+            "tuned_score",
+            "base_metrics",
+            "tuned_metrics",
+        } <= set(record)
         assert record["tuned_score"] == (1.0 if knows(TUNED, row["id"]) else WRONG_BUT_FORMATTED)
     png = (tmp_path / "out" / "evaluation.png").read_bytes()
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
@@ -140,8 +164,9 @@ def test_throttling_that_never_ends_is_reported_per_row_not_hidden(standin, tmp_
     assert "failed after retries" in capsys.readouterr().out
 
 
-def test_env_reads_the_grader_dataset_models_and_inference_settings_from_the_configuration(standin, tmp_path,
-                                                                                           monkeypatch, capsys):
+def test_env_reads_the_grader_dataset_models_and_inference_settings_from_the_configuration(
+    standin, tmp_path, monkeypatch, capsys
+):
     import boto3
     from botocore.stub import Stubber
 
@@ -149,9 +174,11 @@ def test_env_reads_the_grader_dataset_models_and_inference_settings_from_the_con
 
     ssm = boto3.client("ssm", region_name="us-east-1")
     stub = Stubber(ssm)
-    stub.add_response("get_parameter", {"Parameter": {"Name": "/rft/dev/custom-model-deployment-arn",
-                                                      "Value": TUNED}},
-                      {"Name": "/rft/dev/custom-model-deployment-arn"})
+    stub.add_response(
+        "get_parameter",
+        {"Parameter": {"Name": "/rft/dev/custom-model-deployment-arn", "Value": TUNED}},
+        {"Name": "/rft/dev/custom-model-deployment-arn"},
+    )
     stub.activate()
     monkeypatch.setattr(clients, "make_client", lambda service, region="us-east-1": ssm)
     code = main(["evaluate", "--env", "dev", "--limit", "6", "--yes", "--out", str(tmp_path / "out")])
@@ -162,5 +189,6 @@ def test_env_reads_the_grader_dataset_models_and_inference_settings_from_the_con
     assert {c.model_id for c in standin.calls} == {BASE, TUNED}  # the customization id is mapped to its profile
     for call in standin.calls:  # dev: reasoningEffort high, so no maxTokens (see evaluation.conversation)
         assert call.body["additionalModelRequestFields"] == {
-            "reasoningConfig": {"type": "enabled", "maxReasoningEffort": "high"}}
+            "reasoningConfig": {"type": "enabled", "maxReasoningEffort": "high"}
+        }
         assert "inferenceConfig" not in call.body

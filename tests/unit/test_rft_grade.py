@@ -23,11 +23,22 @@ def math_rows() -> list[dict]:
     for n in range(1, 21):
         question = [{"role": "user", "content": f"What is {n} times 3? End with '#### <n>'."}]
         if n % 2:  # the answer as a response field, right for n <= 15
-            rows.append({"id": f"q{n}", "messages": question, "reference_answer": str(3 * n),
-                         "response": f"{n} x 3 = {3 * n}\n#### {3 * n if n <= 15 else 3 * n + 1}"})
+            rows.append(
+                {
+                    "id": f"q{n}",
+                    "messages": question,
+                    "reference_answer": str(3 * n),
+                    "response": f"{n} x 3 = {3 * n}\n#### {3 * n if n <= 15 else 3 * n + 1}",
+                }
+            )
         else:  # the answer as the last assistant turn
-            rows.append({"id": f"q{n}", "reference_answer": str(3 * n),
-                         "messages": question + [{"role": "assistant", "content": f"#### {3 * n}"}]})
+            rows.append(
+                {
+                    "id": f"q{n}",
+                    "reference_answer": str(3 * n),
+                    "messages": question + [{"role": "assistant", "content": f"#### {3 * n}"}],
+                }
+            )
     return rows
 
 
@@ -116,8 +127,10 @@ def test_the_handler_receives_bedrock_shaped_batches(tmp_path, capsys, monkeypat
     first, second = seen[0], seen[1]
     assert first["id"] == "q1" and first["metadata"] == {"reference_answer": "3"}
     assert first["messages"][-1] == {"role": "assistant", "content": "1 x 3 = 3\n#### 3"}
-    assert second["messages"] == [{"role": "user", "content": "What is 2 times 3? End with '#### <n>'."},
-                                  {"role": "assistant", "content": "#### 6"}]
+    assert second["messages"] == [
+        {"role": "user", "content": "What is 2 times 3? End with '#### <n>'."},
+        {"role": "assistant", "content": "#### 6"},
+    ]
 
 
 def test_a_missing_grader_module_is_reported(tmp_path, capsys, monkeypatch):
@@ -147,10 +160,19 @@ def test_env_grades_with_the_environments_grader_and_settings(tmp_path, monkeypa
 
     monkeypatch.setattr(os, "environ", {k: v for k, v in os.environ.items() if k != "FORMAT_SCORING"})
     rows = tmp_path / "answers.jsonl"
-    rows.write_text(_json.dumps({"messages": [{"role": "user", "content": "Answer in lowercase."},
-                                              {"role": "assistant", "content": "all lowercase here"}],
-                                 "instruction_id_list": ["change_case:english_lowercase", "punctuation:no_comma"],
-                                 "kwargs": [{}, {}]}) + "\n")
+    rows.write_text(
+        _json.dumps(
+            {
+                "messages": [
+                    {"role": "user", "content": "Answer in lowercase."},
+                    {"role": "assistant", "content": "all lowercase here"},
+                ],
+                "instruction_id_list": ["change_case:english_lowercase", "punctuation:no_comma"],
+                "kwargs": [{}, {}],
+            }
+        )
+        + "\n"
+    )
     monkeypatch.chdir(tmp_path)
     from rft.cli import main
 
@@ -176,7 +198,8 @@ def test_a_grade_where_every_item_errored_exits_non_zero(tmp_path, capsys, monke
     import json as _json
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "answers.jsonl").write_text(_json.dumps({"messages": [{"role": "user", "content": "q"}],
-                                                         "response": "42"}) + "\n")
+    (tmp_path / "answers.jsonl").write_text(
+        _json.dumps({"messages": [{"role": "user", "content": "q"}], "response": "42"}) + "\n"
+    )
     assert main(["grade", "--grader", "math", "answers.jsonl"]) == 1
     assert "every one of the 1 items failed" in capsys.readouterr().err

@@ -23,9 +23,16 @@ PROPERTIES = {
     "TrainingDataS3Uri": "s3://rft-data-bucket/training/math_word_problems.jsonl",
     "OutputDataS3Uri": "s3://rft-data-bucket/output/",
     # CloudFormation passes every property value as a string.
-    "HyperParameters": {"epochCount": "2", "batchSize": "64", "learningRate": "1e-05",
-                        "trainingSamplePerPrompt": "4", "maxPromptLength": "4096",
-                        "inferenceMaxTokens": "8192", "reasoningEffort": "high", "evalInterval": "10"},
+    "HyperParameters": {
+        "epochCount": "2",
+        "batchSize": "64",
+        "learningRate": "1e-05",
+        "trainingSamplePerPrompt": "4",
+        "maxPromptLength": "4096",
+        "inferenceMaxTokens": "8192",
+        "reasoningEffort": "high",
+        "evalInterval": "10",
+    },
     "InputsFingerprint": "dataset=aa11;grader=bb22",
     "Tags": {"rft:environment": "dev"},
 }
@@ -33,8 +40,9 @@ PROPERTIES = {
 
 @pytest.fixture
 def bedrock():
-    client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="testing",
-                          aws_secret_access_key="testing")
+    client = boto3.client(
+        "bedrock", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
     with Stubber(client) as stubber:
         yield client, stubber
         stubber.assert_no_pending_responses()
@@ -45,33 +53,51 @@ def lifecycle(client, sleeps=None):
 
 
 def job(status: str, arn: str = JOB_ARN, name: str = "rft-dev-x") -> dict:
-    return {"jobArn": arn, "jobName": name, "outputModelName": "rft-dev-model-x",
-            "roleArn": PROPERTIES["RoleArn"], "creationTime": dt.datetime(2026, 11, 25),
-            "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0:256k",
-            "trainingDataConfig": {"s3Uri": PROPERTIES["TrainingDataS3Uri"]},
-            "validationDataConfig": {"validators": []},
-            "outputDataConfig": {"s3Uri": PROPERTIES["OutputDataS3Uri"]}, "status": status,
-            "customizationType": "REINFORCEMENT_FINE_TUNING"}
+    return {
+        "jobArn": arn,
+        "jobName": name,
+        "outputModelName": "rft-dev-model-x",
+        "roleArn": PROPERTIES["RoleArn"],
+        "creationTime": dt.datetime(2026, 11, 25),
+        "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0:256k",
+        "trainingDataConfig": {"s3Uri": PROPERTIES["TrainingDataS3Uri"]},
+        "validationDataConfig": {"validators": []},
+        "outputDataConfig": {"s3Uri": PROPERTIES["OutputDataS3Uri"]},
+        "status": status,
+        "customizationType": "REINFORCEMENT_FINE_TUNING",
+    }
 
 
 def not_found(stubber, operation="get_model_customization_job", **params):
-    stubber.add_client_error(operation, "ResourceNotFoundException", "no such job", 404,
-                             expected_params=params or None)
+    stubber.add_client_error(operation, "ResourceNotFoundException", "no such job", 404, expected_params=params or None)
 
 
 def expected_create_request(attempt: int = 1) -> dict:
     name, model, token = job_spec.names(PROPERTIES, attempt)
     return {
-        "jobName": name, "customModelName": model, "clientRequestToken": token,
-        "roleArn": PROPERTIES["RoleArn"], "baseModelIdentifier": "amazon.nova-2-lite-v1:0:256k",
+        "jobName": name,
+        "customModelName": model,
+        "clientRequestToken": token,
+        "roleArn": PROPERTIES["RoleArn"],
+        "baseModelIdentifier": "amazon.nova-2-lite-v1:0:256k",
         "customizationType": "REINFORCEMENT_FINE_TUNING",
         "trainingDataConfig": {"s3Uri": PROPERTIES["TrainingDataS3Uri"]},
         "outputDataConfig": {"s3Uri": PROPERTIES["OutputDataS3Uri"]},
-        "customizationConfig": {"rftConfig": {
-            "graderConfig": {"lambdaGrader": {"lambdaArn": PROPERTIES["GraderLambdaArn"]}},
-            "hyperParameters": {"epochCount": 2, "batchSize": 64, "learningRate": 1e-05,
-                                "trainingSamplePerPrompt": 4, "maxPromptLength": 4096,
-                                "inferenceMaxTokens": 8192, "reasoningEffort": "high", "evalInterval": 10}}},
+        "customizationConfig": {
+            "rftConfig": {
+                "graderConfig": {"lambdaGrader": {"lambdaArn": PROPERTIES["GraderLambdaArn"]}},
+                "hyperParameters": {
+                    "epochCount": 2,
+                    "batchSize": 64,
+                    "learningRate": 1e-05,
+                    "trainingSamplePerPrompt": 4,
+                    "maxPromptLength": 4096,
+                    "inferenceMaxTokens": 8192,
+                    "reasoningEffort": "high",
+                    "evalInterval": 10,
+                },
+            }
+        },
         "jobTags": [{"key": "rft:environment", "value": "dev"}],
         "customModelTags": [{"key": "rft:environment", "value": "dev"}],
     }
@@ -85,18 +111,24 @@ def test_create_starts_an_rft_job_with_typed_hyperparameters_and_returns_its_arn
 
     response = lifecycle(client).handle({"RequestType": "Create", "ResourceProperties": PROPERTIES})
 
-    assert response == {"PhysicalResourceId": JOB_ARN, "Data": {
-        "JobArn": JOB_ARN, "JobName": request["jobName"], "CustomModelName": request["customModelName"]}}
+    assert response == {
+        "PhysicalResourceId": JOB_ARN,
+        "Data": {"JobArn": JOB_ARN, "JobName": request["jobName"], "CustomModelName": request["customModelName"]},
+    }
 
 
 def test_names_follow_bedrock_patterns_and_change_with_every_training_input():
     import re
+
     name, model, token = job_spec.names(PROPERTIES)
     assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9+\-.])*", name) and len(name) <= 63
     assert re.fullmatch(r"([0-9a-zA-Z][_-]?){1,63}", model)
     assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*", token)
-    for key, value in [("InputsFingerprint", "dataset=cc33;grader=bb22"), ("GraderLambdaArn", "arn:other"),
-                       ("HyperParameters", {**PROPERTIES["HyperParameters"], "epochCount": "3"})]:
+    for key, value in [
+        ("InputsFingerprint", "dataset=cc33;grader=bb22"),
+        ("GraderLambdaArn", "arn:other"),
+        ("HyperParameters", {**PROPERTIES["HyperParameters"], "epochCount": "3"}),
+    ]:
         assert job_spec.names({**PROPERTIES, key: value})[0] != name, key
     assert job_spec.names({**PROPERTIES, "Tags": {"team": "x"}, "ServiceToken": "other"})[0] == name
 
@@ -124,8 +156,12 @@ def test_create_after_a_stopped_run_of_the_same_inputs_starts_a_rerun(bedrock):
 def test_update_with_unchanged_inputs_starts_nothing(bedrock):
     client, stubber = bedrock
     stubber.add_response("get_model_customization_job", job("InProgress"), {"jobIdentifier": JOB_ARN})
-    event = {"RequestType": "Update", "PhysicalResourceId": JOB_ARN, "ResourceProperties": PROPERTIES,
-             "OldResourceProperties": {**PROPERTIES, "Tags": {"owner": "someone"}}}
+    event = {
+        "RequestType": "Update",
+        "PhysicalResourceId": JOB_ARN,
+        "ResourceProperties": PROPERTIES,
+        "OldResourceProperties": {**PROPERTIES, "Tags": {"owner": "someone"}},
+    }
 
     response = lifecycle(client).handle(event)
 
@@ -138,11 +174,20 @@ def test_update_with_changed_inputs_starts_a_new_job_with_a_new_physical_id(bedr
     changed = {**PROPERTIES, "InputsFingerprint": "dataset=new;grader=bb22"}
     name = job_spec.names(changed)[0]
     not_found(stubber, jobIdentifier=name)
-    stubber.add_response("create_model_customization_job", {"jobArn": NEW_JOB_ARN},
-                         {**expected_create_request(), **dict(zip(
-                             ("jobName", "customModelName", "clientRequestToken"), job_spec.names(changed)))})
-    event = {"RequestType": "Update", "PhysicalResourceId": JOB_ARN, "ResourceProperties": changed,
-             "OldResourceProperties": PROPERTIES}
+    stubber.add_response(
+        "create_model_customization_job",
+        {"jobArn": NEW_JOB_ARN},
+        {
+            **expected_create_request(),
+            **dict(zip(("jobName", "customModelName", "clientRequestToken"), job_spec.names(changed))),
+        },
+    )
+    event = {
+        "RequestType": "Update",
+        "PhysicalResourceId": JOB_ARN,
+        "ResourceProperties": changed,
+        "OldResourceProperties": PROPERTIES,
+    }
 
     assert lifecycle(client).handle(event)["PhysicalResourceId"] == NEW_JOB_ARN
 
@@ -152,8 +197,9 @@ def test_delete_stops_a_running_job(bedrock):
     stubber.add_response("get_model_customization_job", job("InProgress"), {"jobIdentifier": JOB_ARN})
     stubber.add_response("stop_model_customization_job", {}, {"jobIdentifier": JOB_ARN})
 
-    assert lifecycle(client).handle({"RequestType": "Delete", "PhysicalResourceId": JOB_ARN,
-                                     "ResourceProperties": PROPERTIES}) == {"PhysicalResourceId": JOB_ARN}
+    assert lifecycle(client).handle(
+        {"RequestType": "Delete", "PhysicalResourceId": JOB_ARN, "ResourceProperties": PROPERTIES}
+    ) == {"PhysicalResourceId": JOB_ARN}
 
 
 @pytest.mark.parametrize("status", ["Completed", "Failed", "Stopped", "Stopping"])
@@ -183,15 +229,19 @@ def test_delete_after_a_failed_create_calls_nothing(bedrock):
     client, _ = bedrock  # Stubber fails the test on any unexpected call
     failed_id = "AWSCDK::CustomResourceProviderFramework::CREATE_FAILED"
 
-    assert lifecycle(client).handle({"RequestType": "Delete", "PhysicalResourceId": failed_id,
-                                     "ResourceProperties": PROPERTIES}) == {"PhysicalResourceId": failed_id}
+    assert lifecycle(client).handle(
+        {"RequestType": "Delete", "PhysicalResourceId": failed_id, "ResourceProperties": PROPERTIES}
+    ) == {"PhysicalResourceId": failed_id}
 
 
-@pytest.mark.parametrize("code,message", [
-    ("ValidationException", "The provided training data has fewer than 100 records"),
-    ("ServiceQuotaExceededException", "Concurrent model customization jobs limit reached"),
-    ("ThrottlingException", "Rate exceeded"),
-])
+@pytest.mark.parametrize(
+    "code,message",
+    [
+        ("ValidationException", "The provided training data has fewer than 100 records"),
+        ("ServiceQuotaExceededException", "Concurrent model customization jobs limit reached"),
+        ("ThrottlingException", "Rate exceeded"),
+    ],
+)
 def test_bedrock_errors_fail_the_resource_with_bedrocks_message(bedrock, code, message):
     client, stubber = bedrock
     not_found(stubber)
@@ -204,8 +254,9 @@ def test_bedrock_errors_fail_the_resource_with_bedrocks_message(bedrock, code, m
 def test_create_retries_while_a_new_service_role_propagates(bedrock):
     client, stubber = bedrock
     not_found(stubber)
-    stubber.add_client_error("create_model_customization_job", "ValidationException",
-                             "Could not assume the provided role", 400)
+    stubber.add_client_error(
+        "create_model_customization_job", "ValidationException", "Could not assume the provided role", 400
+    )
     stubber.add_response("create_model_customization_job", {"jobArn": JOB_ARN}, expected_create_request())
     sleeps: list[float] = []
 
@@ -214,13 +265,21 @@ def test_create_retries_while_a_new_service_role_propagates(bedrock):
 
 
 def test_invocation_logs_become_invocation_logs_config_and_validation_data_is_passed():
-    properties = {**PROPERTIES, "TrainingDataS3Uri": "", "ValidationDataS3Uri": "s3://b/validation/v.jsonl",
-                  "InvocationLogs": '{"usePromptResponse": "true", "invocationLogSource": {"s3Uri": "s3://logs/"},'
-                                    ' "requestMetadataFilters": {"equals": {"task": "math"}}}'}
+    properties = {
+        **PROPERTIES,
+        "TrainingDataS3Uri": "",
+        "ValidationDataS3Uri": "s3://b/validation/v.jsonl",
+        "InvocationLogs": '{"usePromptResponse": "true", "invocationLogSource": {"s3Uri": "s3://logs/"},'
+        ' "requestMetadataFilters": {"equals": {"task": "math"}}}',
+    }
     request = job_spec.create_request(properties)
-    assert request["trainingDataConfig"] == {"invocationLogsConfig": {
-        "usePromptResponse": True, "invocationLogSource": {"s3Uri": "s3://logs/"},
-        "requestMetadataFilters": {"equals": {"task": "math"}}}}
+    assert request["trainingDataConfig"] == {
+        "invocationLogsConfig": {
+            "usePromptResponse": True,
+            "invocationLogSource": {"s3Uri": "s3://logs/"},
+            "requestMetadataFilters": {"equals": {"task": "math"}},
+        }
+    }
     assert request["validationDataConfig"] == {"validators": [{"s3Uri": "s3://b/validation/v.jsonl"}]}
     client = boto3.client("bedrock", region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
     with Stubber(client) as stubber:  # the request is valid against the service model

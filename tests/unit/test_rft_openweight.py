@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -35,9 +36,14 @@ def start_job(api: OpenAIFineTuningStandin) -> str:
     client = openai_client("us-west-2", base_url=api.base_url, api_key="k", max_retries=0)
     training = client.files.create(file=("rft-dev-abc-training.jsonl", b"{}\n"), purpose="fine-tune")
     job = client.fine_tuning.jobs.create(
-        model="qwen.qwen3-32b-v1:0", training_file=training.id, metadata={"rft-job-name": "rft-dev-abc"},
-        method={"type": "reinforcement",
-                "reinforcement": {"grader": {"type": "lambda", "lambda": {"function": GRADER}}}})
+        model="qwen.qwen3-32b-v1:0",
+        training_file=training.id,
+        metadata={"rft-job-name": "rft-dev-abc"},
+        method={
+            "type": "reinforcement",
+            "reinforcement": {"grader": {"type": "lambda", "lambda": {"function": GRADER}}},
+        },
+    )
     return job.id
 
 
@@ -63,8 +69,9 @@ def test_watch_ends_with_the_fine_tuned_model(api, capsys, monkeypatch) -> None:
 
     def get_job(client: Any, ref: str) -> dict:
         status = next(polls)
-        api.set_status(ref, status, fine_tuned_model="qwen.qwen3-32b-v1:0:ft:rft-dev-abc" if status == "succeeded"
-                       else None)
+        api.set_status(
+            ref, status, fine_tuned_model="qwen.qwen3-32b-v1:0:ft:rft-dev-abc" if status == "succeeded" else None
+        )
         return real_get_job(client, ref)
 
     monkeypatch.setattr(openweight_jobs, "get_job", get_job)
@@ -108,8 +115,15 @@ def test_metric_records_follow_event_pages(api) -> None:
     assert records[-1]["train_reward_mean"] == 1.0
 
 
-@pytest.mark.parametrize("ref,expected", [
-    ("ftjob-abc123", True), ("arn:aws:bedrock:us-east-1:1:model-customization-job/x", False), ("", False),
-    ("not started (set startTraining)", False), ("pending", False)])
+@pytest.mark.parametrize(
+    "ref,expected",
+    [
+        ("ftjob-abc123", True),
+        ("arn:aws:bedrock:us-east-1:1:model-customization-job/x", False),
+        ("", False),
+        ("not started (set startTraining)", False),
+        ("pending", False),
+    ],
+)
 def test_open_weight_job_refs(ref: str, expected: bool) -> None:
     assert openweight_jobs.is_open_weight_job(ref) is expected

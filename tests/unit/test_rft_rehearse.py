@@ -99,17 +99,21 @@ def test_math_cases_follow_the_answer_format_the_prompt_asks_for():
     assert by_kind[(2, "hedged")].endswith("\\boxed{7}")
 
 
-@pytest.mark.parametrize("reference, wrong", [("42", "47"), ("-3", "-2"), ("0", "1"), ("1,200", "1321"),
-                                              ("0.25", "1.5"), ("\\frac{1}{2}", "\\frac{1}{2} + 1")])
+@pytest.mark.parametrize(
+    "reference, wrong",
+    [("42", "47"), ("-3", "-2"), ("0", "1"), ("1,200", "1321"), ("0.25", "1.5"), ("\\frac{1}{2}", "\\frac{1}{2} + 1")],
+)
 def test_wrong_answers_differ_from_the_reference(reference, wrong):
     assert wrong_answer(reference) == wrong
 
 
 def test_format_cases_synthesise_a_compliant_response_when_the_row_has_none():
     ids = ["punctuation:no_comma", "detectable_format:number_bullet_lists"]
-    rows = [row(1, instruction_id_list=ids, kwargs=[{}, {"num_bullets": 3}], topic="tea"),
-            row(2, instruction_id_list=["language:response_language"], kwargs=[{"language": "fr"}]),
-            row(3)]
+    rows = [
+        row(1, instruction_id_list=ids, kwargs=[{}, {"num_bullets": 3}], topic="tea"),
+        row(2, instruction_id_list=["language:response_language"], kwargs=[{"language": "fr"}]),
+        row(3),
+    ]
     cases, skipped = build_cases(rows, "format")
     reference = next(c.response for c in cases if c.kind == "reference")
     assert "," not in reference and len(re.findall(r"^\* ", reference, re.M)) == 3
@@ -117,7 +121,8 @@ def test_format_cases_synthesise_a_compliant_response_when_the_row_has_none():
     assert "," in violated and not re.search(r"^\* ", violated, re.M)
     assert [(s.row.line, s.reason) for s in skipped] == [
         (2, "cannot build a compliant response for language:response_language"),
-        (3, "no IFEval constraints (instruction_id_list) to build answers for; structured checks are not rehearsed")]
+        (3, "no IFEval constraints (instruction_id_list) to build answers for; structured checks are not rehearsed"),
+    ]
 
 
 def test_format_default_constraints_apply_to_rows_without_any():
@@ -127,8 +132,11 @@ def test_format_default_constraints_apply_to_rows_without_any():
 
 
 def test_judge_cases_use_another_rows_reference_as_an_unrelated_answer():
-    rows = [row(1, reference_answer="Paris is the capital."), row(2, reference_answer="Water boils at 100 C."),
-            row(3, reference_answer={"criteria": "x"})]
+    rows = [
+        row(1, reference_answer="Paris is the capital."),
+        row(2, reference_answer="Water boils at 100 C."),
+        row(3, reference_answer={"criteria": "x"}),
+    ]
     cases, skipped = build_cases(rows, "judge")
     kinds = {(c.row.line, c.kind): c.response for c in cases}
     assert kinds[(1, "unrelated")] == "Water boils at 100 C." and kinds[(2, "unrelated")] == "Paris is the capital."
@@ -137,10 +145,18 @@ def test_judge_cases_use_another_rows_reference_as_an_unrelated_answer():
 
 
 def test_composite_rows_are_rehearsed_as_the_family_they_name():
-    rows = [row(1, reference_answer="4", graders=["math"]),
-            row(2, reference_answer="Fine.", instruction_id_list=["punctuation:no_comma"], kwargs=[{}],
-                graders=["format", "judge"]),
-            row(3, reference_answer="A summary.", graders=["judge"]), row(4, reference_answer="9")]
+    rows = [
+        row(1, reference_answer="4", graders=["math"]),
+        row(
+            2,
+            reference_answer="Fine.",
+            instruction_id_list=["punctuation:no_comma"],
+            kwargs=[{}],
+            graders=["format", "judge"],
+        ),
+        row(3, reference_answer="A summary.", graders=["judge"]),
+        row(4, reference_answer="9"),
+    ]
     cases, _ = build_cases(rows, "composite")
     kinds = {c.row.line: set() for c in cases}
     for case in cases:
@@ -159,11 +175,24 @@ def test_auc():
 
 
 def test_judge_rehearsal_warns_about_billed_calls(tmp_path, capsys, monkeypatch):
-    fake_grader(monkeypatch, "judge", lambda item: float(
-        item["messages"][-1]["content"] == item["metadata"]["reference_answer"]))
+    fake_grader(
+        monkeypatch,
+        "judge",
+        lambda item: float(item["messages"][-1]["content"] == item["metadata"]["reference_answer"]),
+    )
     path = tmp_path / "summaries.jsonl"
-    path.write_text("".join(json.dumps({"messages": [{"role": "user", "content": f"Summarise text {n}."}],
-                                        "reference_answer": f"Summary number {n}."}) + "\n" for n in range(5)))
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "messages": [{"role": "user", "content": f"Summarise text {n}."}],
+                    "reference_answer": f"Summary number {n}.",
+                }
+            )
+            + "\n"
+            for n in range(5)
+        )
+    )
     assert main(["rehearse", "--grader", "judge", str(path)]) == 0
     out = capsys.readouterr().out
     assert "note: the judge calls the Bedrock runtime once per case (15 calls, billed)" in out
@@ -171,10 +200,12 @@ def test_judge_rehearsal_warns_about_billed_calls(tmp_path, capsys, monkeypatch)
 
 
 def test_format_constraints_are_read_as_the_format_grader_reads_them():
-    rows = [row(1, topic="tea", instruction_id_list='["punctuation:no_comma"]', kwargs="[{}]"),
-            row(2, topic="tea", constraints=[{"instruction_id": "detectable_format:title"}]),
-            row(3, topic="tea", reference_answer={"instruction_id_list": ["change_case:english_lowercase"]}),
-            row(4, constraints=[{"type": "regex", "pattern": "^A"}])]
+    rows = [
+        row(1, topic="tea", instruction_id_list='["punctuation:no_comma"]', kwargs="[{}]"),
+        row(2, topic="tea", constraints=[{"instruction_id": "detectable_format:title"}]),
+        row(3, topic="tea", reference_answer={"instruction_id_list": ["change_case:english_lowercase"]}),
+        row(4, constraints=[{"type": "regex", "pattern": "^A"}]),
+    ]
     cases, skipped = build_cases(rows, "format")
     references = {c.row.line: c.response for c in cases if c.kind == "reference"}
     assert "," not in references[1] and references[2].startswith("<<") and references[3].islower()

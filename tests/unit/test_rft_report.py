@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
@@ -17,17 +17,24 @@ from rft.metrics_files import merge, parse_metrics_file, reward_columns
 
 JOB_ID = "x7k2p9"
 JOB_ARN = f"arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/{JOB_ID}"
-CREATED = datetime(2026, 11, 25, 8, 0, 0, tzinfo=timezone.utc)
+CREATED = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)
 BUCKET = "rft-data-bucket"
 
 
 def job(status: str = "Completed", output: str = f"s3://{BUCKET}/rft-output/") -> dict:
-    return {"jobArn": JOB_ARN, "jobName": "rft-dev-77", "outputModelName": "m", "status": status,
-            "roleArn": "arn:aws:iam::123456789012:role/rft", "creationTime": CREATED,
-            "endTime": CREATED + timedelta(hours=4),
-            "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0:256k",
-            "trainingDataConfig": {"s3Uri": f"s3://{BUCKET}/train.jsonl"}, "validationDataConfig": {"validators": []},
-            "outputDataConfig": {"s3Uri": output}}
+    return {
+        "jobArn": JOB_ARN,
+        "jobName": "rft-dev-77",
+        "outputModelName": "m",
+        "status": status,
+        "roleArn": "arn:aws:iam::123456789012:role/rft",
+        "creationTime": CREATED,
+        "endTime": CREATED + timedelta(hours=4),
+        "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0:256k",
+        "trainingDataConfig": {"s3Uri": f"s3://{BUCKET}/train.jsonl"},
+        "validationDataConfig": {"validators": []},
+        "outputDataConfig": {"s3Uri": output},
+    }
 
 
 @pytest.fixture
@@ -59,8 +66,11 @@ def steps_csv(count: int) -> str:
 def test_report_prints_metrics_and_writes_a_reward_curve(aws, tmp_path, capsys):
     aws["bedrock"].add_response("get_model_customization_job", job(), {"jobIdentifier": JOB_ARN})
     put(aws, f"rft-output/{JOB_ID}/metrics/training_metrics.csv", steps_csv(10))
-    put(aws, f"rft-output/{JOB_ID}/metrics/lengths.jsonl",
-        "".join(json.dumps({"step": s, "response_length": {"mean": 100 + s}}) + "\n" for s in range(1, 11)))
+    put(
+        aws,
+        f"rft-output/{JOB_ID}/metrics/lengths.jsonl",
+        "".join(json.dumps({"step": s, "response_length": {"mean": 100 + s}}) + "\n" for s in range(1, 11)),
+    )
     put(aws, f"rft-output/{JOB_ID}/manifest.json", json.dumps({"modelArn": "arn:x", "epochs": 2}))
     put(aws, "rft-output/other-job/metrics.csv", "step,critic/rewards/mean\n1,0.99\n")
     out = tmp_path / "report"
@@ -78,8 +88,11 @@ def test_report_prints_metrics_and_writes_a_reward_curve(aws, tmp_path, capsys):
 
 def test_a_running_job_is_reported_with_a_note(aws, tmp_path, capsys):
     aws["bedrock"].add_response("get_model_customization_job", job("InProgress"), {"jobIdentifier": JOB_ARN})
-    put(aws, "rft-output/steps.json", json.dumps({"metrics": [{"global_step": 1, "reward": 0.1},
-                                                              {"global_step": 2, "reward": 0.3}]}))
+    put(
+        aws,
+        "rft-output/steps.json",
+        json.dumps({"metrics": [{"global_step": 1, "reward": 0.1}, {"global_step": 2, "reward": 0.3}]}),
+    )
     assert main(["report", "--job-arn", JOB_ARN, "--out", str(tmp_path)]) == 0
     printed = capsys.readouterr().out
     assert "note: the job is InProgress; its metrics may be partial or missing" in printed
@@ -102,27 +115,43 @@ def test_files_without_step_metrics_are_an_error(aws, tmp_path, capsys):
 
 
 def test_a_bad_output_uri_is_an_error(aws, tmp_path, capsys):
-    aws["bedrock"].add_response("get_model_customization_job", job(output="https://example.com/x"),
-                                {"jobIdentifier": JOB_ARN})
+    aws["bedrock"].add_response(
+        "get_model_customization_job", job(output="https://example.com/x"), {"jobIdentifier": JOB_ARN}
+    )
     assert main(["report", "--job-arn", JOB_ARN, "--out", str(tmp_path)]) == 1
     assert "not an S3 URI: https://example.com/x" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name, body", [
-    ("m.csv", "Step,critic/rewards/mean\n1,0.5\n2,0.75\n"),
-    ("m.jsonl", '{"step": 1, "critic": {"rewards": {"mean": 0.5}}}\n\n{"step": 2, "critic": {"rewards": {"mean": 0.75}}}\n'),
-    ("m.json", '[{"iteration": 1, "critic/rewards/mean": "0.5"}, {"iteration": 2, "critic/rewards/mean": 0.75}]'),
-    ("m.json", '{"step": [1, 2], "critic/rewards/mean": [0.5, 0.75]}'),
-    ("m.json", '{"1": {"critic/rewards/mean": 0.5}, "2": {"critic/rewards/mean": 0.75}}'),
-    ("m.json", '{"history": [{"critic/rewards/mean": 0.5}, {"critic/rewards/mean": 0.75}]}'),
-])
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        ("m.csv", "Step,critic/rewards/mean\n1,0.5\n2,0.75\n"),
+        (
+            "m.jsonl",
+            '{"step": 1, "critic": {"rewards": {"mean": 0.5}}}\n\n{"step": 2, "critic": {"rewards": {"mean": 0.75}}}\n',
+        ),
+        ("m.json", '[{"iteration": 1, "critic/rewards/mean": "0.5"}, {"iteration": 2, "critic/rewards/mean": 0.75}]'),
+        ("m.json", '{"step": [1, 2], "critic/rewards/mean": [0.5, 0.75]}'),
+        ("m.json", '{"1": {"critic/rewards/mean": 0.5}, "2": {"critic/rewards/mean": 0.75}}'),
+        ("m.json", '{"history": [{"critic/rewards/mean": 0.5}, {"critic/rewards/mean": 0.75}]}'),
+    ],
+)
 def test_metric_file_shapes(name, body):
-    assert parse_metrics_file(name, body.encode()) == [{"step": 1.0, "critic/rewards/mean": 0.5},
-                                                       {"step": 2.0, "critic/rewards/mean": 0.75}]
+    assert parse_metrics_file(name, body.encode()) == [
+        {"step": 1.0, "critic/rewards/mean": 0.5},
+        {"step": 2.0, "critic/rewards/mean": 0.75},
+    ]
 
 
-@pytest.mark.parametrize("name, body", [("m.json", "{not json"), ("m.csv", "a,b\nx,y\n"), ("m.json", '{"k": "v"}'),
-                                        ("m.jsonl", b"\xff\xfe".decode("latin-1"))])
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        ("m.json", "{not json"),
+        ("m.csv", "a,b\nx,y\n"),
+        ("m.json", '{"k": "v"}'),
+        ("m.jsonl", b"\xff\xfe".decode("latin-1")),
+    ],
+)
 def test_files_without_numeric_records_give_nothing(name, body):
     assert parse_metrics_file(name, body.encode("latin-1")) == []
 
@@ -131,4 +160,6 @@ def test_merge_and_reward_columns():
     merged = merge([[{"step": 2.0, "a": 1.0}, {"step": 1.0, "a": 0.0}], [{"step": 1.0, "critic/rewards/mean": 0.2}]])
     assert merged == [{"step": 1.0, "a": 0.0, "critic/rewards/mean": 0.2}, {"step": 2.0, "a": 1.0}]
     assert reward_columns(["actor/entropy", "critic/rewards/mean", "val-score/rewards/mean@1"]) == [
-        "critic/rewards/mean", "val-score/rewards/mean@1"]
+        "critic/rewards/mean",
+        "val-score/rewards/mean@1",
+    ]

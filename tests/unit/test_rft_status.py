@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -16,13 +16,17 @@ from rft.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
-CREATED = datetime(2026, 11, 25, 8, 0, 0, tzinfo=timezone.utc)
+CREATED = datetime(2026, 11, 25, 8, 0, 0, tzinfo=UTC)
 
 
 def job(status: str, **extra) -> dict:
     response = {
-        "jobArn": JOB_ARN, "jobName": "rft-dev-1234", "outputModelName": "rft-model", "status": status,
-        "roleArn": "arn:aws:iam::123456789012:role/rft", "creationTime": CREATED,
+        "jobArn": JOB_ARN,
+        "jobName": "rft-dev-1234",
+        "outputModelName": "rft-model",
+        "status": status,
+        "roleArn": "arn:aws:iam::123456789012:role/rft",
+        "creationTime": CREATED,
         "baseModelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-2-lite-v1:0:256k",
         "trainingDataConfig": {"s3Uri": "s3://data-bucket/train/data.jsonl"},
         "validationDataConfig": {"validators": []},
@@ -34,8 +38,7 @@ def job(status: str, **extra) -> dict:
 
 
 def make_client(service: str) -> boto3.client:
-    return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing",
-                        aws_secret_access_key="testing")
+    return boto3.client(service, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
 @pytest.fixture
@@ -65,8 +68,12 @@ def expect_job(aws, status: str, **extra) -> None:
 
 
 def test_status_by_job_arn_shows_state_and_elapsed_time(aws, capsys):
-    expect_job(aws, "Completed", endTime=CREATED + timedelta(hours=3, minutes=4, seconds=5),
-               outputModelArn="arn:aws:bedrock:us-east-1:123456789012:custom-model/rft-model")
+    expect_job(
+        aws,
+        "Completed",
+        endTime=CREATED + timedelta(hours=3, minutes=4, seconds=5),
+        outputModelArn="arn:aws:bedrock:us-east-1:123456789012:custom-model/rft-model",
+    )
     assert main(["status", "--job-arn", JOB_ARN]) == 0
     out = capsys.readouterr().out
     assert "Completed" in out and "3h 04m 05s" in out and "rft-dev-1234" in out
@@ -75,10 +82,20 @@ def test_status_by_job_arn_shows_state_and_elapsed_time(aws, capsys):
 
 
 def stack_outputs(aws, stack: str, outputs: dict[str, str]) -> None:
-    aws["cloudformation"].add_response("describe_stacks", {"Stacks": [{
-        "StackName": stack, "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE",
-        "Outputs": [{"OutputKey": key, "OutputValue": value} for key, value in outputs.items()]}]},
-        {"StackName": stack})
+    aws["cloudformation"].add_response(
+        "describe_stacks",
+        {
+            "Stacks": [
+                {
+                    "StackName": stack,
+                    "CreationTime": CREATED,
+                    "StackStatus": "CREATE_COMPLETE",
+                    "Outputs": [{"OutputKey": key, "OutputValue": value} for key, value in outputs.items()],
+                }
+            ]
+        },
+        {"StackName": stack},
+    )
 
 
 @pytest.fixture
@@ -149,23 +166,35 @@ def test_a_failed_job_shows_its_failure_message(aws, capsys):
 
 
 def test_a_missing_stack_is_a_clear_message(aws, capsys, acme_config):
-    aws["cloudformation"].add_client_error("describe_stacks", "ValidationError",
-                                           "Stack with id AcmeTraining-qa does not exist",
-                                           expected_params={"StackName": "AcmeTraining-qa"})
+    aws["cloudformation"].add_client_error(
+        "describe_stacks",
+        "ValidationError",
+        "Stack with id AcmeTraining-qa does not exist",
+        expected_params={"StackName": "AcmeTraining-qa"},
+    )
     assert main(["status", "--env", "qa", "--config", str(acme_config)]) == 1
-    assert "error: stack AcmeTraining-qa not found in us-east-1 (deploy it, or pass --job-arn)" in capsys.readouterr().err
+    assert (
+        "error: stack AcmeTraining-qa not found in us-east-1 (deploy it, or pass --job-arn)" in capsys.readouterr().err
+    )
 
 
 def test_a_stack_without_the_output_is_a_clear_message(aws, capsys):
-    aws["cloudformation"].add_response("describe_stacks", {"Stacks": [{
-        "StackName": "Custom", "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE"}]}, {"StackName": "Custom"})
+    aws["cloudformation"].add_response(
+        "describe_stacks",
+        {"Stacks": [{"StackName": "Custom", "CreationTime": CREATED, "StackStatus": "CREATE_COMPLETE"}]},
+        {"StackName": "Custom"},
+    )
     assert main(["status", "--stack", "Custom"]) == 1
     assert "stack Custom has no JobArn output" in capsys.readouterr().err
 
 
 def test_an_unknown_job_is_a_clear_message(aws, capsys):
-    aws["bedrock"].add_client_error("get_model_customization_job", "ResourceNotFoundException",
-                                    "Could not find job", expected_params={"jobIdentifier": JOB_ARN})
+    aws["bedrock"].add_client_error(
+        "get_model_customization_job",
+        "ResourceNotFoundException",
+        "Could not find job",
+        expected_params={"jobIdentifier": JOB_ARN},
+    )
     assert main(["status", "--job-arn", JOB_ARN]) == 1
     err = capsys.readouterr().err
     assert "ResourceNotFoundException: Could not find job" in err and "Traceback" not in err

@@ -16,13 +16,23 @@ def write_rows(path: Path, rows: list[dict]) -> Path:
 
 
 def math_rows(count: int = 100) -> list[dict]:
-    return [{"messages": [{"role": "user", "content": f"{n} + 1 = ?"}], "reference_answer": str(n + 1)}
-            for n in range(count)]
+    return [
+        {"messages": [{"role": "user", "content": f"{n} + 1 = ?"}], "reference_answer": str(n + 1)}
+        for n in range(count)
+    ]
 
 
 def test_the_sample_datasets_pass(capsys):
-    code = main(["validate", "--grader", "math", "--max-prompt-length", "1024",
-                 str(ROOT / "datasets" / "math_word_problems.jsonl")])
+    code = main(
+        [
+            "validate",
+            "--grader",
+            "math",
+            "--max-prompt-length",
+            "1024",
+            str(ROOT / "datasets" / "math_word_problems.jsonl"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     assert "math_word_problems.jsonl" in out and "OK" in out and "FAIL" not in out
@@ -82,14 +92,18 @@ def test_object_and_list_math_references_pass_as_the_math_grader_reads_them(tmp_
     path = write_rows(tmp_path / "shapes.jsonl", rows)
     assert main(["validate", "--grader", "math", str(path)]) == 1
     out = capsys.readouterr().out
-    assert f"error: {path}:3: reference_answer: the math grader cannot use it: reference_answer object has none " \
-           "of the keys" in out
+    assert (
+        f"error: {path}:3: reference_answer: the math grader cannot use it: reference_answer object has none "
+        "of the keys" in out
+    )
     assert f"{path}:1:" not in out and f"{path}:2:" not in out
 
 
 def test_constraints_the_format_grader_would_score_zero_fail_the_command(tmp_path, capsys):
-    rows = [{"messages": r["messages"], "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
-            for r in math_rows()]
+    rows = [
+        {"messages": r["messages"], "instruction_id_list": ["punctuation:no_comma"], "kwargs": [{}]}
+        for r in math_rows()
+    ]
     path = write_rows(tmp_path / "format.jsonl", rows)
     assert main(["validate", "--grader", "format", str(path)]) == 0
     rows[4]["instruction_id_list"] = ["punctuation:no_commas"]

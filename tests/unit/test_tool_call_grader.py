@@ -10,13 +10,29 @@ import pytest
 from graders.tool_calls.grader import ToolSettings, best_assignment, same_value
 from graders.tools_handler import handler_for
 
-WEATHER = {"type": "function", "function": {"name": "get_weather", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"},
-                                     "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-                                     "days": {"type": "integer", "minimum": 1}},
-    "required": ["city"], "additionalProperties": False}}}
-TIME = {"type": "function", "function": {"name": "get_time", "parameters": {
-    "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+                "days": {"type": "integer", "minimum": 1},
+            },
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+TIME = {
+    "type": "function",
+    "function": {
+        "name": "get_time",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 PARIS = {"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"}}
 ROME = {"name": "get_weather", "arguments": {"city": "Rome", "unit": "celsius"}}
 
@@ -32,9 +48,17 @@ def row(last: dict, reference: Any, tools: list | None = None, where: str = "met
 
 
 def openai_calls(*calls: dict) -> dict:
-    return {"content": None, "tool_calls": [
-        {"id": f"c{i}", "type": "function", "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])}}
-        for i, c in enumerate(calls)]}
+    return {
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"c{i}",
+                "type": "function",
+                "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])},
+            }
+            for i, c in enumerate(calls)
+        ],
+    }
 
 
 def text(value: Any, fence: bool = False) -> dict:
@@ -60,9 +84,17 @@ REF = {"tool_calls": [PARIS]}
 WRAPPED = {"type": "function", "function": {"name": "get_weather", "arguments": json.dumps(PARIS["arguments"])}}
 
 
-@pytest.mark.parametrize("last", [openai_calls(PARIS), text(PARIS), text([PARIS], fence=True),
-                                  text({"tool_calls": [PARIS]}), {"content": f"Sure. {json.dumps(PARIS)} Done."},
-                                  text(WRAPPED)])
+@pytest.mark.parametrize(
+    "last",
+    [
+        openai_calls(PARIS),
+        text(PARIS),
+        text([PARIS], fence=True),
+        text({"tool_calls": [PARIS]}),
+        {"content": f"Sure. {json.dumps(PARIS)} Done."},
+        text(WRAPPED),
+    ],
+)
 def test_calls_are_read_from_tool_calls_or_text(last: dict) -> None:
     assert score(row(last, REF, [WEATHER])) == 1.0
 
@@ -125,19 +157,32 @@ def test_optimal_assignment_beats_greedy() -> None:
 
 
 def test_malformed_answers_and_rows_score_zero_without_raising() -> None:
-    results = grade(row({"content": "```json\n{not json\n```"}, REF, [WEATHER]),
-                    row({"content": None, "tool_calls": [{"type": "function", "function": {
-                        "name": "get_weather", "arguments": "{broken"}}]}, REF, [WEATHER]),
-                    row(openai_calls(PARIS), "no reference"), row(openai_calls(PARIS), REF, tools="nope"),
-                    {"id": "t", "messages": "x"})
+    results = grade(
+        row({"content": "```json\n{not json\n```"}, REF, [WEATHER]),
+        row(
+            {
+                "content": None,
+                "tool_calls": [{"type": "function", "function": {"name": "get_weather", "arguments": "{broken"}}],
+            },
+            REF,
+            [WEATHER],
+        ),
+        row(openai_calls(PARIS), "no reference"),
+        row(openai_calls(PARIS), REF, tools="nope"),
+        {"id": "t", "messages": "x"},
+    )
     assert [r["aggregate_reward_score"] for r in results][:1] == [0.0]
     assert results[1]["aggregate_reward_score"] < 1 and checks(results[1])["schema_valid"] == 0.0
     assert all(r["aggregate_reward_score"] == 0.0 for r in results[2:])
 
 
 def test_settings() -> None:
-    assert ToolSettings.from_environment({"TOOLS_WEIGHTS": "name=1,argument_names=0,argument_values=0,"
-                                                           "schema_valid=0"}).weights["name"] == 1.0
+    assert (
+        ToolSettings.from_environment(
+            {"TOOLS_WEIGHTS": "name=1,argument_names=0,argument_values=0,schema_valid=0"}
+        ).weights["name"]
+        == 1.0
+    )
     with pytest.raises(ValueError):
         ToolSettings.from_environment({"TOOLS_WEIGHTS": "speed=1"})
     with pytest.raises(ValueError):

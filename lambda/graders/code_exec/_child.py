@@ -28,9 +28,14 @@ MAX_LINE = 1 << 20  # one call's request or response, bytes
 
 
 def set_limits(limits):
-    pairs = [(resource.RLIMIT_CPU, limits.get("cpu")), (resource.RLIMIT_AS, limits.get("memory")),
-             (resource.RLIMIT_FSIZE, limits.get("fsize")), (resource.RLIMIT_NOFILE, limits.get("nofile")),
-             (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NPROC, limits.get("nproc"))]
+    pairs = [
+        (resource.RLIMIT_CPU, limits.get("cpu")),
+        (resource.RLIMIT_AS, limits.get("memory")),
+        (resource.RLIMIT_FSIZE, limits.get("fsize")),
+        (resource.RLIMIT_NOFILE, limits.get("nofile")),
+        (resource.RLIMIT_CORE, 0),
+        (resource.RLIMIT_NPROC, limits.get("nproc")),
+    ]
     for which, value in pairs:
         if value is None:
             continue
@@ -39,7 +44,7 @@ def set_limits(limits):
         try:
             resource.setrlimit(which, (value, hard))
         except (ValueError, OSError):  # above the hard limit: keep the lower current one
-            soft, hard = resource.getrlimit(which)
+            _soft, hard = resource.getrlimit(which)
             resource.setrlimit(which, (min(value, hard) if hard != resource.RLIM_INFINITY else value, hard))
 
 
@@ -98,6 +103,7 @@ def no_dump():
 
 
 # --- plain-data encoding: only builtin data types cross a pipe -------------------------------------------------
+
 
 def enc(value, depth=0):
     if depth > MAX_DEPTH:
@@ -173,6 +179,7 @@ def dec(node, depth=0):
 
 # --- server: the untrusted program ----------------------------------------------------------------------------
 
+
 def serve(limits):
     set_limits(limits)
     if limits.get("namespaces"):
@@ -232,6 +239,7 @@ class _LineReader:
 
 
 # --- judge: trusted test runner -------------------------------------------------------------------------------
+
 
 class ProgramGone(BaseException):
     """The program stopped answering; a BaseException so a test's ``except Exception`` cannot swallow it."""
@@ -356,6 +364,7 @@ def judge(request_fd, response_fd):
 
 
 # --- io: the untrusted program as a script --------------------------------------------------------------------
+
 
 def run_io(limits):
     set_limits(limits)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from graders.contract import Deadline, Grade, Sample, item_id, result, safe_grade, zero
 
 from .program import MAX_TESTS, RowTests, compiles, extract_program, plan_for_row
-from .sandbox import (Limits, Outcome, ScratchSweeper, become_subreaper, protect_self, run_function_test,
-                      run_io_test)
+from .sandbox import Limits, Outcome, ScratchSweeper, become_subreaper, protect_self, run_function_test, run_io_test
 
 GRADER = "code"
 MIN_TEST_SECONDS = 0.3  # a test is not started with less time than this left
@@ -53,7 +53,7 @@ def vcpus() -> int:
 class CodeSettings:
     """Configuration, from the environment (names and ranges in the package README)."""
 
-    limits: Limits = Limits()
+    limits: Limits = field(default_factory=Limits)
     scoring: str = "fraction"  # or "all_or_nothing" (reward-affecting)
     max_workers: int = 0  # 0: the function's vCPUs
     stop_after_timeouts: int = 1  # later tests of a program that timed out this often fail unrun (0: run all)
@@ -61,7 +61,7 @@ class CodeSettings:
     sweep_dirs: tuple[Path, ...] = ()
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> "CodeSettings":
+    def from_environment(cls, environ: Mapping[str, str]) -> CodeSettings:
         limits = Limits(
             wall_seconds=_number(environ, "CODE_TEST_TIMEOUT_SECONDS", 4.0, 0.1, 60),
             cpu_seconds=int(_number(environ, "CODE_CPU_SECONDS", 2, 1, 60)),
@@ -77,9 +77,14 @@ class CodeSettings:
         on_lambda = bool(environ.get("AWS_LAMBDA_FUNCTION_NAME"))
         sweep = environ.get("CODE_SWEEP_DIRS", "/tmp" if on_lambda else "")
         scratch = environ.get("CODE_SCRATCH_DIR") or str(Path(tempfile.gettempdir()) / "rft-code-sandbox")
-        return cls(limits=limits, scoring=scoring, max_workers=int(_number(environ, "CODE_MAX_WORKERS", 0, 0, 64)),
-                   stop_after_timeouts=int(_number(environ, "CODE_STOP_AFTER_TIMEOUTS", 1, 0, MAX_TESTS)),
-                   scratch_dir=Path(scratch), sweep_dirs=tuple(Path(p) for p in sweep.split(",") if p.strip()))
+        return cls(
+            limits=limits,
+            scoring=scoring,
+            max_workers=int(_number(environ, "CODE_MAX_WORKERS", 0, 0, 64)),
+            stop_after_timeouts=int(_number(environ, "CODE_STOP_AFTER_TIMEOUTS", 1, 0, MAX_TESTS)),
+            scratch_dir=Path(scratch),
+            sweep_dirs=tuple(Path(p) for p in sweep.split(",") if p.strip()),
+        )
 
 
 class CodeGrader:
@@ -92,7 +97,7 @@ class CodeGrader:
         self.sweeper = ScratchSweeper(list(self.settings.sweep_dirs), keep=self.settings.scratch_dir)
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> "CodeGrader":
+    def from_environment(cls, environ: Mapping[str, str]) -> CodeGrader:
         return cls(CodeSettings.from_environment(environ))
 
     # One item -----------------------------------------------------------------------------------------------
@@ -100,8 +105,14 @@ class CodeGrader:
         deadline = deadline or Deadline()
         plan = plan_for_row(sample)
         program = extract_program(sample.response, plan)
-        metrics = {"code_found": 0.0, "compiles": 0.0, "tests_passed": 0.0, "timed_out": 0.0,
-                   "memory_exceeded": 0.0, "crashed": 0.0}
+        metrics = {
+            "code_found": 0.0,
+            "compiles": 0.0,
+            "tests_passed": 0.0,
+            "timed_out": 0.0,
+            "memory_exceeded": 0.0,
+            "crashed": 0.0,
+        }
         if program.source is None:
             return Grade(score=0.0, metrics=metrics, reason="no Python code found in the response")
         metrics["code_found"] = 1.0
@@ -118,9 +129,13 @@ class CodeGrader:
                 return zero(NOT_IN_TIME, timed_out=1.0)
             outcomes.append(self._run(program.source, plan, index, deadline.remaining() - 0.1))
         passed = sum(o.passed for o in outcomes)
-        metrics.update(tests_passed=passed / len(outcomes), timed_out=float(any(o.timed_out for o in outcomes)),
-                       memory_exceeded=float(any(o.memory_exceeded for o in outcomes)),
-                       crashed=float(any(o.crashed for o in outcomes)), tests_run=float(len(outcomes)))
+        metrics.update(
+            tests_passed=passed / len(outcomes),
+            timed_out=float(any(o.timed_out for o in outcomes)),
+            memory_exceeded=float(any(o.memory_exceeded for o in outcomes)),
+            crashed=float(any(o.crashed for o in outcomes)),
+            tests_run=float(len(outcomes)),
+        )
         if any(o.output_exceeded for o in outcomes):
             metrics["output_exceeded"] = 1.0
         score = passed / len(outcomes)
@@ -134,8 +149,9 @@ class CodeGrader:
         try:
             if plan.kind == "io":
                 stdin, expected = plan.io_cases[index]
-                return run_io_test(program, stdin, expected, limits, self.settings.scratch_dir,
-                                   wall_seconds=seconds_left)
+                return run_io_test(
+                    program, stdin, expected, limits, self.settings.scratch_dir, wall_seconds=seconds_left
+                )
             spec = dict(plan.function_tests[index], starter=plan.starter, setup=plan.setup)
             return run_function_test(program, spec, limits, self.settings.scratch_dir, wall_seconds=seconds_left)
         finally:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from graders.contract import ItemError, Sample
 
@@ -75,8 +76,13 @@ def plan_for_row(fields: Mapping[str, Any] | Sample) -> RowTests:
         entry = _called_name(function_tests)
     if function_tests[0]["kind"] == "check" and not entry:
         raise ItemError("check(candidate) tests need an entry_point")
-    return RowTests(kind="function", function_tests=tuple(dict(t, entry_point=entry) for t in function_tests),
-                    entry_point=entry, starter=starter, setup=setup)
+    return RowTests(
+        kind="function",
+        function_tests=tuple(dict(t, entry_point=entry) for t in function_tests),
+        entry_point=entry,
+        starter=starter,
+        setup=setup,
+    )
 
 
 def _io_cases(cases: Any) -> tuple[tuple[str, str], ...]:
@@ -111,8 +117,10 @@ def _function_tests(tests: Any, entry: str | None) -> list[dict[str, Any]]:
     if not asserts:
         raise ItemError("tests hold neither def check(candidate) nor top-level asserts")
     prelude = "\n".join(ast.get_source_segment(tests, n) or "" for n in tree.body if not isinstance(n, ast.Assert))
-    return [{"kind": "assert", "test": (prelude + "\n" if prelude else "") + (ast.get_source_segment(tests, n) or "")}
-            for n in asserts[:MAX_TESTS]]
+    return [
+        {"kind": "assert", "test": (prelude + "\n" if prelude else "") + (ast.get_source_segment(tests, n) or "")}
+        for n in asserts[:MAX_TESTS]
+    ]
 
 
 def _parse(source: str, what: str) -> ast.Module:
@@ -133,6 +141,7 @@ def _called_name(tests: list[dict[str, Any]]) -> str | None:
 
 
 # --- the program -----------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Program:
@@ -174,7 +183,7 @@ def extract_program(response: str, plan: RowTests) -> Program:
     has ``starter_code`` and the code does not define the entry point at the top level."""
     if not isinstance(response, str) or not response.strip():
         return Program(None, "none")
-    response = response[:MAX_PROGRAM_CHARS * 2]
+    response = response[: MAX_PROGRAM_CHARS * 2]
     block = last_code_block(response, plan.entry_point)
     text = block if block is not None else response
     if not text.strip():

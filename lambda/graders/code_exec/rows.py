@@ -7,7 +7,8 @@ problems like ``rft.grader_fields``; ``reference_response(row)`` and ``corruptio
 from __future__ import annotations
 
 import ast
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from graders.contract import ItemError
 
@@ -76,11 +77,13 @@ def fails_one_test(row: Mapping[str, Any]) -> str:
     """The reference program, changed to give a wrong answer on the first test (and on nothing else it can avoid)."""
     solution, plan = reference_program(row) or "", _plan(row)
     if plan.kind == "io":
-        prelude = ("import sys as _rft_sys, io as _rft_io, atexit as _rft_atexit\n_rft_data = _rft_sys.stdin.read()\n"
-                   "_rft_sys.stdin = _rft_io.StringIO(_rft_data)\n"
-                   f"if _rft_data == {plan.io_cases[0][0]!r}:\n    _rft_atexit.register(print, 'rft-corrupted')\n")
+        prelude = (
+            "import sys as _rft_sys, io as _rft_io, atexit as _rft_atexit\n_rft_data = _rft_sys.stdin.read()\n"
+            "_rft_sys.stdin = _rft_io.StringIO(_rft_data)\n"
+            f"if _rft_data == {plan.io_cases[0][0]!r}:\n    _rft_atexit.register(print, 'rft-corrupted')\n"
+        )
         return fence(prelude + solution)
-    wrapper = f'''
+    wrapper = f"""
 def _rft_wrong(value):
     if isinstance(value, bool):
         return not value
@@ -97,7 +100,7 @@ def _rft_wrapper(*args, **kwargs):
     value = _rft_original(*args, **kwargs)
     return _rft_wrong(value) if _rft_target is None or list(args) == _rft_target else value
 globals()[{plan.entry_point!r}] = _rft_wrapper
-'''
+"""
     return fence(solution.rstrip() + "\n" + wrapper)
 
 
@@ -111,5 +114,8 @@ def never_ends(row: Mapping[str, Any]) -> str:
 
 def corruptions(row: Mapping[str, Any]) -> dict[str, str]:
     """Corrupted responses by name; each must score below the reference."""
-    return {"fails_one_test": fails_one_test(row), "does_not_compile": does_not_compile(row),
-            "never_ends": never_ends(row)}
+    return {
+        "fails_one_test": fails_one_test(row),
+        "does_not_compile": does_not_compile(row),
+        "never_ends": never_ends(row),
+    }

@@ -92,7 +92,7 @@ def _stat(pid: int) -> tuple[str, int, int, int] | None:
             data = handle.read()
     except OSError:
         return None
-    fields = data[data.rfind(b")") + 2:].split()
+    fields = data[data.rfind(b")") + 2 :].split()
     return fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[3])
 
 
@@ -176,6 +176,7 @@ def _reap(pid: int) -> None:
 
 # --- spawning --------------------------------------------------------------------------------------------------
 
+
 def _sandbox_ids() -> tuple[int | None, int]:
     """(uid to switch to, uid whose tasks RLIMIT_NPROC counts). As root the children run as nobody."""
     if os.geteuid() == 0:
@@ -205,19 +206,40 @@ def interpreter() -> str:
 
 
 def _limits_for_child(limits: Limits, uid: int, *, nproc: bool) -> dict[str, int | None]:
-    return {"namespaces": limits.namespaces, "cpu": max(1, int(limits.cpu_seconds)), "memory": int(limits.memory_bytes),
-            "fsize": int(limits.file_bytes), "nofile": int(limits.nofile),
-            "nproc": user_tasks(uid) + int(limits.nproc_allowance) if nproc else None}
+    return {
+        "namespaces": limits.namespaces,
+        "cpu": max(1, int(limits.cpu_seconds)),
+        "memory": int(limits.memory_bytes),
+        "fsize": int(limits.file_bytes),
+        "nofile": int(limits.nofile),
+        "nproc": user_tasks(uid) + int(limits.nproc_allowance) if nproc else None,
+    }
 
 
-def _popen(argv: list[str], *, cwd: str, stdin: Any, stdout: Any, stderr: Any, pass_fds: tuple[int, ...] = (),
-           ) -> subprocess.Popen:
+def _popen(
+    argv: list[str],
+    *,
+    cwd: str,
+    stdin: Any,
+    stdout: Any,
+    stderr: Any,
+    pass_fds: tuple[int, ...] = (),
+) -> subprocess.Popen:
     switch_to, _ = _sandbox_ids()
     ids: dict[str, Any] = {} if switch_to is None else {"user": switch_to, "group": switch_to, "extra_groups": []}
     with _LIVE_LOCK:  # registered before any sweep can see it as an orphan
-        proc = subprocess.Popen([interpreter(), "-I", "-S", "-B", CHILD, *argv], cwd=cwd, env={}, stdin=stdin,
-                                stdout=stdout, stderr=stderr, pass_fds=pass_fds, close_fds=True,
-                                start_new_session=True, **ids)
+        proc = subprocess.Popen(
+            [interpreter(), "-I", "-S", "-B", CHILD, *argv],
+            cwd=cwd,
+            env={},
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=pass_fds,
+            close_fds=True,
+            start_new_session=True,
+            **ids,
+        )
         _LIVE.add(proc.pid)
     return proc
 
@@ -240,8 +262,12 @@ def _finish(procs: list[subprocess.Popen]) -> None:
             _LIVE.discard(proc.pid)
 
 
-def _exchange(proc: subprocess.Popen, data: bytes, caps: dict[str, int], end: float,
-              ) -> tuple[dict[str, bytes], bool, bool]:
+def _exchange(
+    proc: subprocess.Popen,
+    data: bytes,
+    caps: dict[str, int],
+    end: float,
+) -> tuple[dict[str, bytes], bool, bool]:
     """Write ``data`` to stdin and read stdout/stderr, each bounded; (outputs, over a cap, past ``end``)."""
     sel = selectors.DefaultSelector()
     out = {"stdout": b"", "stderr": b""}
@@ -298,6 +324,7 @@ def _scratch(root: Path, owner: int | None) -> Path:
 
 def remove_tree(path: Path) -> None:
     """Remove a directory the program may have made hard to remove (read-only or unlistable subdirectories)."""
+
     def fix(function: Any, target: str, _exc: Any) -> None:
         try:
             os.chmod(os.path.dirname(target), stat.S_IRWXU)
@@ -308,6 +335,7 @@ def remove_tree(path: Path) -> None:
                 os.unlink(target)
         except OSError:
             pass
+
     if path.exists():
         for dirpath, dirnames, _ in os.walk(path):
             for name in dirnames:
@@ -332,8 +360,9 @@ def namespaces_available() -> bool:
     """Whether a sandbox child here can enter its own user, PID and network namespaces (probed once)."""
     if not _NAMESPACES:
         try:
-            proc = _popen(["probe"], cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL)
+            proc = _popen(
+                ["probe"], cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            )
             try:
                 out, _ = proc.communicate(timeout=10)
             finally:
@@ -346,8 +375,10 @@ def namespaces_available() -> bool:
 
 # --- the two kinds of test -------------------------------------------------------------------------------------
 
-def run_function_test(program: str, spec: dict[str, Any], limits: Limits, scratch_root: Path,
-                      *, wall_seconds: float | None = None) -> Outcome:
+
+def run_function_test(
+    program: str, spec: dict[str, Any], limits: Limits, scratch_root: Path, *, wall_seconds: float | None = None
+) -> Outcome:
     """Run one function test (``spec``: kind check|assert, test, entry_point, starter, setup) and judge it."""
     wall = min(limits.wall_seconds, wall_seconds if wall_seconds is not None else limits.wall_seconds)
     start = time.monotonic()
@@ -362,8 +393,14 @@ def run_function_test(program: str, spec: dict[str, Any], limits: Limits, scratc
     outcome = Outcome()
     try:
         _write_program(workdir, program, switch_to)
-        judge = _popen(["judge", str(req_w), str(resp_r)], cwd=str(judge_dir), stdin=subprocess.PIPE,
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(req_w, resp_r))
+        judge = _popen(
+            ["judge", str(req_w), str(resp_r)],
+            cwd=str(judge_dir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(req_w, resp_r),
+        )
         procs.append(judge)
         os.close(req_w)
         os.close(resp_r)
@@ -373,8 +410,13 @@ def run_function_test(program: str, spec: dict[str, Any], limits: Limits, scratc
             outcome.timed_out = time.monotonic() >= end
             return outcome
         child_limits = _limits_for_child(limits, counted, nproc=True)
-        server = _popen(["server", json.dumps(child_limits)], cwd=str(workdir), stdin=req_r, stdout=resp_w,
-                        stderr=subprocess.DEVNULL)
+        server = _popen(
+            ["server", json.dumps(child_limits)],
+            cwd=str(workdir),
+            stdin=req_r,
+            stdout=resp_w,
+            stderr=subprocess.DEVNULL,
+        )
         procs.append(server)
         os.close(req_r)
         os.close(resp_w)
@@ -418,8 +460,11 @@ def _verdict(raw: bytes, nonce: str, over: bool, late: bool, server: subprocess.
         signum = -server_status
         outcome.crashed = True
         outcome.timed_out = signum == signal.SIGXCPU
-        outcome.reason = f"program killed by signal {signal.Signals(signum).name}" if signum in signal.valid_signals() \
+        outcome.reason = (
+            f"program killed by signal {signal.Signals(signum).name}"
+            if signum in signal.valid_signals()
             else f"program killed by signal {signum}"
+        )
     if late:
         outcome.timed_out = True
         outcome.reason = "wall-clock timeout"
@@ -446,8 +491,9 @@ def _verdict(raw: bytes, nonce: str, over: bool, late: bool, server: subprocess.
     return outcome
 
 
-def run_io_test(program: str, stdin: str, expected: str, limits: Limits, scratch_root: Path,
-                *, wall_seconds: float | None = None) -> Outcome:
+def run_io_test(
+    program: str, stdin: str, expected: str, limits: Limits, scratch_root: Path, *, wall_seconds: float | None = None
+) -> Outcome:
     """Run the program as a script on ``stdin``; it passes when its output equals ``expected`` line by line."""
     wall = min(limits.wall_seconds, wall_seconds if wall_seconds is not None else limits.wall_seconds)
     start = time.monotonic()
@@ -459,11 +505,17 @@ def run_io_test(program: str, stdin: str, expected: str, limits: Limits, scratch
     try:
         _write_program(workdir, program, switch_to)
         child_limits = _limits_for_child(limits, counted, nproc=True)
-        proc = _popen(["io", json.dumps(child_limits)], cwd=str(workdir), stdin=subprocess.PIPE,
-                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = _popen(
+            ["io", json.dumps(child_limits)],
+            cwd=str(workdir),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         procs.append(proc)
-        out, over, late = _exchange(proc, stdin.encode("utf-8"),
-                                    {"stdout": limits.output_bytes, "stderr": 16 * 1024}, end)
+        out, over, late = _exchange(
+            proc, stdin.encode("utf-8"), {"stdout": limits.output_bytes, "stderr": 16 * 1024}, end
+        )
         if late:
             outcome.timed_out, outcome.reason = True, "wall-clock timeout"
             return outcome
@@ -494,11 +546,13 @@ def run_io_test(program: str, stdin: str, expected: str, limits: Limits, scratch
 
 def same_output(actual: str, expected: str) -> bool:
     """Line by line, trailing whitespace of each line and trailing blank lines ignored."""
+
     def lines(text: str) -> list[str]:
         rows = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
         while rows and not rows[-1]:
             rows.pop()
         return rows
+
     return lines(actual) == lines(expected)
 
 

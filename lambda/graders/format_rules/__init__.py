@@ -8,5 +8,11 @@ from .grader import ALL_OR_NOTHING, FRACTION, FormatGrader, FormatSettings
 from .registry import INSTRUCTIONS
 from .structured import STRUCTURED_CHECKS
 
-__all__ = ["ALL_OR_NOTHING", "FRACTION", "FormatGrader", "FormatSettings", "INSTRUCTIONS",
-           "STRUCTURED_CHECKS"]
+__all__ = [
+    "ALL_OR_NOTHING",
+    "FRACTION",
+    "INSTRUCTIONS",
+    "STRUCTURED_CHECKS",
+    "FormatGrader",
+    "FormatSettings",
+]

@@ -14,8 +14,8 @@ scores 0 and its reason is reported instead of failing the row.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .arguments import BadKwargs, Check, RowContext
@@ -96,8 +96,10 @@ def build_constraints(spec: Mapping[str, Any], context: RowContext) -> list[Cons
         if not isinstance(ids, list):
             constraints.append(_failed("instruction_id_list", f"must be a list, got {ids!r}", ifeval=True))
         elif not isinstance(kwargs_list, list):
-            constraints += [_failed(str(i), f"'kwargs' must be a list aligned with the ids, got {kwargs_list!r}",
-                                    ifeval=True) for i in ids]
+            constraints += [
+                _failed(str(i), f"'kwargs' must be a list aligned with the ids, got {kwargs_list!r}", ifeval=True)
+                for i in ids
+            ]
         else:
             for index, instruction_id in enumerate(ids):
                 kwargs = kwargs_list[index] if index < len(kwargs_list) else {}

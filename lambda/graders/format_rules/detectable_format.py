@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .arguments import Check, KwargReader, RowContext, minimum_count, no_kwargs
 
@@ -117,7 +118,7 @@ def has_title(response: str) -> bool:
         closing = line.rfind(">>")
         if closing < opening + 3:  # [^\n]+ needs at least one character between
             continue
-        if line[opening:closing + 2].lstrip("<").rstrip(">").strip():
+        if line[opening : closing + 2].lstrip("<").rstrip(">").strip():
             return True
     return False
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import OrderedDict
-from dataclasses import dataclass, field
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..contract import Grade, Sample, zero
@@ -37,7 +37,7 @@ class FormatSettings:
     default_constraints: Mapping[str, Any] | None = field(default=None)
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> "FormatSettings":
+    def from_environment(cls, environ: Mapping[str, str]) -> FormatSettings:
         """Read ``FORMAT_SCORING``, ``FORMAT_LOOSE`` and ``FORMAT_DEFAULT_CONSTRAINTS``.
 
         A value that cannot be understood raises ``ValueError``: it is a deployment
@@ -83,8 +83,11 @@ def constraint_fields(metadata: Mapping[str, Any], reference_answer: Any) -> tup
             fields[name], origins[name] = metadata[name], ""
         elif name in reference:
             fields[name], origins[name] = reference[name], "reference_answer."
-    if all(value is None for value in fields.values()) and isinstance(reference_answer, str) \
-            and reference_answer.strip().startswith("{"):
+    if (
+        all(value is None for value in fields.values())
+        and isinstance(reference_answer, str)
+        and reference_answer.strip().startswith("{")
+    ):
         try:
             decoded = json.loads(reference_answer)
         except ValueError:
@@ -123,9 +126,14 @@ class _ConstraintCache:
 class FormatGrader:
     """Grades one sample against the format constraints of its row (or the defaults)."""
 
-    def __init__(self, *, scoring: str = FRACTION, loose: bool = False,
-                 default_constraints: Mapping[str, Any] | None = None,
-                 constraint_cache_size: int = 2048) -> None:
+    def __init__(
+        self,
+        *,
+        scoring: str = FRACTION,
+        loose: bool = False,
+        default_constraints: Mapping[str, Any] | None = None,
+        constraint_cache_size: int = 2048,
+    ) -> None:
         if scoring not in SCORING_MODES:
             raise ValueError(f"scoring must be one of {SCORING_MODES}, got {scoring!r}")
         self.scoring = scoring
@@ -134,22 +142,21 @@ class FormatGrader:
         self.default_spec = None
         if default_constraints is not None:
             if not isinstance(default_constraints, Mapping):
-                raise ValueError("default constraints must be an object such as "
-                                 '{"instruction_id_list": [...], "kwargs": [...]}')
+                raise ValueError(
+                    'default constraints must be an object such as {"instruction_id_list": [...], "kwargs": [...]}'
+                )
             self.default_spec = spec_from_fields(default_constraints)
             if self.default_spec is None:
                 raise ValueError(f"default constraints name none of {SPEC_FIELDS}")
 
     @classmethod
-    def from_settings(cls, settings: FormatSettings) -> "FormatGrader":
-        return cls(scoring=settings.scoring, loose=settings.loose,
-                   default_constraints=settings.default_constraints)
+    def from_settings(cls, settings: FormatSettings) -> FormatGrader:
+        return cls(scoring=settings.scoring, loose=settings.loose, default_constraints=settings.default_constraints)
 
     def __call__(self, sample: Sample) -> Grade:
         spec = spec_from_fields(constraint_fields(sample.metadata, sample.reference_answer)[0]) or self.default_spec
         if spec is None:
-            return zero("the row has no format constraints and no default is configured",
-                        no_constraints=1.0)
+            return zero("the row has no format constraints and no default is configured", no_constraints=1.0)
         constraints = self._cache.get(spec, RowContext(last_user_prompt=sample.last_user_prompt))
         if not constraints:
             return zero("the row's constraint lists are empty", no_constraints=1.0)

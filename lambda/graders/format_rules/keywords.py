@@ -7,7 +7,8 @@ same result for every plain word, and no surprises from ``C++`` or ``U.S.``).
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from .arguments import BadKwargs, Check, KwargReader, RowContext
 

@@ -9,17 +9,47 @@ classify (no letters) counts as following the instruction.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from .arguments import BadKwargs, Check, KwargReader, RowContext
 
 LOGGER = logging.getLogger("graders.format")
 
 # The languages IFEval itself offers (ISO 639-1), for the docs and error messages.
-IFEVAL_LANGUAGES = (
-    "en es pt ar hi fr ru de ja it bn uk th ur ta te bg ko pl he fa vi ne sw kn mr gu pa ml fi"
-).split()
+IFEVAL_LANGUAGES = [
+    "en",
+    "es",
+    "pt",
+    "ar",
+    "hi",
+    "fr",
+    "ru",
+    "de",
+    "ja",
+    "it",
+    "bn",
+    "uk",
+    "th",
+    "ur",
+    "ta",
+    "te",
+    "bg",
+    "ko",
+    "pl",
+    "he",
+    "fa",
+    "vi",
+    "ne",
+    "sw",
+    "kn",
+    "mr",
+    "gu",
+    "pa",
+    "ml",
+    "fi",
+]
 
 
 @lru_cache(maxsize=1)
@@ -33,8 +63,9 @@ def _langdetect():
 
 @lru_cache(maxsize=1)
 def supported_languages() -> frozenset[str]:
-    from langdetect.detector_factory import PROFILES_DIRECTORY
     import os
+
+    from langdetect.detector_factory import PROFILES_DIRECTORY
 
     return frozenset(os.listdir(PROFILES_DIRECTORY))
 

@@ -17,9 +17,8 @@ conditional groups, atomic groups and possessive repeats. Such a pattern is refu
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
-from typing import Callable
-
 from re import _constants as sre  # the opcodes of the parse tree
 from re import _parser as sre_parse
 
@@ -30,9 +29,12 @@ MAX_CACHED_STEPS = 50_000
 _CHAR, _SPLIT, _ASSERT, _MATCH = range(4)
 _ASCII_SPACE = frozenset(" \t\n\r\f\v")
 _REFUSED = {
-    sre.GROUPREF: "backreferences", sre.GROUPREF_EXISTS: "conditional groups",
-    sre.ASSERT: "look-ahead/look-behind", sre.ASSERT_NOT: "look-ahead/look-behind",
-    sre.ATOMIC_GROUP: "atomic groups", sre.POSSESSIVE_REPEAT: "possessive repeats",
+    sre.GROUPREF: "backreferences",
+    sre.GROUPREF_EXISTS: "conditional groups",
+    sre.ASSERT: "look-ahead/look-behind",
+    sre.ASSERT_NOT: "look-ahead/look-behind",
+    sre.ATOMIC_GROUP: "atomic groups",
+    sre.POSSESSIVE_REPEAT: "possessive repeats",
 }
 
 
@@ -99,6 +101,7 @@ def _char_class(items, flags: int) -> Callable[[str], bool]:
         return any(low <= code <= high for low, high in ranges) or any(test(char) for test in tests)
 
     if flags & re.IGNORECASE:
+
         def matches(char: str) -> bool:
             if member(char):
                 return True
@@ -215,8 +218,7 @@ class SafeRegex:
         self._steps: dict[tuple, tuple[int, bool]] = {}
 
     # -- the automaton ---------------------------------------------------------------------
-    def _assertion_holds(self, code, flags: int, before: int, current: str | None,
-                         is_last: bool) -> bool:
+    def _assertion_holds(self, code, flags: int, before: int, current: str | None, is_last: bool) -> bool:
         multiline = flags & re.MULTILINE
         if code is sre.AT_BEGINNING_STRING:
             return before == _AT_START
@@ -238,8 +240,7 @@ class SafeRegex:
             return word_before == word_after and not (before == _AT_START and current is None)
         raise UnsupportedPattern(f"unsupported anchor {code}")
 
-    def _closure(self, states: frozenset, before: int, current: str | None,
-                 is_last: bool) -> set[int]:
+    def _closure(self, states: frozenset, before: int, current: str | None, is_last: bool) -> set[int]:
         seen: set[int] = set()
         stack = list(states)
         while stack:
@@ -265,8 +266,7 @@ class SafeRegex:
             self._set_list.append(states)
         return index
 
-    def _step(self, set_id: int, before: int, current: str | None, is_last: bool,
-              search: bool) -> tuple[int, bool]:
+    def _step(self, set_id: int, before: int, current: str | None, is_last: bool, search: bool) -> tuple[int, bool]:
         closed = self._closure(self._set_list[set_id], before, current, is_last)
         matched = any(self._kind[state] == _MATCH for state in closed)
         following: set[int] = set()

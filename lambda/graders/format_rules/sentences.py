@@ -25,35 +25,261 @@ from __future__ import annotations
 import re
 
 # Abbreviations of the English Punkt model (lower case, without the final period).
-ABBREVIATIONS = frozenset("""
-a.a a.c a.d a.g a.h a.m a.m.e a.s a.t adm ala ariz aug ave b.f b.v bros c c.i.t c.v calif
-chg cie co col colo conn corp cos ct d d.c d.h d.w dec dr e e.f e.h e.l e.m f f.g f.j feb
-fla fri ft g g.d g.f g.k ga gen h h.c h.f h.m i.m.s ill inc j.b j.c j.j j.k j.p j.r jan jr
-k kan ky l l.a l.f l.p lt ltd m m.b.a m.d.c m.j maj messrs mg mich minn mr mrs ms n n.c
-n.d n.h n.j n.m n.v n.y nev nov oct ok okla ore p p.a.m p.m pa ph.d prof r r.a r.h r.i
-r.j r.k r.t rep reps s s.a s.a.y s.c s.g s.p.a s.s sen sep sept sr st sw t t.j tenn tues
-u.k u.n u.s u.s.a u.s.s.r v va vs vt w w.c w.r w.va w.w wash wed wis yr
-""".split())
+ABBREVIATIONS = frozenset(
+    [
+        "a.a",
+        "a.c",
+        "a.d",
+        "a.g",
+        "a.h",
+        "a.m",
+        "a.m.e",
+        "a.s",
+        "a.t",
+        "adm",
+        "ala",
+        "ariz",
+        "aug",
+        "ave",
+        "b.f",
+        "b.v",
+        "bros",
+        "c",
+        "c.i.t",
+        "c.v",
+        "calif",
+        "chg",
+        "cie",
+        "co",
+        "col",
+        "colo",
+        "conn",
+        "corp",
+        "cos",
+        "ct",
+        "d",
+        "d.c",
+        "d.h",
+        "d.w",
+        "dec",
+        "dr",
+        "e",
+        "e.f",
+        "e.h",
+        "e.l",
+        "e.m",
+        "f",
+        "f.g",
+        "f.j",
+        "feb",
+        "fla",
+        "fri",
+        "ft",
+        "g",
+        "g.d",
+        "g.f",
+        "g.k",
+        "ga",
+        "gen",
+        "h",
+        "h.c",
+        "h.f",
+        "h.m",
+        "i.m.s",
+        "ill",
+        "inc",
+        "j.b",
+        "j.c",
+        "j.j",
+        "j.k",
+        "j.p",
+        "j.r",
+        "jan",
+        "jr",
+        "k",
+        "kan",
+        "ky",
+        "l",
+        "l.a",
+        "l.f",
+        "l.p",
+        "lt",
+        "ltd",
+        "m",
+        "m.b.a",
+        "m.d.c",
+        "m.j",
+        "maj",
+        "messrs",
+        "mg",
+        "mich",
+        "minn",
+        "mr",
+        "mrs",
+        "ms",
+        "n",
+        "n.c",
+        "n.d",
+        "n.h",
+        "n.j",
+        "n.m",
+        "n.v",
+        "n.y",
+        "nev",
+        "nov",
+        "oct",
+        "ok",
+        "okla",
+        "ore",
+        "p",
+        "p.a.m",
+        "p.m",
+        "pa",
+        "ph.d",
+        "prof",
+        "r",
+        "r.a",
+        "r.h",
+        "r.i",
+        "r.j",
+        "r.k",
+        "r.t",
+        "rep",
+        "reps",
+        "s",
+        "s.a",
+        "s.a.y",
+        "s.c",
+        "s.g",
+        "s.p.a",
+        "s.s",
+        "sen",
+        "sep",
+        "sept",
+        "sr",
+        "st",
+        "sw",
+        "t",
+        "t.j",
+        "tenn",
+        "tues",
+        "u.k",
+        "u.n",
+        "u.s",
+        "u.s.a",
+        "u.s.s.r",
+        "v",
+        "va",
+        "vs",
+        "vt",
+        "w",
+        "w.c",
+        "w.r",
+        "w.va",
+        "w.w",
+        "wash",
+        "wed",
+        "wis",
+        "yr",
+    ]
+)
 
 # Words the model treats as frequent sentence starters after an abbreviation.
-SENTENCE_STARTERS = frozenset("""
-according although among both but despite even he however i if in indeed instead it many
-meanwhile moreover most nevertheless nonetheless nor separately similarly since so some
-the there these they this though thus under when while yet
-""".split())
+SENTENCE_STARTERS = frozenset(
+    [
+        "according",
+        "although",
+        "among",
+        "both",
+        "but",
+        "despite",
+        "even",
+        "he",
+        "however",
+        "i",
+        "if",
+        "in",
+        "indeed",
+        "instead",
+        "it",
+        "many",
+        "meanwhile",
+        "moreover",
+        "most",
+        "nevertheless",
+        "nonetheless",
+        "nor",
+        "separately",
+        "similarly",
+        "since",
+        "so",
+        "some",
+        "the",
+        "there",
+        "these",
+        "they",
+        "this",
+        "though",
+        "thus",
+        "under",
+        "when",
+        "while",
+        "yet",
+    ]
+)
 
 # Capitalised words the model takes as starting a sentence even after an abbreviation or an
 # ellipsis (seen in lower case and never capitalised mid-sentence): the ones LLM text uses.
-LIKELY_STARTERS = frozenset("""
-begin choose consider ensure example finally furthermore her here moreover note overall
-please remember so step thank thanks therefore tomorrow try unless your yes
-""".split())
+LIKELY_STARTERS = frozenset(
+    [
+        "begin",
+        "choose",
+        "consider",
+        "ensure",
+        "example",
+        "finally",
+        "furthermore",
+        "her",
+        "here",
+        "moreover",
+        "note",
+        "overall",
+        "please",
+        "remember",
+        "so",
+        "step",
+        "thank",
+        "thanks",
+        "therefore",
+        "tomorrow",
+        "try",
+        "unless",
+        "your",
+        "yes",
+    ]
+)
 
 # Word pairs straddling a period that the model knows are not a break ("3. Review").
 COLLOCATIONS = frozenset(
-    [("##number##", word) for word in """
-    abreast business commodities corrections credit dividend financing insider international
-    leisure letters notable review who""".split()]
+    [
+        ("##number##", word)
+        for word in [
+            "abreast",
+            "business",
+            "commodities",
+            "corrections",
+            "credit",
+            "dividend",
+            "financing",
+            "insider",
+            "international",
+            "leisure",
+            "letters",
+            "notable",
+            "review",
+            "who",
+        ]
+    ]
     + [("b", "smith"), ("j", "walter")]
 )
 
@@ -65,8 +291,17 @@ _WORD_START = r"[^(\"`{\[:;&#*@)}\]\-,]"
 _CANDIDATE = re.compile(r"[.?!](?=(?P<after>" + _NON_WORD + r"|\s+(?P<next>\S+)))")
 _TOKEN = re.compile(
     _MULTI_CHAR_PUNCT
-    + r"|(?=" + _WORD_START + r")\S+?(?=\s|$|" + _NON_WORD + "|" + _MULTI_CHAR_PUNCT
-    + r"|,(?=$|\s|" + _NON_WORD + "|" + _MULTI_CHAR_PUNCT + r"))"
+    + r"|(?="
+    + _WORD_START
+    + r")\S+?(?=\s|$|"
+    + _NON_WORD
+    + "|"
+    + _MULTI_CHAR_PUNCT
+    + r"|,(?=$|\s|"
+    + _NON_WORD
+    + "|"
+    + _MULTI_CHAR_PUNCT
+    + r"))"
     + r"|\S"
 )
 _NUMBER = re.compile(r"^-?[.,]?\d[\d,.\-]*\.?$")
@@ -76,7 +311,7 @@ _UP_TO_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
 
 
 class _Token:
-    __slots__ = ("text", "type", "sentbreak", "abbr", "ellipsis")
+    __slots__ = ("abbr", "ellipsis", "sentbreak", "text", "type")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -137,8 +372,7 @@ def _decide_pair(first: _Token, second: _Token) -> None:
         verdict = _starts_sentence(second)
         if verdict is False:
             first.sentbreak, first.abbr = False, True
-        elif (verdict == _UNKNOWN and is_initial and second.text[0].isupper()
-              and _looks_like_initial(second.text)):
+        elif verdict == _UNKNOWN and is_initial and second.text[0].isupper() and _looks_like_initial(second.text):
             # "J. K. Rowling": the model keeps initials of a name together.
             first.sentbreak, first.abbr = False, True
 
@@ -164,7 +398,7 @@ def _candidate_contexts(text: str):
     previous_start, previous_stop = 0, 0
     previous = None
     for match in _CANDIDATE.finditer(text):
-        before = text[previous_stop:match.start()]
+        before = text[previous_stop : match.start()]
         split_at = _last_whitespace(before)
         word_start = split_at + previous_stop + 1 if split_at else previous_start
         if previous is not None and previous_stop <= word_start:
@@ -181,7 +415,7 @@ def _breaks(match: re.Match, context: str) -> bool:
     end = match.group()
     if end != ".":
         return True  # "?" and "!" are always followed by a token here, so they break
-    word = context[:len(context) - 1 - len(match.group("after"))]
+    word = context[: len(context) - 1 - len(match.group("after"))]
     if len(word) > 1 and word.isalpha() and word.lower() not in ABBREVIATIONS:
         return True  # the common case: an ordinary word ends the sentence, whatever follows
     return _context_breaks(context)

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from .arguments import BadKwargs, Check, CheckError
@@ -32,8 +32,13 @@ from .words import count_words
 # Longest response a regex constraint reads; the automaton is linear, this bounds its time.
 MAX_REGEX_INPUT = 200_000
 _TAG_NAME = re.compile(r"[A-Za-z_][\w.:-]*")
-_REGEX_FLAGS = {"IGNORECASE": re.IGNORECASE, "MULTILINE": re.MULTILINE, "DOTALL": re.DOTALL,
-                "ASCII": re.ASCII, "VERBOSE": re.VERBOSE}
+_REGEX_FLAGS = {
+    "IGNORECASE": re.IGNORECASE,
+    "MULTILINE": re.MULTILINE,
+    "DOTALL": re.DOTALL,
+    "ASCII": re.ASCII,
+    "VERBOSE": re.VERBOSE,
+}
 _LENGTH_UNITS: dict[str, Callable[[str], int]] = {
     "words": count_words,
     "characters": lambda text: len(text.strip()),
@@ -99,8 +104,11 @@ def json_schema(spec: Mapping[str, Any]) -> Check:
 def tags_in_order(spec: Mapping[str, Any]) -> Check:
     _allowed_keys(spec, "tags", "allow_text_outside")
     tags = spec.get("tags")
-    if not isinstance(tags, list) or not tags or not all(
-            isinstance(tag, str) and _TAG_NAME.fullmatch(tag) for tag in tags):
+    if (
+        not isinstance(tags, list)
+        or not tags
+        or not all(isinstance(tag, str) and _TAG_NAME.fullmatch(tag) for tag in tags)
+    ):
         raise BadKwargs(f"'tags' must be a non-empty list of tag names, got {tags!r}")
     if len(set(tags)) != len(tags):
         raise BadKwargs(f"'tags' must not repeat a tag, got {tags!r}")

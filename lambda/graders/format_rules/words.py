@@ -26,11 +26,21 @@ _SEPARATE = re.compile(r"\.{2,}|[;@#$%&\u2012-\u2015?!*\]\[(){}<>»”’\"]|--"
 _TRAILING_APOSTROPHE = re.compile(r"([^'])' ")
 _CONTRACTION_SHORT = re.compile(r"([^' ])('[sS]|'[mM]|'[dD]|') ")
 _CONTRACTION_LONG = re.compile(r"([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ")
-_FUSED = [re.compile(p) for p in (
-    r"(?i)\b(can)(not)\b", r"(?i)\b(d)('ye)\b", r"(?i)\b(gim)(me)\b", r"(?i)\b(gon)(na)\b",
-    r"(?i)\b(got)(ta)\b", r"(?i)\b(lem)(me)\b", r"(?i)\b(more)('n)\b", r"(?i)\b(wan)(na)(?=\s)",
-    r"(?i) ('t)(is)\b", r"(?i) ('t)(was)\b",
-)]
+_FUSED = [
+    re.compile(p)
+    for p in (
+        r"(?i)\b(can)(not)\b",
+        r"(?i)\b(d)('ye)\b",
+        r"(?i)\b(gim)(me)\b",
+        r"(?i)\b(gon)(na)\b",
+        r"(?i)\b(got)(ta)\b",
+        r"(?i)\b(lem)(me)\b",
+        r"(?i)\b(more)('n)\b",
+        r"(?i)\b(wan)(na)(?=\s)",
+        r"(?i) ('t)(is)\b",
+        r"(?i) ('t)(was)\b",
+    )
+]
 _SPACES = re.compile(r"\s+")
 
 

@@ -16,23 +16,30 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (ClientError, ConnectionError as BotoConnectionError, ConnectTimeoutError,
-                                 HTTPClientError, ReadTimeoutError)
+from botocore.exceptions import ClientError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from graders.contract import Deadline
 
 from .settings import JudgeSettings
 
 THROTTLING_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"})
-RETRYABLE_CODES = frozenset({
-    "ServiceUnavailableException", "InternalServerException", "ModelNotReadyException",
-    "ModelTimeoutException", "RequestTimeout", "RequestTimeoutException",
-})
+RETRYABLE_CODES = frozenset(
+    {
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "ModelNotReadyException",
+        "ModelTimeoutException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+    }
+)
 # Time kept after a call cut by the deadline, to build the item's result.
 CALL_MARGIN_SECONDS = 0.1
 # Timeout steps: each 3/4 of the one above (so at most a quarter of the time left goes unused),
@@ -41,8 +48,9 @@ TIMEOUT_STEP_RATIO = 0.75
 SHORTEST_TIMEOUT_SECONDS = 0.25
 
 
-def make_runtime_client(settings: JudgeSettings, *, endpoint_url: str | None = None,
-                        session: boto3.session.Session | None = None) -> "RuntimeClients":
+def make_runtime_client(
+    settings: JudgeSettings, *, endpoint_url: str | None = None, session: boto3.session.Session | None = None
+) -> RuntimeClients:
     """The judge's ``bedrock-runtime`` clients, sized for its concurrency, with botocore retries off.
 
     Create them once per process (module scope in the handler) and share them between threads.
@@ -54,8 +62,9 @@ def make_runtime_client(settings: JudgeSettings, *, endpoint_url: str | None = N
 class RuntimeClients:
     """``bedrock-runtime`` clients that differ only in their timeouts; see the module docstring."""
 
-    def __init__(self, *, settings: JudgeSettings, endpoint_url: str | None = None,
-                 session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self, *, settings: JudgeSettings, endpoint_url: str | None = None, session: boto3.session.Session | None = None
+    ) -> None:
         self._settings = settings
         self._endpoint_url = endpoint_url
         self._session = session or boto3.session.Session()
@@ -83,8 +92,9 @@ class RuntimeClients:
                     read_timeout=read_timeout,
                     max_pool_connections=max(10, settings.max_concurrency),
                 )
-                client = self._session.client("bedrock-runtime", region_name=settings.region,
-                                              endpoint_url=self._endpoint_url, config=config)
+                client = self._session.client(
+                    "bedrock-runtime", region_name=settings.region, endpoint_url=self._endpoint_url, config=config
+                )
                 self._clients[read_timeout] = client
             return client
 
@@ -122,11 +132,15 @@ class RetryPolicy:
     min_call_seconds: float = 1.0
 
     @classmethod
-    def from_settings(cls, settings: JudgeSettings) -> "RetryPolicy":
-        return cls(max_attempts=settings.max_attempts, base_seconds=settings.backoff_base_seconds,
-                   cap_seconds=settings.backoff_cap_seconds, min_call_seconds=settings.min_call_seconds)
+    def from_settings(cls, settings: JudgeSettings) -> RetryPolicy:
+        return cls(
+            max_attempts=settings.max_attempts,
+            base_seconds=settings.backoff_base_seconds,
+            cap_seconds=settings.backoff_cap_seconds,
+            min_call_seconds=settings.min_call_seconds,
+        )
 
-    def backoff(self, retry_number: int, rng: "random.Random | _SharedRandom") -> float:
+    def backoff(self, retry_number: int, rng: random.Random | _SharedRandom) -> float:
         """Full jitter: uniform between 0 and the capped exponential step."""
         return rng.uniform(0.0, min(self.cap_seconds, self.base_seconds * (2 ** (retry_number - 1))))
 
@@ -149,12 +163,33 @@ class ConverseReply:
 
 
 # Error codes that mean the judge cannot work with this configuration, whatever the item.
-CONFIGURATION_CODES = frozenset({"AccessDeniedException", "ResourceNotFoundException", "UnrecognizedClientException",
-                                 "InvalidSignatureException", "ExpiredTokenException"})
+CONFIGURATION_CODES = frozenset(
+    {
+        "AccessDeniedException",
+        "ResourceNotFoundException",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
+    }
+)
 # A ValidationException names the model when the model id is wrong or the model cannot be invoked so.
-_MODEL_WORDS = ("model identifier", "model id", "modelid", "model_id", "invalid model", "model is not",
-                "model version", "end of its life", "end of life", "end-of-life", "no longer available",
-                "isn't supported", "is not supported", "on-demand throughput", "inference profile")
+_MODEL_WORDS = (
+    "model identifier",
+    "model id",
+    "modelid",
+    "model_id",
+    "invalid model",
+    "model is not",
+    "model version",
+    "end of its life",
+    "end of life",
+    "end-of-life",
+    "no longer available",
+    "isn't supported",
+    "is not supported",
+    "on-demand throughput",
+    "inference profile",
+)
 _STRUCTURED_WORDS = ("outputconfig", "output config", "textformat", "structured output", "json_schema", "jsonschema")
 # Transient: retried, then the item gets a neutral score. Request: this item's request was refused.
 TRANSIENT, CONFIGURATION, REQUEST = "transient", "configuration", "request"
@@ -168,8 +203,9 @@ class JudgeCallError(Exception):
     service's error code when there is one.
     """
 
-    def __init__(self, message: str, *, kind: str = TRANSIENT, code: str = "", status: int = 0,
-                 service_message: str = "") -> None:
+    def __init__(
+        self, message: str, *, kind: str = TRANSIENT, code: str = "", status: int = 0, service_message: str = ""
+    ) -> None:
         super().__init__(message)
         self.kind, self.code, self.status, self.service_message = kind, code, status, service_message
 
@@ -195,9 +231,16 @@ class _SharedRandom:
             return self._rng.uniform(low, high)
 
 
-def converse_with_retries(clients: RuntimeClients | FixedClient, request: dict, *, deadline: Deadline,
-                          policy: RetryPolicy, stats: CallStats, sleep: Callable[[float], None] = time.sleep,
-                          rng: random.Random | _SharedRandom | None = None) -> ConverseReply:
+def converse_with_retries(
+    clients: RuntimeClients | FixedClient,
+    request: dict,
+    *,
+    deadline: Deadline,
+    policy: RetryPolicy,
+    stats: CallStats,
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | _SharedRandom | None = None,
+) -> ConverseReply:
     """One Converse call, retried on throttling and server errors; every attempt and back-off sleep
     ends by the deadline. Raises :class:`JudgeCallError` (or :class:`JudgeDeadlineExceeded`)."""
     rng = rng or random.Random()
@@ -217,8 +260,13 @@ def converse_with_retries(clients: RuntimeClients | FixedClient, request: dict, 
             kind, last_problem = _classify(exc)
             if kind == "fatal":
                 code, status, message = _error_parts(exc)
-                raise JudgeCallError(last_problem, kind=configuration_kind(code, status, message), code=code,
-                                     status=status, service_message=message) from None
+                raise JudgeCallError(
+                    last_problem,
+                    kind=configuration_kind(code, status, message),
+                    code=code,
+                    status=status,
+                    service_message=message,
+                ) from None
             if kind == "throttle":
                 stats.throttled += 1
             else:
@@ -228,7 +276,8 @@ def converse_with_retries(clients: RuntimeClients | FixedClient, request: dict, 
             last_problem = f"{type(exc).__name__}: {exc}"
             if cut_by_deadline or deadline.expired():
                 raise JudgeDeadlineExceeded(
-                    f"judge call exceeded the batch deadline (no answer within {timeout:g} s)") from None
+                    f"judge call exceeded the batch deadline (no answer within {timeout:g} s)"
+                ) from None
         except (BotoConnectionError, HTTPClientError) as exc:  # resets, refused connections
             stats.server_errors += 1
             last_problem = f"{type(exc).__name__}: {exc}"

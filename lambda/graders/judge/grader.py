@@ -24,15 +24,36 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from graders.contract import (Deadline, Grade, GraderConfigurationError, ItemError, Sample, item_id, message_text,
-                              parse_sample, result, zero)
+from graders.contract import (
+    Deadline,
+    Grade,
+    GraderConfigurationError,
+    ItemError,
+    Sample,
+    item_id,
+    message_text,
+    parse_sample,
+    result,
+    zero,
+)
 
-from .client import (CONFIGURATION, TRANSIENT, CallStats, ConverseReply, JudgeCallError, JudgeDeadlineExceeded,
-                     RetryPolicy, as_runtime_clients, converse_with_retries, shared_random)
+from .client import (
+    CONFIGURATION,
+    TRANSIENT,
+    CallStats,
+    ConverseReply,
+    JudgeCallError,
+    JudgeDeadlineExceeded,
+    RetryPolicy,
+    as_runtime_clients,
+    converse_with_retries,
+    shared_random,
+)
 from .injection import applied_penalty, detect_injection, penalised_score
 from .models import retired_judge_warning, supports_structured_output
 from .prompt import build_request, request_metadata
@@ -70,8 +91,15 @@ class _Outcome:
 
 
 class JudgeGrader:
-    def __init__(self, *, client: Any, settings: JudgeSettings, rubric: Rubric | None = None,
-                 sleep: Callable[[float], None] = time.sleep, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        client: Any,
+        settings: JudgeSettings,
+        rubric: Rubric | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        seed: int | None = None,
+    ) -> None:
         self._clients = as_runtime_clients(client)  # make_runtime_client's clients, or any one client
         self._settings = settings
         self._rubric = rubric or load_rubric(settings.rubric, settings.custom_rubric)
@@ -119,8 +147,9 @@ class JudgeGrader:
         that needed the judge failed with a configuration error."""
         if not samples:
             return []
-        pool = ThreadPoolExecutor(max_workers=min(self._settings.max_concurrency, len(samples)),
-                                  thread_name_prefix="judge")
+        pool = ThreadPoolExecutor(
+            max_workers=min(self._settings.max_concurrency, len(samples)), thread_name_prefix="judge"
+        )
         started = [False] * len(samples)
 
         def run(index: int) -> _Outcome:
@@ -131,7 +160,9 @@ class JudgeGrader:
             futures = [pool.submit(run, index) for index in range(len(samples))]
             remaining = deadline.remaining()
             wait(futures, timeout=None if remaining == float("inf") else max(0.0, remaining))
-            outcomes = [self._collect(future, sample, begun) for future, sample, begun in zip(futures, samples, started)]
+            outcomes = [
+                self._collect(future, sample, begun) for future, sample, begun in zip(futures, samples, started)
+            ]
         finally:
             # Calls end by the deadline through their timeouts; this wait is the backstop for one that
             # does not (a fake client, a slow trickle): its thread is left to finish on its own.
@@ -175,17 +206,25 @@ class JudgeGrader:
         if retired:
             fix = retired
         elif error.code in ("AccessDeniedException", "UnrecognizedClientException") or error.status in (401, 403):
-            fix = (f"enable access to {model} in the Bedrock console (Model access) in {region}, and allow "
-                   "bedrock:InvokeModel on its foundation-model and inference-profile ARNs in the judge Lambda's role")
+            fix = (
+                f"enable access to {model} in the Bedrock console (Model access) in {region}, and allow "
+                "bedrock:InvokeModel on its foundation-model and inference-profile ARNs in the judge Lambda's role"
+            )
         elif error.code == "ResourceNotFoundException" or error.status == 404:
-            fix = (f"check judge.modelId (JUDGE_MODEL_ID): {model} is not offered in {region} or has reached its "
-                   "end of life; a model offered only across regions needs an inference-profile id (us.<model id>)")
+            fix = (
+                f"check judge.modelId (JUDGE_MODEL_ID): {model} is not offered in {region} or has reached its "
+                "end of life; a model offered only across regions needs an inference-profile id (us.<model id>)"
+            )
         else:
-            fix = ("check judge.modelId (JUDGE_MODEL_ID): use a current model id, or an inference-profile id "
-                   "(us.<model id>) for a model that is not offered on demand")
-        return (f"the judge model {model!r} cannot be used: {error.code} (HTTP {error.status}): "
-                f"{error.service_message or error}. Likely fix: {fix}. All {items} items of this batch that "
-                "needed the judge failed this way, so the batch fails instead of training on rewards without signal.")
+            fix = (
+                "check judge.modelId (JUDGE_MODEL_ID): use a current model id, or an inference-profile id "
+                "(us.<model id>) for a model that is not offered on demand"
+            )
+        return (
+            f"the judge model {model!r} cannot be used: {error.code} (HTTP {error.status}): "
+            f"{error.service_message or error}. Likely fix: {fix}. All {items} items of this batch that "
+            "needed the judge failed this way, so the batch fails instead of training on rewards without signal."
+        )
 
     def _collect(self, future: Future, sample: Sample, started: bool) -> _Outcome:
         if not future.done():
@@ -218,9 +257,14 @@ class JudgeGrader:
 
     def _ask(self, sample: Sample, deadline: Deadline, stats: CallStats) -> ConverseReply:
         structured = self.structured_output
-        request = build_request(self._rubric, sample, model_id=self._settings.model_id,
-                                max_tokens=self._settings.max_tokens, structured=structured,
-                                metadata=self._metadata)
+        request = build_request(
+            self._rubric,
+            sample,
+            model_id=self._settings.model_id,
+            max_tokens=self._settings.max_tokens,
+            structured=structured,
+            metadata=self._metadata,
+        )
         try:
             return self._converse(request.kwargs, deadline, stats)
         except JudgeCallError as exc:
@@ -230,14 +274,18 @@ class JudgeGrader:
             plain = {key: value for key, value in request.kwargs.items() if key != "outputConfig"}
             reply = self._converse(plain, deadline, stats)
             if not self._structured_rejected:
-                LOGGER.warning("judge model %s rejected outputConfig (%s); asking without it from now on",
-                               self._settings.model_id, exc)
+                LOGGER.warning(
+                    "judge model %s rejected outputConfig (%s); asking without it from now on",
+                    self._settings.model_id,
+                    exc,
+                )
             self._structured_rejected = True
             return reply
 
     def _converse(self, kwargs: dict, deadline: Deadline, stats: CallStats) -> ConverseReply:
-        return converse_with_retries(self._clients, kwargs, deadline=deadline, policy=self._policy, stats=stats,
-                                     sleep=self._sleep, rng=self._rng)
+        return converse_with_retries(
+            self._clients, kwargs, deadline=deadline, policy=self._policy, stats=stats, sleep=self._sleep, rng=self._rng
+        )
 
     def _grade(self, sample: Sample, deadline: Deadline) -> tuple[bool, Grade] | _Failure:
         """``(judged, grade)``, or the failure of the judge call."""
@@ -248,8 +296,11 @@ class JudgeGrader:
             return False, zero("empty answer", injection_detected=injection)
         if penalty >= 1.0:
             # Strict mode: the score would be 0 whatever the judge says, so save the call.
-            return False, zero(f"answer addresses the judge ({finding.describe()}); full penalty",
-                               injection_detected=1.0, injection_penalty=1.0)
+            return False, zero(
+                f"answer addresses the judge ({finding.describe()}); full penalty",
+                injection_detected=1.0,
+                injection_penalty=1.0,
+            )
         stats = CallStats()
         problems = []
         verdict = None
@@ -257,31 +308,45 @@ class JudgeGrader:
             try:
                 reply = self._ask(sample, deadline, stats)
             except JudgeDeadlineExceeded as exc:
-                return _Failure(exc, str(exc), {"timed_out": 1.0, "injection_detected": injection,
-                                                **_usage(stats, verdict_retries=ask - 1)})
+                return _Failure(
+                    exc,
+                    str(exc),
+                    {"timed_out": 1.0, "injection_detected": injection, **_usage(stats, verdict_retries=ask - 1)},
+                )
             except JudgeCallError as exc:
-                return _Failure(exc, f"judge call failed: {exc}",
-                                {"injection_detected": injection, **_usage(stats, verdict_retries=ask - 1)})
+                return _Failure(
+                    exc,
+                    f"judge call failed: {exc}",
+                    {"injection_detected": injection, **_usage(stats, verdict_retries=ask - 1)},
+                )
             try:
-                verdict = parse_verdict(reply.text, scale_min=self._rubric.scale_min,
-                                        scale_max=self._rubric.scale_max)
+                verdict = parse_verdict(reply.text, scale_min=self._rubric.scale_min, scale_max=self._rubric.scale_max)
                 break
             except UnusableVerdict as exc:
                 problems.append(f"{exc} (stopReason {reply.stop_reason or 'unknown'})")
         if verdict is None:
-            return False, zero(f"unusable verdict after {VERDICT_ASKS} asks: {'; '.join(problems)}",
-                               verdict_unusable=1.0, injection_detected=injection,
-                               **_usage(stats, verdict_retries=VERDICT_ASKS - 1))
+            return False, zero(
+                f"unusable verdict after {VERDICT_ASKS} asks: {'; '.join(problems)}",
+                verdict_unusable=1.0,
+                injection_detected=injection,
+                **_usage(stats, verdict_retries=VERDICT_ASKS - 1),
+            )
         score = penalised_score(verdict.score, finding, self._settings.injection_penalty)
         reason = None
         if finding.detected:
-            reason = (f"answer addresses the judge ({finding.describe()}); judge score {verdict.score:.3f} "
-                      f"penalised by {penalty:g} to {score:.3f}")
+            reason = (
+                f"answer addresses the judge ({finding.describe()}); judge score {verdict.score:.3f} "
+                f"penalised by {penalty:g} to {score:.3f}"
+            )
         return True, Grade(
             score=score,
-            metrics={"raw_score": verdict.raw_score, "judge_score": verdict.score,
-                     "injection_detected": injection, "injection_penalty": penalty,
-                     **_usage(stats, verdict_retries=len(problems))},
+            metrics={
+                "raw_score": verdict.raw_score,
+                "judge_score": verdict.score,
+                "injection_detected": injection,
+                "injection_penalty": penalty,
+                **_usage(stats, verdict_retries=len(problems)),
+            },
             reason=reason,
         )
 

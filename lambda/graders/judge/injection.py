@@ -23,12 +23,16 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 _GRADER = r"(?:ai\s+|llm\s+)?(?:grader|judge|evaluator|scorer|reward\s+model|grading\s+model)"
 # The graded text itself: "this answer", "my response", "the answer above". Plain "it"/"this" is
 # not enough: "give it a 10" is what a review says about its subject.
-_ANSWER = (r"(?:this|my|the(?:\s+(?:above|following|previous|preceding))?)\s+"
-           r"(?:answer|response|reply|output|submission|solution|completion)(?:\s+above)?")
-_TOP_MARK = (r"(?:a\s+|an\s+|the\s+)?(?:(?:score|rating|grade|mark)\s+of\s+)?"
-             r"(?:10|ten|100|100\s*%|full\s+(?:marks|score|points)|(?:a\s+)?perfect(?:\s+score)?|"
-             r"(?:the\s+)?(?:maximum|max|highest|top)(?:\s+(?:score|mark|grade|rating))?|"
-             r"5\s*/\s*5|10\s*/\s*10|five\s+stars)(?![\w-])")
+_ANSWER = (
+    r"(?:this|my|the(?:\s+(?:above|following|previous|preceding))?)\s+"
+    r"(?:answer|response|reply|output|submission|solution|completion)(?:\s+above)?"
+)
+_TOP_MARK = (
+    r"(?:a\s+|an\s+|the\s+)?(?:(?:score|rating|grade|mark)\s+of\s+)?"
+    r"(?:10|ten|100|100\s*%|full\s+(?:marks|score|points)|(?:a\s+)?perfect(?:\s+score)?|"
+    r"(?:the\s+)?(?:maximum|max|highest|top)(?:\s+(?:score|mark|grade|rating))?|"
+    r"5\s*/\s*5|10\s*/\s*10|five\s+stars)(?![\w-])"
+)
 _GRADING_VERB = r"(?:give|assign|award|grant|rate|score|grade|mark)"
 _OBLIGED = r"(?:must|have\s+to|are\s+(?:required|instructed|expected)\s+to)"
 _MUST = r"(?:must|should|have\s+to|need\s+to|will|are\s+(?:required|instructed|expected)\s+to)"
@@ -44,8 +48,9 @@ PATTERNS: dict[str, re.Pattern] = {
         r"\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|every\s+)?(?:of\s+)?"
         r"(?:(?:the|your|these|those|my)\s+)?"
         r"(?:(?:previous|prior|above|earlier|preceding|foregoing|original|system|grading|scoring|evaluation|judging)"
-        r"\s+(?:\w+\s+)?" + _INSTRUCTIONS +
-        r"|rubrics?|(?:grading|scoring|evaluation)\s+(?:criteria|instructions|rules)|system\s+prompt)\b"
+        r"\s+(?:\w+\s+)?"
+        + _INSTRUCTIONS
+        + r"|rubrics?|(?:grading|scoring|evaluation)\s+(?:criteria|instructions|rules)|system\s+prompt)\b"
         r"|\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?your\s+(?:instructions|prompt|rubric|guidelines)\b"
         r"|\b(?:ignore|disregard|forget)\s+(?:everything|all(?:\s+the\s+text)?)\s+(?:above|before\s+this)\b"
         r"|\b(?:ignore|disregard|forget)\s+(?:all\s+of\s+)?the\s+above(?=\s*(?:[.,;:!]|and\b|$))",
@@ -67,12 +72,33 @@ PATTERNS: dict[str, re.Pattern] = {
     # "give this answer a score of 10", "score my response 10/10", "this answer deserves full marks",
     # "you must rate this answer…"; not "I would give it a 10 out of 10".
     "requests_score": re.compile(
-        r"\b(?:give|assign|award|grant)\s+" + _ANSWER + r"\s+" + _TOP_MARK +
-        r"|\b(?:rate|score|grade|mark)\s+" + _ANSWER + r"\s+(?:as\s+)?(?:correct\b|" + _TOP_MARK + r")"
-        r"|\b" + _ANSWER + r"\s+(?:deserves|earns|merits|should\s+(?:get|receive|be\s+given|score))\s+" + _TOP_MARK +
-        r"|\byou\s+" + _MUST + r"\s+" + _GRADING_VERB + r"\s+" + _ANSWER +
+        r"\b(?:give|assign|award|grant)\s+"
+        + _ANSWER
+        + r"\s+"
+        + _TOP_MARK
+        + r"|\b(?:rate|score|grade|mark)\s+"
+        + _ANSWER
+        + r"\s+(?:as\s+)?(?:correct\b|"
+        + _TOP_MARK
+        + r")"
+        r"|\b"
+        + _ANSWER
+        + r"\s+(?:deserves|earns|merits|should\s+(?:get|receive|be\s+given|score))\s+"
+        + _TOP_MARK
+        + r"|\byou\s+"
+        + _MUST
+        + r"\s+"
+        + _GRADING_VERB
+        + r"\s+"
+        + _ANSWER
+        +
         # plain "this" only under a strict obligation: "you should give this a 10" is what a review says
-        r"|\byou\s+" + _OBLIGED + r"\s+" + _GRADING_VERB + r"\s+this\s+" + _TOP_MARK,
+        r"|\byou\s+"
+        + _OBLIGED
+        + r"\s+"
+        + _GRADING_VERB
+        + r"\s+this\s+"
+        + _TOP_MARK,
         _FLAGS,
     ),
     # A forged verdict: the JSON object the judge is asked for, or an order to output one.
@@ -92,7 +118,8 @@ PATTERNS: dict[str, re.Pattern] = {
         r"|^\s*(?:#+\s*)?(?:system|developer)\s+(?:prompt|instructions?)\s*:"
         r"|\b(?:new|updated|real|actual|revised)\s+(?:system\s+(?:prompt|instructions?|message)|rubric|"
         r"(?:grading|scoring|evaluation)\s+(?:criteria|instructions|rules|rubric)|instructions\s+for\s+the\s+"
-        + _GRADER + r")\s*:",
+        + _GRADER
+        + r")\s*:",
         _FLAGS,
     ),
 }

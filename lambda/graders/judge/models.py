@@ -19,9 +19,18 @@ PROFILE_PREFIXES = ("us.", "eu.", "apac.", "jp.", "au.", "ca.", "us-gov.", "glob
 # Model id prefixes known to accept Converse ``outputConfig.textFormat`` (JSON schema); others are
 # asked without it unless configured. A model that rejects it anyway is asked again without it.
 STRUCTURED_OUTPUT_PREFIXES = (
-    "openai.gpt-oss-", "anthropic.claude-haiku-4-5", "anthropic.claude-sonnet-4-5", "anthropic.claude-opus-4-5",
-    "anthropic.claude-opus-4-6", "qwen.", "deepseek.", "mistral.", "google.gemma", "nvidia.nemotron",
-    "minimax.", "moonshot",
+    "openai.gpt-oss-",
+    "anthropic.claude-haiku-4-5",
+    "anthropic.claude-sonnet-4-5",
+    "anthropic.claude-opus-4-5",
+    "anthropic.claude-opus-4-6",
+    "qwen.",
+    "deepseek.",
+    "mistral.",
+    "google.gemma",
+    "nvidia.nemotron",
+    "minimax.",
+    "moonshot",
 )
 
 
@@ -32,7 +41,7 @@ def base_model_id(model_id: str) -> str:
         text = text.rsplit("/", 1)[-1]
     for prefix in PROFILE_PREFIXES:
         if text.startswith(prefix):
-            return text[len(prefix):]
+            return text[len(prefix) :]
     return text
 
 
@@ -42,9 +51,13 @@ def retired_judge_warning(model_id: str, *, today: _dt.date | None = None) -> st
     if end_of_life is None:
         return None
     today = today or _dt.date.today()
-    when = "reached its end of life on" if _dt.date.fromisoformat(end_of_life) <= today else "reaches its end of life on"
-    return (f"judge model {model_id!r} {when} {end_of_life}: Bedrock refuses calls to it after that date, "
-            f"so the judge cannot grade. Choose a current model for judge.modelId, e.g. openai.gpt-oss-120b-1:0.")
+    when = (
+        "reached its end of life on" if _dt.date.fromisoformat(end_of_life) <= today else "reaches its end of life on"
+    )
+    return (
+        f"judge model {model_id!r} {when} {end_of_life}: Bedrock refuses calls to it after that date, "
+        f"so the judge cannot grade. Choose a current model for judge.modelId, e.g. openai.gpt-oss-120b-1:0."
+    )
 
 
 def supports_structured_output(model_id: str) -> bool:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from graders.contract import Sample, message_text
 
@@ -65,8 +66,10 @@ def verdict_schema(rubric: Rubric) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "score": {"type": "integer" if integral else "number",
-                      "description": f"the grade, from {low} (worst) to {high} (best)"},
+            "score": {
+                "type": "integer" if integral else "number",
+                "description": f"the grade, from {low} (worst) to {high} (best)",
+            },
             "reason": {"type": "string", "description": "one or two sentences"},
         },
         "required": ["score", "reason"],
@@ -76,9 +79,18 @@ def verdict_schema(rubric: Rubric) -> dict[str, Any]:
 
 def output_config(rubric: Rubric) -> dict[str, Any]:
     """Converse ``outputConfig`` asking for the verdict in :func:`verdict_schema` (the schema is a string)."""
-    return {"textFormat": {"type": "json_schema", "structure": {"jsonSchema": {
-        "name": VERDICT_SCHEMA_NAME, "description": "The grader's verdict on one answer",
-        "schema": json.dumps(verdict_schema(rubric), separators=(",", ":"))}}}}
+    return {
+        "textFormat": {
+            "type": "json_schema",
+            "structure": {
+                "jsonSchema": {
+                    "name": VERDICT_SCHEMA_NAME,
+                    "description": "The grader's verdict on one answer",
+                    "schema": json.dumps(verdict_schema(rubric), separators=(",", ":")),
+                }
+            },
+        }
+    }
 
 
 def request_metadata(environment: str | None) -> dict[str, str]:
@@ -90,9 +102,16 @@ def request_metadata(environment: str | None) -> dict[str, str]:
     return tags
 
 
-def build_request(rubric: Rubric, sample: Sample, *, model_id: str, max_tokens: int,
-                  nonce: str | None = None, structured: bool = False,
-                  metadata: Mapping[str, str] | None = None) -> JudgeRequest:
+def build_request(
+    rubric: Rubric,
+    sample: Sample,
+    *,
+    model_id: str,
+    max_tokens: int,
+    nonce: str | None = None,
+    structured: bool = False,
+    metadata: Mapping[str, str] | None = None,
+) -> JudgeRequest:
     tag = f"answer-{nonce or secrets.token_hex(8)}"
     low, high = _scale_text(rubric.scale_min), _scale_text(rubric.scale_max)
     fields = rubric_fields(sample)

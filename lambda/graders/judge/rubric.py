@@ -9,10 +9,10 @@ never a placeholder: it goes into the request only inside the delimited block bu
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Mapping
 
 RUBRICS_DIR = Path(__file__).parent / "rubrics"
 BUILT_IN = ("instruction_following", "summarization", "reasoning", "rag_faithfulness")
@@ -67,7 +67,7 @@ def load_rubric(name: str, custom_text: str | None = None) -> Rubric:
     return _load_built_in(name)
 
 
-@lru_cache(maxsize=None)  # rubric files are read once per process
+@cache  # rubric files are read once per process
 def _load_built_in(name: str) -> Rubric:
     versioned = _VERSIONED_NAME.match(name)
     base = versioned.group("name") if versioned else name
@@ -97,7 +97,7 @@ def parse_rubric(text: str, *, default_name: str, default_scale: tuple[float, fl
             key, sep, value = line.partition(":")
             if sep:
                 header[key.strip().lower()] = value.strip()
-        text = text[match.end():]
+        text = text[match.end() :]
     try:
         low = float(header["scale_min"]) if "scale_min" in header else None
         high = float(header["scale_max"]) if "scale_max" in header else None

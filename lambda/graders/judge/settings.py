@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from graders.catalog import CATALOG
 
@@ -52,8 +52,13 @@ class JudgeSettings:
             raise ValueError(f"JUDGE_INJECTION_PENALTY must be in [0, 1], got {self.injection_penalty}")
         if not (math.isfinite(self.error_score) and 0.0 <= self.error_score <= 1.0):
             raise ValueError(f"JUDGE_ERROR_SCORE must be in [0, 1], got {self.error_score}")
-        for name in ("backoff_base_seconds", "backoff_cap_seconds", "connect_timeout_seconds",
-                     "read_timeout_seconds", "min_call_seconds"):
+        for name in (
+            "backoff_base_seconds",
+            "backoff_cap_seconds",
+            "connect_timeout_seconds",
+            "read_timeout_seconds",
+            "min_call_seconds",
+        ):
             value = getattr(self, name)
             if not (math.isfinite(value) and value >= 0):
                 raise ValueError(f"judge setting {name} must be a non-negative number, got {value}")

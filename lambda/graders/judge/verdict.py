@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 SCORE_KEYS = ("score", "rating", "grade", "overall_score", "final_score", "overall", "verdict")
 REASON_KEYS = ("reason", "rationale", "explanation", "justification", "feedback")
@@ -102,7 +103,7 @@ def _balanced_braces(text: str) -> list[str]:
         elif char == "}" and depth:
             depth -= 1
             if depth == 0:
-                spans.append(text[start:index + 1])
+                spans.append(text[start : index + 1])
     return spans
 
 

@@ -183,8 +183,14 @@ def engine_loaded() -> bool:
 
 # One of each kind of answer: sympy loads much of itself lazily on first use (the first
 # polynomial takes ~0.6 s), which must not count against the time limit of a real answer.
-_WARM_UP = (("x^2+2x+1", "(x+1)^2"), ("[0, \\infty)", "(0, 1]"), ("\\{1, 2\\}", "\\{2, 1\\}"),
-            ("(1, 2)", "(2, 1)"), ("x = 3", "3"), ("\\frac{\\sqrt{3}}{2}", "\\sin(\\pi/3)"))
+_WARM_UP = (
+    ("x^2+2x+1", "(x+1)^2"),
+    ("[0, \\infty)", "(0, 1]"),
+    ("\\{1, 2\\}", "\\{2, 1\\}"),
+    ("(1, 2)", "(2, 1)"),
+    ("x = 3", "3"),
+    ("\\frac{\\sqrt{3}}{2}", "\\sin(\\pi/3)"),
+)
 
 
 def math_verify() -> ModuleType:
@@ -195,7 +201,10 @@ def math_verify() -> ModuleType:
         import math_verify as engine
 
         for gold, answer in _WARM_UP:
-            engine.verify(engine.parse(f"${gold}$", parsing_timeout=None),
-                          engine.parse(f"${answer}$", parsing_timeout=None), timeout_seconds=None)
+            engine.verify(
+                engine.parse(f"${gold}$", parsing_timeout=None),
+                engine.parse(f"${answer}$", parsing_timeout=None),
+                timeout_seconds=None,
+            )
         _ENGINE.append(engine)
     return _ENGINE[0]

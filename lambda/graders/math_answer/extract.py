@@ -43,13 +43,15 @@ IMPLICIT_SOURCES = ("final_expression", "final_value")
 
 _BOX = re.compile(r"\\(?:boxed|fbox)(?![a-zA-Z])")
 _PHRASE = re.compile(
-    r"(?:answer|option|choice)s?(?:\s*\*\*)?\s*(?:is\b|are\b|was\b|would be\b|will be\b|:|=)\s*:?(?:\s*\*\*)?")
+    r"(?:answer|option|choice)s?(?:\s*\*\*)?\s*(?:is\b|are\b|was\b|would be\b|will be\b|:|=)\s*:?(?:\s*\*\*)?"
+)
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]*(?:final[ \t]+)?answer[ \t]*:?[ \t]*$", re.IGNORECASE | re.MULTILINE)
 # What an "answer is" phrase says when it is not giving the answer: "our answer is correct".
 _NOT_AN_ANSWER = re.compile(
     r"(?:correct|incorrect|right|wrong|valid|invalid|reasonable|consistent|confirmed|verified|indeed|"
     r"not\b|below|as follows|given by|that\b|this\b|the following|clear|obvious|unique|found)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _FINAL_MARKER = re.compile(r"answer|final|therefore|thus|hence|in conclusion|in summary", re.IGNORECASE)
 _TRAILING_CLAUSE = re.compile(
     r"(?:,\s*|\s+)(?:which|so|because|since|as|but|meaning|where|given|when|if|therefore|thus|i\.e\.)\b",
@@ -92,7 +94,7 @@ def extract_final_answer(text: str, *, implicit: bool = True) -> Extraction:
     """The final answer(s) in ``text``; ``implicit=False`` keeps to explicit markers (1-5)."""
     thinking_end = text.rfind("</think>")
     if thinking_end >= 0:  # answers drafted while reasoning are not the final answer
-        text = text[thinking_end + len("</think>"):]
+        text = text[thinking_end + len("</think>") :]
     lowered = text.lower()
     answers, too_many = _answer_tags(text, lowered)
     if answers or too_many:
@@ -100,8 +102,12 @@ def extract_final_answer(text: str, *, implicit: bool = True) -> Extraction:
     spans, too_many = _box_spans(text)
     if spans or too_many:
         final = _final_group(text, spans)
-        return Extraction(answers=_distinct([s[0] for s in final]), source="boxed", too_many=too_many,
-                          all_boxes=_distinct([s[0] for s in spans]))
+        return Extraction(
+            answers=_distinct([s[0] for s in final]),
+            source="boxed",
+            too_many=too_many,
+            all_boxes=_distinct([s[0] for s in spans]),
+        )
     answers, too_many = _hash_lines(text)
     if answers or too_many:
         return Extraction(answers=_distinct(answers), source="hash_marker", too_many=too_many)
@@ -145,7 +151,7 @@ def read_group(text: str, open_index: int, limit: int = MAX_ANSWER_CHARS) -> tup
         elif char == "}":
             depth -= 1
             if depth == 0:
-                return text[open_index + 1:index], index + 1
+                return text[open_index + 1 : index], index + 1
         index += 1
     return None
 
@@ -168,11 +174,11 @@ def _box_spans(text: str) -> tuple[list[tuple[str, int, int]], bool]:
         if index < len(text) and text[index] == "{":
             group = read_group(text, index)
             if group is None:  # unbalanced or too long: kept whole, so it is refused, not skipped
-                content, position = text[index + 1:index + 2 + MAX_ANSWER_CHARS], match.end()
+                content, position = text[index + 1 : index + 2 + MAX_ANSWER_CHARS], match.end()
             else:
                 content, position = group
         else:  # \boxed 42
-            token = re.match(r"[^\s$]{1,100}", text[index:index + 100])
+            token = re.match(r"[^\s$]{1,100}", text[index : index + 100])
             content, position = (token.group(0), index + token.end()) if token else ("", index)
         content = _strip_inner_boxes(content)
         remark = _BOX_REMARK.match(text, position)
@@ -193,7 +199,7 @@ def _final_group(text: str, spans: list[tuple[str, int, int]]) -> list[tuple[str
         return spans
     group = [spans[-1]]
     for span in reversed(spans[:-1]):
-        between = text[span[2]:group[0][1]]
+        between = text[span[2] : group[0][1]]
         if not _offered_together(between):
             break
         group.insert(0, span)
@@ -217,7 +223,7 @@ def _strip_inner_boxes(content: str) -> str:
         inner = _BOX.match(content.strip())
         if not inner:
             break
-        rest = content.strip()[inner.end():].lstrip()
+        rest = content.strip()[inner.end() :].lstrip()
         group = read_group(rest, 0) if rest.startswith("{") else None
         if group is None or group[1] != len(rest):
             break
@@ -260,7 +266,7 @@ def _hash_lines(text: str) -> tuple[list[str], bool]:
             break
         line_end = text.find("\n", start)
         line_end = len(text) if line_end < 0 else line_end
-        content = text[start:min(line_end, start + MAX_ANSWER_CHARS)].lstrip("#").strip()
+        content = text[start : min(line_end, start + MAX_ANSWER_CHARS)].lstrip("#").strip()
         end = text.rfind("\n", 0, start) + 1 if start else 0
         if content and (_HASH_ANSWER_START.match(content) or (" " not in content and _has_digit(content))):
             answers.append(content)
@@ -274,29 +280,29 @@ def _hash_lines(text: str) -> tuple[list[str], bool]:
 def _answer_heading(text: str) -> str:
     """PRM800K: a ``# Answer`` line, the answer on the next non-empty line(s) up to a blank line."""
     last = None
-    for last in _HEADING.finditer(text[-TAIL_CHARS * 4:]):
+    for last in _HEADING.finditer(text[-TAIL_CHARS * 4 :]):  # noqa: B007  (the last match is used below)
         pass
     if last is None:
         return ""
-    rest = text[-TAIL_CHARS * 4:][last.end():last.end() + MAX_ANSWER_CHARS].strip()
+    rest = text[-TAIL_CHARS * 4 :][last.end() : last.end() + MAX_ANSWER_CHARS].strip()
     block = rest.split("\n\n", 1)[0].strip()
     return block if clean_answer(block) else ""
 
 
 def _answer_phrase(text: str, lowered: str, *, final_only: bool = True) -> str:
     last = None
-    for last in _PHRASE.finditer(lowered):
+    for last in _PHRASE.finditer(lowered):  # noqa: B007  (the last match is used below)
         pass
     if last is None:
         return ""
-    window = text[last.end():last.end() + MAX_ANSWER_CHARS].lstrip(" \t:*")
+    window = text[last.end() : last.end() + MAX_ANSWER_CHARS].lstrip(" \t:*")
     if window.startswith("\n"):  # "Final answer:\n42"
         window = window.lstrip()
     end = _sentence_end(window)
     sentence = _without_trailing_clause(window[:end])
     if not clean_answer(sentence) or _NOT_AN_ANSWER.match(clean_answer(sentence)):
         return ""
-    if final_only and not _is_closing(text[last.end() + (len(text[last.end():]) - len(window)) + end:]):
+    if final_only and not _is_closing(text[last.end() + (len(text[last.end() :]) - len(window)) + end :]):
         return ""  # more work follows: the phrase was not the final statement
     return sentence.strip()
 
@@ -310,9 +316,9 @@ def _sentence_end(window: str) -> int:
         char = window[index]
         if char == "$":
             in_math = not in_math
-        elif char == "\n" and (not in_math or window.startswith("\n\n", index)):
-            return index
-        elif char == "." and not in_math and window[index + 1:index + 2] in ("", " ", "\n", "\t"):
+        elif (char == "\n" and (not in_math or window.startswith("\n\n", index))) or (
+            char == "." and not in_math and window[index + 1 : index + 2] in ("", " ", "\n", "\t")
+        ):
             return index
         index += 1
     return len(window)
@@ -333,20 +339,20 @@ def _has_digit(text: str) -> bool:
 
 
 def _without_trailing_clause(sentence: str) -> str:
-    """"42, which is even" -> "42". A clause inside parentheses ("3 (4 if we count zero)")
+    """ "42, which is even" -> "42". A clause inside parentheses ("3 (4 if we count zero)")
     or one that doubts the answer ("3, but it could be 4") stays: the hedge check reads it."""
     depth = 0
     counted = 0
     in_math = False
     for match in _TRAILING_CLAUSE.finditer(sentence):
-        for char in sentence[counted:match.start()]:
+        for char in sentence[counted : match.start()]:
             depth += char in "([{"
             depth -= char in ")]}"
             in_math ^= char == "$"
         counted = match.start()
         if depth <= 0 and not in_math:
-            clause = sentence[match.start():]
-            return sentence if DOUBT.search(clause) else sentence[:match.start()]
+            clause = sentence[match.start() :]
+            return sentence if DOUBT.search(clause) else sentence[: match.start()]
     return sentence
 
 
@@ -366,7 +372,7 @@ def _final_statement(tail: str) -> str:
         start = tail.rfind("\n", 0, end) + 1
         line = tail[start:end].strip()
         end = start - 1
-        if not line or _is_closing(line) and not _MATH_SPAN.search(line):
+        if not line or (_is_closing(line) and not _MATH_SPAN.search(line)):
             continue
         return line
     return ""
@@ -393,7 +399,7 @@ def _last_value(statement: str) -> str:
         return ""
     start, end = tokens[-1].span()
     for earlier in tokens[:-1]:  # "either 4 or 5", "3 (maybe 4)": the candidates together, a hedge
-        between = statement[earlier.end():start]
+        between = statement[earlier.end() : start]
         if OR.search(between) or DOUBT.search(between):
             start = earlier.start()
             break

@@ -63,8 +63,13 @@ class _Outcome:
 class MathGrader:
     """Grades one sample; ``budget`` shrinks per-item time as the Lambda deadline nears."""
 
-    def __init__(self, *, settings: MathGraderSettings | None = None, budget: Budget | None = None,
-                 tolerance: Tolerance | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: MathGraderSettings | None = None,
+        budget: Budget | None = None,
+        tolerance: Tolerance | None = None,
+    ) -> None:
         """``tolerance`` (opt-in, for rounded references) replaces the exact rule for plain numbers."""
         self.settings = settings or MathGraderSettings()
         self.budget = budget or Budget()
@@ -94,7 +99,8 @@ class MathGrader:
             return self._grade(outcome, f"more than {MAX_FINAL_ANSWERS} final answers")
         answers_found = extraction.answers
         if len(extraction.all_boxes) > len(answers_found) and (
-                max(map(_parts, references)) > sum(map(_parts, answers_found))):
+            max(map(_parts, references)) > sum(map(_parts, answers_found))
+        ):
             answers_found = extraction.all_boxes  # a multi-part answer boxed part by part along the way
         readings = [read_answer(answer, references) for answer in answers_found]
         hedge = next((reading.hedge for reading in readings if reading.hedge), None)
@@ -149,8 +155,9 @@ class MathGrader:
         )
 
 
-def _judge(answers: tuple[str, ...], references: tuple[str, ...], deadline: float,
-           tolerance: Tolerance | None = None) -> list[Verdict]:
+def _judge(
+    answers: tuple[str, ...], references: tuple[str, ...], deadline: float, tolerance: Tolerance | None = None
+) -> list[Verdict]:
     """Verdicts on the final answers: each must be right, or, when there are several, all of
     them as one list (``x = \\boxed{5}`` or ``x = \\boxed{-5}`` for ``\\pm 5``). Symbolic work
     ends by ``deadline``."""
@@ -167,8 +174,9 @@ def _judge(answers: tuple[str, ...], references: tuple[str, ...], deadline: floa
     return verdicts
 
 
-def _best_verdict(answer: str, references: tuple[str, ...], deadline: float,
-                  tolerance: Tolerance | None = None) -> Verdict:
+def _best_verdict(
+    answer: str, references: tuple[str, ...], deadline: float, tolerance: Tolerance | None = None
+) -> Verdict:
     """Equivalent to some reference; else the verdict saying why it could not be checked, if any."""
     verdicts = []
     for reference in references:
@@ -234,6 +242,10 @@ def grade_within(sample: Sample, seconds_left: float) -> Grade:
     grader, from the Lambda's remaining time): symbolic checking gets at most
     min(``seconds_per_item``, ``seconds_left``); with no time left the sample scores 0."""
     if not seconds_left > 0:  # also NaN
-        return Grade(score=0.0, rewards={"correct": 0.0}, metrics={"timed_out": 1.0},
-                     reason=f"no time left to grade the answer ({seconds_left:.3f} s left)")
+        return Grade(
+            score=0.0,
+            rewards={"correct": 0.0},
+            metrics={"timed_out": 1.0},
+            reason=f"no time left to grade the answer ({seconds_left:.3f} s left)",
+        )
     return _default_grader().grade(sample, seconds_left=seconds_left)

@@ -40,7 +40,7 @@ def screen(text: str) -> str | None:
         if exponent_digits > math.log10(MAX_EXPONENT):
             return "exponent too large to check"
         base_digits = max(magnitude(_read_base(text, match.start())), _LOG10_2)
-        if 10 ** exponent_digits * base_digits > MAX_RESULT_DIGITS:
+        if 10**exponent_digits * base_digits > MAX_RESULT_DIGITS:
             return "number too large to check"
     return None
 
@@ -65,7 +65,7 @@ def magnitude(text: str) -> float:
         exponent = magnitude(text[end:])
         if exponent > 300:
             return math.inf
-        return 10 ** exponent * max(magnitude(text[:start]), _LOG10_2)
+        return 10**exponent * max(magnitude(text[:start]), _LOG10_2)
     total = 0.0
     count = 0
     for match in _NUMBER.finditer(text):
@@ -161,7 +161,7 @@ def _read_exponent(text: str, index: int) -> str:
     end = _read_operand(text, index)
     follow = _POWER.match(text, end) or _POWER.match(text, _skip_spaces(text, end))
     if follow:
-        return text[index:follow.start()] + "^" + _read_exponent(text, follow.end())
+        return text[index : follow.start()] + "^" + _read_exponent(text, follow.end())
     return text[index:end]
 
 
@@ -180,7 +180,7 @@ def _read_base(text: str, index: int) -> str:
         return ""
     char = text[end - 1]
     if char in _CLOSERS:
-        return text[_matching_open(text, end - 1):end]
+        return text[_matching_open(text, end - 1) : end]
     start = end
     while start > 0 and (text[start - 1].isdigit() or text[start - 1] == "."):
         start -= 1

@@ -41,21 +41,79 @@ _TEXT_WITH_DIGIT = re.compile(r"\\(?:text[a-z]*|mbox)\s*\{([^{}()\[\]\d]*\d[^{}(
 OR = re.compile(r"\bor\b", re.IGNORECASE)
 _LEAD_IN_TOKEN = re.compile(r"\s*(?:[,:;=~\u2248]|\\approx\b|\\sim\b|\\equiv\b|i\.\s*e\.?|([A-Za-z]+)\b\.?)")
 # Words that introduce a restated value: "(that is, forty-two)", "(or equivalently 0.5)".
-_LEAD_IN_WORDS = frozenset({
-    "or", "that", "is", "ie", "namely", "which", "equals", "equal", "equivalently", "also", "about",
-    "approximately", "approx", "roughly", "around", "nearly", "exactly", "so", "just", "as", "a", "an",
-    "the", "same", "decimal", "fraction", "written", "in", "words", "form", "simplified",
-})
+_LEAD_IN_WORDS = frozenset(
+    {
+        "or",
+        "that",
+        "is",
+        "ie",
+        "namely",
+        "which",
+        "equals",
+        "equal",
+        "equivalently",
+        "also",
+        "about",
+        "approximately",
+        "approx",
+        "roughly",
+        "around",
+        "nearly",
+        "exactly",
+        "so",
+        "just",
+        "as",
+        "a",
+        "an",
+        "the",
+        "same",
+        "decimal",
+        "fraction",
+        "written",
+        "in",
+        "words",
+        "form",
+        "simplified",
+    }
+)
 # Words after a number that make it a value offered in the answer's place ("4 if we count 0").
-_CONDITIONS = frozenset({"if", "when", "unless", "otherwise", "including", "excluding", "counting",
-                         "assuming", "with", "without", "for"})
+_CONDITIONS = frozenset(
+    {"if", "when", "unless", "otherwise", "including", "excluding", "counting", "assuming", "with", "without", "for"}
+)
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]+")
 _OPERATOR_END = re.compile(r"(?:[-+*/^=<>,;:(\[{|&]|\\(?!pi\b|infty\b|circ\b|degree\b)[A-Za-z]+)$")
 
-_UNITS = {word: value for value, word in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen".split())}
-_TENS = {word: 10 * value for value, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), 2)}
+_UNITS = {
+    word: value
+    for value, word in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
+    )
+}
+_TENS = {
+    word: 10 * value
+    for value, word in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"], 2)
+}
 _SCALES = {"thousand": 1_000, "million": 1_000_000}
 _SPOKEN = re.compile(r"[A-Za-z ,\-]+")
 
@@ -109,7 +167,7 @@ def _read(answer: str, references: tuple[str, ...]) -> Reading:
 def _text_values(answer: str) -> str | None:
     """A hedge made with ``\\text`` holding a value after the answer: ``3 \\text{ 4}``."""
     for match in _TEXT_WITH_DIGIT.finditer(answer):
-        main = clean_answer(unwrap_text(answer[:match.start()]))
+        main = clean_answer(unwrap_text(answer[: match.start()]))
         if main and not _OPERATOR_END.search(main):
             verdict = _aside_verdict(main, match.group(1))
             if verdict not in (None, "restates"):
@@ -131,15 +189,15 @@ def _bracket_asides(text: str) -> list[tuple[int, int, str]]:
         elif char in ")]}":
             depth = max(0, depth - 1)
             if depth == 0 and start >= 0:
-                groups.append((start, index + 1, text[start + 1:index]))
+                groups.append((start, index + 1, text[start + 1 : index]))
                 start = -1
     if start >= 0:
-        groups.append((start, len(text), text[start + 1:]))
+        groups.append((start, len(text), text[start + 1 :]))
     return groups
 
 
 def _aside_verdict(main: str, content: str) -> str | None:
-    """"restates", a hedge reason, or None when the aside is not about the answer's value."""
+    """ "restates", a hedge reason, or None when the aside is not about the answer's value."""
     main_value = _value(main)
     if OR.search(content):
         alternatives = [_strip_lead_in(part) for part in OR.split(content)]
@@ -212,13 +270,18 @@ def number_words(text: str) -> tuple[int, int] | None:
         elif word in _SCALES and used and current:
             total += current * _SCALES[word]
             current = 0
-        elif word == "and" and used and index + 1 < len(words) and (words[index + 1] in _UNITS or words[index + 1] in _TENS):
+        elif (
+            word == "and"
+            and used
+            and index + 1 < len(words)
+            and (words[index + 1] in _UNITS or words[index + 1] in _TENS)
+        ):
             pass
         else:
             break
         used += 1
         index += 1
-    if not used or (words[index - used:index] == ["one"] and index < len(words)):
+    if not used or (words[index - used : index] == ["one"] and index < len(words)):
         return None
     return sign * (total + current), index
 
@@ -250,8 +313,11 @@ def _same(left: _Value, right: _Value) -> bool:
     if left.number is not None and right.number is not None and numbers_equal(right.number, left.number):
         return True
     tolerance = max(left.tolerance, right.tolerance) * (1 + 1e-9)
-    return any(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or abs(a - b) <= tolerance
-               for a in _readings(left) for b in _readings(right))
+    return any(
+        math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or abs(a - b) <= tolerance
+        for a in _readings(left)
+        for b in _readings(right)
+    )
 
 
 def _readings(value: _Value) -> list[float]:

@@ -24,10 +24,33 @@ _TRAILING_PUNCTUATION = re.compile(r"[\s.,;:?]+$")
 _MARKDOWN_EMPHASIS = re.compile(r"^(?:\*\*|__|\*|_)+|(?:\*\*|__|\*|_)+$")
 
 # Words that are mathematics, not units or prose, when they follow a number.
-MATH_WORDS = frozenset({
-    "pi", "sqrt", "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "e", "i",
-    "inf", "infinity", "or", "and", "plus", "minus", "times", "over", "divided", "to",
-})
+MATH_WORDS = frozenset(
+    {
+        "pi",
+        "sqrt",
+        "sin",
+        "cos",
+        "tan",
+        "cot",
+        "sec",
+        "csc",
+        "log",
+        "ln",
+        "exp",
+        "e",
+        "i",
+        "inf",
+        "infinity",
+        "or",
+        "and",
+        "plus",
+        "minus",
+        "times",
+        "over",
+        "divided",
+        "to",
+    }
+)
 _CHOICE = re.compile(r"\(?([A-Ea-e])\)?")
 _CHOICE_ANSWER = re.compile(r"\(?([A-Ea-e])(?:\)|\.|:|\s|$)")
 _WORDS = re.compile(r"[A-Za-z][A-Za-z' \-]*")
@@ -66,9 +89,9 @@ def _closes_at_end(text: str) -> bool:
     """Whether the brace opening ``text`` is closed by its last character."""
     depth = 0
     for index, char in enumerate(text):
-        if char == "{" and text[index - 1:index] != "\\":
+        if char == "{" and text[index - 1 : index] != "\\":
             depth += 1
-        elif char == "}" and text[index - 1:index] != "\\":
+        elif char == "}" and text[index - 1 : index] != "\\":
             depth -= 1
             if depth == 0:
                 return index == len(text) - 1
@@ -123,8 +146,8 @@ def split_items(text: str) -> tuple[str, ...]:
 def _is_thousands_comma(text: str, index: int) -> bool:
     if text[index] != "," or index == 0 or not text[index - 1].isdigit():
         return False
-    digits = text[index + 1:index + 4]
-    after = text[index + 4:index + 5]
+    digits = text[index + 1 : index + 4]
+    after = text[index + 4 : index + 5]
     return len(digits) == 3 and digits.isdigit() and not after.isdigit()
 
 

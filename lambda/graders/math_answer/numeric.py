@@ -82,10 +82,10 @@ def parse_number(text: str) -> Number | None:
     value = _value(match)
     if value is None:
         return None
-    rest = text[match.end():]
+    rest = text[match.end() :]
     percent = _PERCENT.match(rest)
     if percent:
-        rest = rest[percent.end():]
+        rest = rest[percent.end() :]
     if rest.lstrip().startswith("!") or not _only_units(rest):  # 5! is a factorial
         return None
     if match.group("sign") == "-":

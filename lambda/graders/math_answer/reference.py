@@ -14,8 +14,18 @@ from .extract import MAX_ANSWER_CHARS, extract_final_answer
 _MARKED = re.compile(r"\\boxed|\\fbox|####|<answer>|answer", re.IGNORECASE)
 # Keys under which an object reference_answer holds the answer itself ("text": AWS's open-weight GSM8K sample
 # stores {"text": "<worked solution> #### 72"}).
-ANSWER_KEYS = ("answer", "final_answer", "reference_answer", "ground_truth", "expectedAnswer", "expected_answer",
-               "solution", "value", "expected", "text")
+ANSWER_KEYS = (
+    "answer",
+    "final_answer",
+    "reference_answer",
+    "ground_truth",
+    "expectedAnswer",
+    "expected_answer",
+    "solution",
+    "value",
+    "expected",
+    "text",
+)
 # Item fields (top level or metadata, read through ``Sample.field``) that may hold the reference
 # when ``reference_answer`` is absent or null, as AWS's own sample datasets name it.
 SAMPLE_KEYS = ("reference_answer", "ground_truth", "expectedAnswer", "expected_answer", "answer", "final_answer")

@@ -28,8 +28,10 @@ class MathSettings:
     tolerance_absolute: float | None = None  # e.g. 0.5 for references rounded to units
 
     def __post_init__(self) -> None:
-        for name, value, high in (("tolerance_relative", self.tolerance_relative, MAX_RELATIVE),
-                                  ("tolerance_absolute", self.tolerance_absolute, MAX_ABSOLUTE)):
+        for name, value, high in (
+            ("tolerance_relative", self.tolerance_relative, MAX_RELATIVE),
+            ("tolerance_absolute", self.tolerance_absolute, MAX_ABSOLUTE),
+        ):
             if value is not None and not (math.isfinite(value) and 0.0 <= value <= high):
                 raise ValueError(f"{name} must be in [0, {high:g}], got {value!r}")
 
@@ -42,8 +44,7 @@ class MathSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MathSettings:
         environ = os.environ if environ is None else environ
-        return cls(tolerance_relative=_number(environ, ENV_RELATIVE),
-                   tolerance_absolute=_number(environ, ENV_ABSOLUTE))
+        return cls(tolerance_relative=_number(environ, ENV_RELATIVE), tolerance_absolute=_number(environ, ENV_ABSOLUTE))
 
     def to_env(self) -> dict[str, str]:
         env = {}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from graders.contract import ItemError, Sample, message_text
 
@@ -67,7 +68,7 @@ def calls_from_value(value: Any) -> list[Call] | None:
         calls = [as_call(v) for v in value]
         if value and any(c is None for c in calls):
             return None
-        return [c for c in calls if c][:MAX_CALLS * 2]
+        return [c for c in calls if c][: MAX_CALLS * 2]
     return None
 
 
@@ -100,7 +101,7 @@ def answer_calls(sample: Sample) -> tuple[list[Call], str]:
     structured = last.get("tool_calls") if isinstance(last, Mapping) else None
     if isinstance(structured, list) and structured:
         calls = [as_call(c) for c in structured]
-        return [c for c in calls if c][:MAX_CALLS * 2], "tool_calls"
+        return [c for c in calls if c][: MAX_CALLS * 2], "tool_calls"
     legacy = last.get("function_call") if isinstance(last, Mapping) else None
     if isinstance(legacy, Mapping) and as_call(legacy):
         return [as_call(legacy)], "function_call"  # type: ignore[list-item]
@@ -130,7 +131,7 @@ def reference_calls(fields: Mapping[str, Any] | Sample) -> list[Call]:
         return []
     calls = calls_from_value(value)
     if calls is None:
-        raise ItemError("row has no reference tool calls: give reference_answer {\"tool_calls\": [...]}")
+        raise ItemError('row has no reference tool calls: give reference_answer {"tool_calls": [...]}')
     if any(not c.arguments_ok for c in calls):
         raise ItemError("a reference call's arguments are not a JSON object")
     if len(calls) > MAX_CALLS:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, Mapping
+from functools import cache, lru_cache
+from typing import Any
 
 from graders.contract import Grade, Sample
 
@@ -23,7 +24,7 @@ class ToolSettings:
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> "ToolSettings":
+    def from_environment(cls, environ: Mapping[str, str]) -> ToolSettings:
         ordered = environ.get("TOOLS_ORDERED", "false").strip().lower()
         if ordered not in ("true", "false", "1", "0", "yes", "no", ""):
             raise ValueError(f"TOOLS_ORDERED={ordered!r}: use true or false")
@@ -47,6 +48,7 @@ class ToolSettings:
 
 
 # --- values ----------------------------------------------------------------------------------------------------
+
 
 def _number(value: Any) -> float | None:
     if isinstance(value, bool):
@@ -86,16 +88,21 @@ def same_value(expected: Any, actual: Any, schema: Mapping[str, Any] | None = No
         if expected.strip() == actual.strip():
             return True
         enum = schema.get("enum")
-        return isinstance(enum, list) and expected.strip().casefold() == actual.strip().casefold() and any(
-            isinstance(e, str) and e.casefold() == expected.strip().casefold() for e in enum)
+        return (
+            isinstance(enum, list)
+            and expected.strip().casefold() == actual.strip().casefold()
+            and any(isinstance(e, str) and e.casefold() == expected.strip().casefold() for e in enum)
+        )
     if isinstance(expected, Mapping) and isinstance(actual, Mapping):
         props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
         return set(expected) == set(actual) and all(
-            same_value(expected[k], actual[k], props.get(k), depth + 1) for k in expected)
+            same_value(expected[k], actual[k], props.get(k), depth + 1) for k in expected
+        )
     if isinstance(expected, list) and isinstance(actual, list):
         items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
         return len(expected) == len(actual) and all(
-            same_value(e, a, items, depth + 1) for e, a in zip(expected, actual))
+            same_value(e, a, items, depth + 1) for e, a in zip(expected, actual)
+        )
     return expected is None and actual is None
 
 
@@ -153,6 +160,7 @@ def schema_problem(arguments: Any, schema: Mapping[str, Any] | None) -> str | No
 
 # --- one pair, and the matching --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class PairScore:
     name: float
@@ -176,8 +184,11 @@ def score_pair(reference: Call, answer: Call, schemas: Mapping[str, Mapping[str,
     names = len(set(expected) & set(actual)) / len(union) if union else 1.0
     props = schema.get("properties", {}) if isinstance(schema, Mapping) else {}
     props = props if isinstance(props, Mapping) else {}
-    values = (sum(k in actual and same_value(v, actual[k], props.get(k)) for k, v in expected.items()) / len(expected)
-              if expected else float(not actual))
+    values = (
+        sum(k in actual and same_value(v, actual[k], props.get(k)) for k, v in expected.items()) / len(expected)
+        if expected
+        else float(not actual)
+    )
     valid = float(answer.arguments_ok and schema_problem(coerce(actual, schema), schema) is None)
     return PairScore(1.0, names, values, valid)
 
@@ -188,7 +199,7 @@ def best_assignment(matrix: list[list[float]]) -> tuple[float, list[tuple[int, i
     if not rows or not cols:
         return 0.0, []
 
-    @lru_cache(maxsize=None)
+    @cache
     def solve(row: int, used: int) -> tuple[float, tuple[tuple[int, int], ...]]:
         if row == rows:
             return 0.0, ()
@@ -209,7 +220,7 @@ class ToolCallGrader:
         self.settings = settings or ToolSettings()
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str]) -> "ToolCallGrader":
+    def from_environment(cls, environ: Mapping[str, str]) -> ToolCallGrader:
         return cls(ToolSettings.from_environment(environ))
 
     def __call__(self, sample: Sample) -> Grade:
@@ -244,6 +255,8 @@ class ToolCallGrader:
         score = total / denominator
         reason = None
         if score < 1:
-            reason = (f"{len(pairs)}/{len(references)} reference calls matched, {metrics['extra_calls']:.0f} extra "
-                      f"(calls from {source})")
+            reason = (
+                f"{len(pairs)}/{len(references)} reference calls matched, {metrics['extra_calls']:.0f} extra "
+                f"(calls from {source})"
+            )
         return Grade(score=score, metrics=metrics, reason=reason)
