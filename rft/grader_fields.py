@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graders.catalog import COMPONENTS
+from graders.catalog import COMPONENTS, GRADERS  # noqa: F401  (re-exported: the catalogue is the one list)
 from graders.contract import ItemError, message_text
 from graders.format_rules.arguments import RowContext
 from graders.format_rules.constraints import Constraint, ifeval_constraint, spec_from_fields, structured_constraint
