@@ -22,30 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
-from graders.contract import parse_sample
 from graders.math_answer.grader import MathGrader
-from tests.support.math_corpus import compare, corpus
-
-
-def our_grade(grader: MathGrader):
-    def grade(response: str, reference: str):
-        return grader.grade(
-            parse_sample(
-                {
-                    "id": "d",
-                    "messages": [{"role": "assistant", "content": response}],
-                    "metadata": {"reference_answer": reference},
-                }
-            )
-        )
-
-    return grade
+from tests.support.math_corpus import compare, corpus, grade_with, math_verify_gold
 
 
 def math_verify_verify(response: str, reference: str) -> bool:
     import math_verify
 
-    gold = reference if "\\boxed" in reference or "####" in reference else f"${reference}$"
+    gold = math_verify_gold(reference)
     try:
         return bool(math_verify.verify(math_verify.parse(gold), math_verify.parse(response)))
     except Exception:
@@ -59,7 +43,7 @@ def main() -> int:
     args = parser.parse_args()
     logging.disable(logging.CRITICAL)
     pairs = corpus(args.size, args.seed)
-    outcomes = compare(pairs, our_grade(MathGrader()), math_verify_verify)
+    outcomes = compare(pairs, grade_with(MathGrader()), math_verify_verify)
     kinds = Counter(p.kind for p in pairs)
     print(f"{len(pairs)} pairs (seed {args.seed}): " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
     both = Counter((o.ours, o.theirs) for o in outcomes)

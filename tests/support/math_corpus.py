@@ -308,3 +308,23 @@ def compare(pairs: list[Pair], grade, verify) -> list[Outcome]:
             rule = f"UNEXPLAINED: both reward a {pair.kind} ({pair.form})"
         outcomes.append(Outcome(pair, ours, theirs, rule))
     return outcomes
+
+
+def grade_with(grader):
+    """``(response, reference) -> Grade`` through ``grader`` on a Bedrock-shaped item, for :func:`compare`."""
+    from graders.contract import parse_sample
+
+    def grade(response: str, reference: str):
+        item = {
+            "id": "d",
+            "messages": [{"role": "assistant", "content": response}],
+            "metadata": {"reference_answer": reference},
+        }
+        return grader.grade(parse_sample(item))
+
+    return grade
+
+
+def math_verify_gold(reference: str) -> str:
+    """The reference as Math-Verify's ``parse`` reads a gold answer: marked answers as they are, else in ``$..$``."""
+    return reference if "\\boxed" in reference or "####" in reference else f"${reference}$"

@@ -7,30 +7,14 @@ import logging
 
 import pytest
 
-from graders.contract import parse_sample
 from graders.math_answer.grader import MathGrader
-from tests.support.math_corpus import compare, corpus
+from tests.support.math_corpus import compare, corpus, grade_with, math_verify_gold
 
 math_verify = pytest.importorskip("math_verify")
 
 
-def _ours(grader: MathGrader):
-    def grade(response: str, reference: str):
-        return grader.grade(
-            parse_sample(
-                {
-                    "id": "d",
-                    "messages": [{"role": "assistant", "content": response}],
-                    "metadata": {"reference_answer": reference},
-                }
-            )
-        )
-
-    return grade
-
-
 def _theirs(response: str, reference: str) -> bool:
-    gold = reference if "\\boxed" in reference or "####" in reference else f"${reference}$"
+    gold = math_verify_gold(reference)
     return bool(math_verify.verify(math_verify.parse(gold), math_verify.parse(response)))
 
 
@@ -43,7 +27,7 @@ def test_corpus_is_seeded_and_large_enough():
 
 def test_no_unexplained_disagreement_with_math_verify(caplog):
     caplog.set_level(logging.CRITICAL)
-    outcomes = compare(corpus(200, 2026), _ours(MathGrader()), _theirs)
+    outcomes = compare(corpus(200, 2026), grade_with(MathGrader()), _theirs)
     unexplained = [
         (o.rule, o.pair.reference, o.pair.response[-80:]) for o in outcomes if o.rule.startswith("UNEXPLAINED")
     ]
