@@ -209,8 +209,30 @@ def check_judge_model(bedrock: Any, model_id: str, outcome: Outcome, now: dateti
         )
 
 
+# The customization type the base model must list in ``customizationsSupported``. That field's enum
+# (``ModelCustomization`` in botocore's bedrock service model, 2023-04-20) is FINE_TUNING,
+# CONTINUED_PRE_TRAINING, DISTILLATION in botocore 1.44.8: it has no reinforcement value, although the
+# job API's ``CustomizationType`` has REINFORCEMENT_FINE_TUNING (botocore 1.42.2 and later). So where
+# the client's service model knows no reinforcement value, FINE_TUNING is the most exact the API can
+# say: every model Bedrock RFT trains (Nova 2 Lite, /work/shared/reference/bedrock-rft-contract.md §5;
+# https://docs.aws.amazon.com/bedrock/latest/userguide/rft-nova-models.html) is fine-tunable, and a
+# model that does not list FINE_TUNING cannot be customized by a job at all. The enum is read from the
+# client at run time, so a newer botocore with a reinforcement value makes the check exact by itself.
+FINE_TUNING = "FINE_TUNING"
+
+
+def required_customization(bedrock: Any) -> str:
+    """REINFORCEMENT_FINE_TUNING where the client's ``ModelCustomization`` enum has it, else FINE_TUNING."""
+    try:
+        values = bedrock.meta.service_model.shape_for("ModelCustomization").enum or []
+    except Exception:  # an unexpected service model: fall back to what every botocore knows
+        values = []
+    return RFT_CUSTOMIZATION if RFT_CUSTOMIZATION in values else FINE_TUNING
+
+
 def check_base_model(bedrock: Any, model_id: str, outcome: Outcome) -> None:
-    """Where the API lists the model's customizations, RFT (or at least fine-tuning) must be among them."""
+    """The base model's ``customizationsSupported`` must list RFT, or fine-tuning where the API's enum
+    has no RFT value (see :data:`FINE_TUNING`)."""
     if model_id.startswith("arn:") and ":custom-model/" in model_id:
         return  # a custom model: GetFoundationModel does not describe it
     try:
@@ -222,16 +244,29 @@ def check_base_model(bedrock: Any, model_id: str, outcome: Outcome) -> None:
         return
     supported = details.get("customizationsSupported")
     if supported is None:
+        outcome.notes.append(f"GetFoundationModel reports no customizationsSupported for the base model {model_id}")
         return
     if RFT_CUSTOMIZATION in supported:
+        return  # the service lists RFT itself (even where this client's enum does not know the value yet)
+    required = required_customization(bedrock)
+    if required in supported:
+        if required == FINE_TUNING:
+            outcome.notes.append(
+                f"the base model {model_id} lists {FINE_TUNING}; the API's customizationsSupported has no "
+                f"{RFT_CUSTOMIZATION} value to check for"
+            )
         return
-    if not supported:
-        outcome.problems.append(
-            f"the base model {model_id} supports no customization (customizationsSupported "
-            "is empty): choose a model Bedrock RFT can train"
-        )
-    else:  # the API's enum predates RFT in some regions/SDKs; fine-tuning support is the closest signal
-        outcome.notes.append(f"the base model {model_id} lists {', '.join(supported)}, not {RFT_CUSTOMIZATION}")
+    listed = ", ".join(supported) if supported else "nothing"
+    why = (
+        ""
+        if required == RFT_CUSTOMIZATION
+        else f" (GetFoundationModel's customizationsSupported has no {RFT_CUSTOMIZATION} value, so "
+        f"{FINE_TUNING} is the closest the API reports, and every model RFT can train lists it)"
+    )
+    outcome.problems.append(
+        f"the base model {model_id} cannot be trained with RFT: customizationsSupported lists {listed}, "
+        f"not {required}{why}. Choose a model Bedrock RFT supports (amazon.nova-2-lite-v1:0:256k in us-east-1)"
+    )
 
 
 def check_invocation_logging(bedrock: Any, outcome: Outcome) -> None:

@@ -12,7 +12,7 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from preflight.checks import PreflightFailed, Thresholds, auc, run_preflight
+from preflight.checks import RFT_CUSTOMIZATION, PreflightFailed, Thresholds, auc, required_customization, run_preflight
 from preflight.index import on_event
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
@@ -199,9 +199,51 @@ def test_an_inference_profile_judge_is_read_as_a_profile():
     assert "bedrock:GetInferenceProfile" in outcome.data["Calls"]
 
 
-def test_a_base_model_without_customizations_fails():
-    with pytest.raises(PreflightFailed, match="supports no customization"):
-        _run(_results(), models=(_model(customizations=()),))
+def test_the_installed_botocore_has_no_reinforcement_value_in_customizations_supported():
+    # What the check is built on: if this fails, botocore learned the value and the check requires it.
+    _, bed = _clients()
+    assert "REINFORCEMENT_FINE_TUNING" not in bed.meta.service_model.shape_for("ModelCustomization").enum
+    assert required_customization(bed) == "FINE_TUNING"
+
+
+@pytest.mark.parametrize(
+    "customizations",
+    [("FINE_TUNING",), ("FINE_TUNING", "DISTILLATION"), ("REINFORCEMENT_FINE_TUNING",)],
+)
+def test_a_base_model_listing_fine_tuning_or_rft_passes(customizations):
+    outcome = _run(_results(), models=(_model(customizations=customizations),))
+    assert "bedrock:GetFoundationModel" in outcome.data["Calls"]
+    noted = [n for n in outcome.notes if "has no REINFORCEMENT_FINE_TUNING value to check for" in n]
+    assert len(noted) == (0 if "REINFORCEMENT_FINE_TUNING" in customizations else 1)
+
+
+@pytest.mark.parametrize(
+    "customizations,listed",
+    [((), "nothing"), (("DISTILLATION",), "DISTILLATION"), (("CONTINUED_PRE_TRAINING",), "CONTINUED_PRE_TRAINING")],
+)
+def test_a_base_model_without_fine_tuning_fails_and_says_why(customizations, listed):
+    with pytest.raises(PreflightFailed) as failure:
+        _run(_results(), models=(_model(customizations=customizations),))
+    message = str(failure.value)
+    assert f"customizationsSupported lists {listed}, not FINE_TUNING" in message
+    assert "has no REINFORCEMENT_FINE_TUNING value" in message
+
+
+def test_rft_is_required_where_the_clients_enum_has_it(monkeypatch):
+    _, bed = _clients()
+    shape = bed.meta.service_model.shape_for("ModelCustomization")
+    monkeypatch.setattr(
+        type(bed.meta.service_model), "shape_for", lambda self, name: _EnumShape([*shape.enum, RFT_CUSTOMIZATION])
+    )
+    assert required_customization(bed) == RFT_CUSTOMIZATION
+    with pytest.raises(PreflightFailed, match="lists FINE_TUNING, not REINFORCEMENT_FINE_TUNING. Choose"):
+        _run(_results(), models=(_model(customizations=("FINE_TUNING",)),))
+    _run(_results(), models=(_model(customizations=(RFT_CUSTOMIZATION,)),))
+
+
+class _EnumShape:
+    def __init__(self, enum):
+        self.enum = enum
 
 
 def test_invocation_logging_off_fails_with_the_command_to_fix_it():
