@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -54,9 +55,10 @@ class DataStack(cdk.Stack):
         )
         training = config.dataset.training
         logs = config.dataset.invocation_logs
-        self.invocation_logging = (
-            InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri) if logs and logs.manage_logging else None
-        )
+        self.invocation_logging: InvocationLogging | None = None
+        if logs and logs.manage_logging:
+            self.invocation_logging = InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri)
+            self._let_bedrock_write_logs(config, logs.bucket_name, logs.s3_uri)
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
         cdk.CfnOutput(
             self,
@@ -64,3 +66,54 @@ class DataStack(cdk.Stack):
             value=self.data.training_uri(Path(training).name) if training else config.dataset.invocation_logs.s3_uri,
         )
         cdk.CfnOutput(self, "OutputUri", value=self.data.output_uri)
+
+    def _let_bedrock_write_logs(self, config: EnvironmentConfig, bucket: str, s3_uri: str) -> None:
+        """Bedrock checks at PutModelInvocationLoggingConfiguration that it may write to the destination.
+
+        Into the data bucket (``s3Uri`` names it): this stack adds the bucket-policy (and key-policy)
+        statements, and the logging resource waits for them. Another bucket is not this stack's to change:
+        synth warns with what its policy needs."""
+        account = _data_bucket_account(config, bucket)
+        if cdk.Token.is_unresolved(self.account) and account:
+            # A "caller" environment: the account is known at deploy only; refuse another account's bucket.
+            cdk.CfnRule(
+                self,
+                "InvocationLogsInTheDataBucket",
+                assertions=[
+                    cdk.CfnRuleAssertion(
+                        assert_=cdk.Fn.condition_equals(cdk.Aws.ACCOUNT_ID, account),
+                        assert_description=(
+                            f"dataset.invocationLogs.s3Uri names {bucket}, the data bucket of account {account}, "
+                            "not of this account: use s3://" + data_bucket_name(config, "<this account>") + "/<prefix>"
+                        ),
+                    )
+                ],
+            )
+        elif account != self.account:
+            account = None
+        if account is None:
+            cdk.Annotations.of(self).add_warning_v2(
+                "rft:invocationLogsBucket",
+                f"dataset.invocationLogs.manageLogging: {bucket} is not this stack's data bucket, so its policy "
+                "must already let Bedrock write the logs (statement 'AmazonBedrockLogsWrite' in "
+                "https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html), or "
+                "PutModelInvocationLoggingConfiguration fails its destination check. Or point s3Uri into "
+                f"s3://{data_bucket_name(config, '<account>')}/<prefix> and the stack grants it.",
+            )
+            return
+        self.data.allow_invocation_logs(s3_uri[len("s3://") :].partition("/")[2])
+        logging = self.invocation_logging
+        assert logging is not None
+        # The destination check runs at create: the policies must be in place first.
+        logging.resource.node.add_dependency(self.data.bucket)
+        if self.data.bucket.policy is not None:
+            logging.resource.node.add_dependency(self.data.bucket.policy)
+        if self.data.key is not None:
+            logging.resource.node.add_dependency(self.data.key)
+
+
+def _data_bucket_account(config: EnvironmentConfig, bucket: str) -> str | None:
+    """The account whose data bucket ``bucket`` is named as (``data_bucket_name``), or None."""
+    pattern = re.escape(data_bucket_name(config, "ACCOUNT")).replace("ACCOUNT", r"(\d{12})")
+    match = re.fullmatch(pattern, bucket)
+    return match.group(1) if match else None

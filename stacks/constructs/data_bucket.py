@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
@@ -118,6 +119,48 @@ class DataBucket(Construct):
             "CDK's BucketDeployment handler role; it only writes its own logs with it",
         )
         accept(singleton, "AwsSolutions-L1", "The BucketDeployment handler's runtime is chosen and updated by CDK")
+
+    def allow_invocation_logs(self, key_prefix: str) -> None:
+        """Let Bedrock deliver model-invocation logs under ``key_prefix`` of this bucket (and use its key).
+
+        The statements are the ones AWS documents for an S3 destination of invocation logging, "Set up an
+        Amazon S3 destination" in https://docs.aws.amazon.com/bedrock/latest/userguide/model-invocation-logging.html:
+        the bucket policy lets ``bedrock.amazonaws.com`` ``s3:PutObject`` under
+        ``<prefix>/AWSLogs/<account>/BedrockModelInvocationLogs/`` only (where Bedrock writes the logs and
+        its permission-check object), and, for an SSE-KMS bucket, the key policy lets it
+        ``kms:GenerateDataKey``; both with the confused-deputy conditions ``aws:SourceAccount`` = this
+        account and ``aws:SourceArn`` like ``arn:aws:bedrock:<region>:<account>:*``. The page documents
+        no ``kms:ViaService`` or encryption-context condition for this grant, so none is added: a condition
+        the delivery does not meet would fail ``PutModelInvocationLoggingConfiguration``'s destination check.
+        The bucket's SSL-only deny still applies (Bedrock writes over TLS).
+        """
+        stack = cdk.Stack.of(self)
+        prefix = key_prefix.strip("/")
+        delivery_path = f"{prefix + '/' if prefix else ''}AWSLogs/{stack.account}/BedrockModelInvocationLogs/*"
+        source = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:bedrock:{stack.region}:{stack.account}:*"},
+        }
+        bedrock = iam.ServicePrincipal("bedrock.amazonaws.com")
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AmazonBedrockLogsWrite",
+                principals=[bedrock],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(delivery_path)],
+                conditions=source,
+            )
+        )
+        if self.key is not None:
+            self.key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AmazonBedrockLogsEncrypt",
+                    principals=[bedrock],
+                    actions=["kms:GenerateDataKey"],
+                    resources=["*"],  # in a key policy, "*" is this key
+                    conditions=source,
+                )
+            )
 
     def training_uri(self, file_name: str) -> str:
         return f"s3://{self.bucket.bucket_name}/{TRAINING_PREFIX}{file_name}"
