@@ -223,6 +223,7 @@ REWARD_HEALTH_SETTINGS = (
     Setting("maxMalformedShare", "", "number", 0.05, low=0, high=1),
     Setting("maxNoConstraintsShare", "", "number", 0.05, low=0, high=1),
     Setting("maxJudgeErrorShare", "", "number", 0.05, low=0, high=1),
+    Setting("maxNeutralScoreShare", "", "number", 0.1, low=0, high=1),
     Setting("stuckMargin", "", "number", 0.01, low=0, high=0.2),
     Setting("minRewardSpread", "", "number", 0.05, low=0, high=1),
     Setting("maxDurationShareOfTimeout", "", "number", 0.8, low=0.1, high=1),

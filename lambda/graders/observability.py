@@ -5,7 +5,10 @@ Each batch emits, under namespace ``BedrockRFT`` and dimension ``grader``:
 ``ItemsGraded``, ``ItemsTimedOut``, ``ItemsMalformed`` and one ``Check.<name>`` value per
 per-check metric averaged over the batch. Graders that call the judge model (the judge, the
 composite through its judge part) also emit ``JudgeInputTokens`` and ``JudgeOutputTokens``: the
-batch's total tokens, so a CloudWatch ``Sum`` is the usage over any period.
+batch's total tokens, so a CloudWatch ``Sum`` is the usage over any period. ``JudgeErrors``,
+``JudgeNeutralScores`` and ``ItemsWithoutConstraints`` count the batch's items with that flag set
+(emitted when not 0): ``Check.<name>`` averages only the items that report the check, so it cannot give
+a share of the batch.
 """
 
 from __future__ import annotations
@@ -36,6 +39,13 @@ SHAPE_LOG_EVERY = 100  # batches between two "batch shape" log lines of one cont
 MAX_VALUES_PER_FLUSH = 100
 # Per-item judge token counts (``input_tokens``, or ``judge.input_tokens`` in the composite) -> batch sums.
 TOKEN_TOTALS = {"input_tokens": "JudgeInputTokens", "output_tokens": "JudgeOutputTokens"}
+# Items whose flag is set (> 0) -> a per-batch count, emitted when not 0, for the reward-health shares
+# (count / BatchSize). Matched on the name's last part, so the composite's ``judge.neutral`` counts too.
+FLAG_COUNTS = {
+    "judge_error": "JudgeErrors",
+    "neutral": "JudgeNeutralScores",
+    "no_constraints": "ItemsWithoutConstraints",
+}
 
 
 class _Instruments:
@@ -194,6 +204,7 @@ def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
     check_values: dict[str, list[float]] = defaultdict(list)
     counts = {"ItemsTimedOut": 0, "ItemsMalformed": 0}
     token_totals: dict[str, float] = {}
+    flag_counts: dict[str, int] = {}
     for index, res in enumerate(results):
         if index and index % MAX_VALUES_PER_FLUSH == 0:
             metrics.flush_metrics()
@@ -209,11 +220,14 @@ def _report(metrics: Metrics, grader: str, results: list[dict]) -> None:
             token_metric = TOKEN_TOTALS.get(entry["name"].rsplit(".", 1)[-1])
             if token_metric:
                 token_totals[token_metric] = token_totals.get(token_metric, 0.0) + entry["value"]
+            flag_metric = FLAG_COUNTS.get(entry["name"].rsplit(".", 1)[-1])
+            if flag_metric and entry["value"] > 0:
+                flag_counts[flag_metric] = flag_counts.get(flag_metric, 0) + 1
     metrics.add_metric(name="BatchSize", unit=MetricUnit.Count, value=len(results))
     metrics.add_metric(name="ItemsGraded", unit=MetricUnit.Count, value=len(results) - counts["ItemsTimedOut"])
     for name, value in counts.items():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
-    for name, total in token_totals.items():
+    for name, total in [*token_totals.items(), *flag_counts.items()]:
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=total)
     for name, values in list(check_values.items())[:50]:  # keep the EMF document bounded
         metrics.add_metric(name=f"Check.{name}", unit=MetricUnit.NoUnit, value=_mean(values))

@@ -22,6 +22,8 @@ ITEMS_GRADED_METRIC = "ItemsGraded"
 ITEMS_TIMED_OUT_METRIC = "ItemsTimedOut"
 # Sums of the judge's token usage per batch (the judge, and the composite when it runs the judge).
 TOKEN_METRICS = ("JudgeInputTokens", "JudgeOutputTokens")
+# Items per batch whose judge call failed, and whose judge score is a neutral stand-in (not a verdict).
+JUDGE_OUTCOME_METRICS = (("JudgeErrors", "judge errors"), ("JudgeNeutralScores", "neutral scores"))
 REWARD_PERCENTILES = ("p10", "p50", "p90")
 PERIOD = cdk.Duration.minutes(5)
 
@@ -94,7 +96,7 @@ class MonitoringDashboard(Construct):
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Judge token usage (sum per 5 minutes)",
-                width=12,
+                width=8,
                 height=6,
                 left=[
                     _grader_metric(kind, metric, "Sum", f"{kind} {metric}")
@@ -102,7 +104,17 @@ class MonitoringDashboard(Construct):
                     for metric in TOKEN_METRICS
                 ],
             ),
-            cloudwatch.AlarmStatusWidget(title="Grader alarms", width=12, height=6, alarms=self.alarms),
+            cloudwatch.GraphWidget(
+                title="Judge errors and neutral scores (items per 5 minutes)",
+                width=8,
+                height=6,
+                left=[
+                    _grader_metric(kind, metric, "Sum", f"{kind} {label}")
+                    for kind in token_graders
+                    for metric, label in JUDGE_OUTCOME_METRICS
+                ],
+            ),
+            cloudwatch.AlarmStatusWidget(title="Grader alarms", width=8, height=6, alarms=self.alarms),
         )
 
     @staticmethod

@@ -4,12 +4,19 @@ Built on the graders' EMF metrics (namespace ``BedrockRFT``, dimensions ``grader
 metric math, so each alarm looks only at windows in which the grader was invoked (``BatchSize`` > 0):
 
 - ``MalformedShare``: Sum(ItemsMalformed) / Sum(BatchSize) over the window;
-- ``NoConstraintsShare`` (format, composite): Average(Check.no_constraints), the share of rows the
-  format grader found no constraints on (a per-batch mean, so its average weights batches equally);
-- ``JudgeErrorShare`` (judge, composite): Average(Check.judge_error), judge calls that failed and scored 0;
+- ``NoConstraintsShare`` (format, composite): Sum(ItemsWithoutConstraints) / Sum(BatchSize), rows the
+  format grader found no constraints on;
+- ``JudgeErrorShare`` (graders that call the judge): Sum(JudgeErrors) / Sum(BatchSize), items whose
+  judge call failed;
+- ``NeutralScoreShare`` (graders that call the judge): Sum(JudgeNeutralScores) / Sum(BatchSize), items
+  whose judge score is a neutral stand-in (the mean of the prompt's judged samples, else
+  ``judge.errorScore``) rather than a verdict: rewards that carry no judgment;
 - ``RewardStuckAtZero`` / ``RewardStuckAtOne``: Average(Reward) at the bound for every period of the window;
 - ``RewardSpreadCollapsed``: p90(Reward) - p10(Reward) below a floor: every answer scored alike;
 - ``DurationNearTimeout``: Lambda p99 Duration over a share of the grader's timeout.
+
+The flag counts are emitted only when not 0 (``lambda/graders/observability.py``), so the shares read
+a missing count as 0 (``FILL``).
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ class RewardHealthThresholds:
     max_malformed_share: float = 0.05
     max_no_constraints_share: float = 0.05
     max_judge_error_share: float = 0.05
+    max_neutral_score_share: float = 0.1
     stuck_margin: float = 0.01  # mean reward within this of 0 or 1 counts as stuck
     min_reward_spread: float = 0.05  # p90 - p10
     max_duration_share_of_timeout: float = 0.8
@@ -54,8 +62,13 @@ class RewardHealthAlarms(Construct):
         grader_timeout: cdk.Duration,
         topic: sns.ITopic,
         thresholds: RewardHealthThresholds = RewardHealthThresholds(),
+        calls_judge: bool | None = None,
     ) -> None:
+        """``calls_judge``: whether the grader calls the judge (a composite only with judge weight > 0);
+        None: the judge and the composite do."""
         super().__init__(scope, id_)
+        if calls_judge is None:
+            calls_judge = grader_kind in JUDGE_GRADERS
         t = thresholds
         period = cdk.Duration.minutes(t.period_minutes)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -110,10 +123,16 @@ class RewardHealthAlarms(Construct):
             True,
             f"more than {t.max_malformed_share:.0%} of graded items were malformed",
         )
+
+        def flagged(metric: str, id_: str, label: str) -> cloudwatch.MathExpression:
+            # Distinct ids: the shares share one graph.
+            return when_invoked(f"FILL({id_}, 0) / batch", label, **{id_: grader(metric, "Sum")})
+
+        self.no_constraints_share: cloudwatch.MathExpression | None = None
+        self.judge_error_share: cloudwatch.MathExpression | None = None
+        self.neutral_score_share: cloudwatch.MathExpression | None = None
         if grader_kind in CONSTRAINT_GRADERS:
-            self.no_constraints_share = when_invoked(
-                "nc", "rows without constraints", nc=grader("Check.no_constraints", "Average")
-            )
+            self.no_constraints_share = flagged("ItemsWithoutConstraints", "nc", "rows without constraints")
             alarm(
                 "NoConstraintsShare",
                 self.no_constraints_share,
@@ -121,14 +140,23 @@ class RewardHealthAlarms(Construct):
                 True,
                 f"more than {t.max_no_constraints_share:.0%} of rows carry no format constraints",
             )
-        if grader_kind in JUDGE_GRADERS:
-            self.judge_error_share = when_invoked("je", "judge errors", je=grader("Check.judge_error", "Average"))
+        if calls_judge:
+            self.judge_error_share = flagged("JudgeErrors", "je", "judge errors")
             alarm(
                 "JudgeErrorShare",
                 self.judge_error_share,
                 t.max_judge_error_share,
                 True,
-                f"more than {t.max_judge_error_share:.0%} of judge calls failed (scored 0)",
+                f"more than {t.max_judge_error_share:.0%} of graded items had a failed judge call",
+            )
+            self.neutral_score_share = flagged("JudgeNeutralScores", "ns", "neutral judge scores")
+            alarm(
+                "NeutralScoreShare",
+                self.neutral_score_share,
+                t.max_neutral_score_share,
+                True,
+                f"more than {t.max_neutral_score_share:.0%} of graded items got a neutral judge score instead of "
+                "a verdict: those rewards carry no judgment",
             )
         self.mean_reward = when_invoked("reward", "mean reward", reward=grader("Reward", "Average"))
         alarm(
@@ -178,8 +206,9 @@ class RewardHealthAlarms(Construct):
             m
             for m in (
                 self.malformed_share,
-                getattr(self, "no_constraints_share", None),
-                getattr(self, "judge_error_share", None),
+                self.no_constraints_share,
+                self.judge_error_share,
+                self.neutral_score_share,
             )
             if m is not None
         ]

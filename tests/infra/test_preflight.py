@@ -118,3 +118,43 @@ def test_thresholds_come_from_the_configuration():
     )
     props = _alarms(Template.from_stack(stack).to_json())["rft-dev-math-grader-malformedShare"]
     assert props["Threshold"] == 0.2 and props["EvaluationPeriods"] == 4
+
+
+def _share_alarm(alarms, name):
+    props = alarms[name]
+    (expression,) = [m["Expression"] for m in props["Metrics"] if "Expression" in m]
+    (counted,) = [
+        m["MetricStat"]["Metric"]["MetricName"] for m in props["Metrics"] if "MetricStat" in m and m["Id"] != "batch"
+    ]
+    return props, expression, counted
+
+
+def test_judge_graders_alarm_on_neutral_scores_apart_from_judge_errors():
+    judge = _alarms(_training(grader="judge"))
+    props, expression, counted = _share_alarm(judge, "rft-dev-judge-grader-neutralScoreShare")
+    assert counted == "JudgeNeutralScores" and props["Threshold"] == 0.1
+    assert expression == "IF(batch > 0, FILL(ns, 0) / batch)"
+    assert props["ComparisonOperator"] == "GreaterThanThreshold" and props["AlarmActions"]
+    errors, _, counted = _share_alarm(judge, "rft-dev-judge-grader-judgeErrorShare")
+    assert counted == "JudgeErrors" and errors["Threshold"] == 0.05
+    # The composite calls the judge with the shipped weights (judge 0.2): it gets both; with weight 0, neither.
+    composite = _alarms(_training(grader="composite"))
+    assert _share_alarm(composite, "rft-dev-composite-grader-neutralScoreShare")[2] == "JudgeNeutralScores"
+    assert _share_alarm(composite, "rft-dev-composite-grader-noConstraintsShare")[2] == "ItemsWithoutConstraints"
+    unjudged = _alarms(_training(grader="composite", composite={"weights": {"math": 1, "format": 1, "judge": 0}}))
+    assert not [n for n in unjudged if n.endswith(("neutralScoreShare", "judgeErrorShare"))]
+    assert not [n for n in _alarms(_training()) if n.endswith("neutralScoreShare")]  # the math grader
+
+
+def test_the_neutral_score_threshold_comes_from_the_configuration():
+    alarms = _alarms(_training(grader="judge", rewardHealth={"maxNeutralScoreShare": 0.25}))
+    assert alarms["rft-dev-judge-grader-neutralScoreShare"]["Threshold"] == 0.25
+    assert alarms["rft-dev-judge-grader-judgeErrorShare"]["Threshold"] == 0.05
+
+
+def test_the_dashboard_shows_judge_errors_and_neutral_scores():
+    template = _training(grader="judge")
+    (dashboard,) = _of_type(template, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    assert "Judge errors and neutral scores" in body and "JudgeNeutralScores" in body
+    assert "neutral judge scores" in body  # the share, in the reward-health widget
