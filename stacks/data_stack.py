@@ -36,7 +36,8 @@ class DataStack(cdk.Stack):
         self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path, **kwargs: object
     ) -> None:
         """With ``dataset.invocationLogs.manageLogging`` this stack turns Bedrock invocation logging on to the
-        logs' bucket; otherwise the training preflight checks that it is on."""
+        logs' bucket (and, when that is the data bucket, lets Bedrock write there); otherwise the training
+        preflight checks that it is on."""
         super().__init__(scope, id_, **kwargs)
         self.data = DataBucket(
             self,
