@@ -149,7 +149,10 @@ AccountId = Annotated[
     Allowed(f'a 12-digit account id, or "{CALLER_ACCOUNT}" outside production'),
 ]
 RegionName = Annotated[str | None, StringConstraints(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$"), Allowed("a region name")]
-BaseModelId = Annotated[Literal[_MODELS] | None, Allowed(f"a model Bedrock offers RFT for. Supported: {_SUPPORTED}")]
+BaseModelId = Annotated[
+    str | None,
+    Allowed(f"a model Bedrock offers RFT for. Supported: {_SUPPORTED}", ok=lambda v: v is None or v in _MODELS),
+]
 TrainingFile = Annotated[
     str | None, Allowed(f"{_DATASET_FILE} (e.g. datasets/my_prompts.jsonl)", ok=_dataset_file, keep=True)
 ]
@@ -187,6 +190,11 @@ EvaluationLimit = Annotated[
 ProjectName = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9]{1,15}$"), Allowed("2-16 lowercase letters or digits")
 ]
+
+
+def _model_schema(schema: dict[str, Any]) -> None:
+    _not_null(schema)
+    schema["enum"] = list(_MODELS)
 
 
 def _region_schema(schema: dict[str, Any]) -> None:
@@ -251,8 +259,8 @@ class DeliverySection(_Section):
     account: Annotated[str, StringConstraints(pattern=ACCOUNT), Allowed("a 12-digit account id")] = Field(
         description="account of the pipeline"
     )
-    region: Annotated[Literal[RFT_REGIONS], Allowed("one of " + ", ".join(RFT_REGIONS))] = Field(
-        description="region of the pipeline"
+    region: Annotated[str, Allowed("one of " + ", ".join(RFT_REGIONS), ok=lambda v: v in RFT_REGIONS)] = Field(
+        description="region of the pipeline", json_schema_extra={"enum": list(RFT_REGIONS)}
     )
     repository: Annotated[
         str, StringConstraints(pattern=r"^[\w.-]+/[\w.-]+$"), Allowed("owner/name of the GitHub repository")
@@ -351,10 +359,10 @@ def _range_field(rng: base_models.Range, default: Any) -> tuple[Any, Any]:
         typ = Annotated[Literal[rng.choices], Allowed("one of " + ", ".join(rng.choices))]
     else:
         integer = rng.kind is int
-        bounds = {"gt" if rng.low_open else "ge": rng.low, "le": rng.high}
+        bounds: dict[str, Any] = {"gt" if rng.low_open else "ge": rng.low, "le": rng.high}
         allowed = range_text(integer, rng.low, rng.high, rng.low_open)
         typ = Annotated[int if integer else float, Strict(), Field(**bounds), Allowed(allowed)]
-    return typ, (Field() if default is None else Field(default))
+    return typ, (Field() if default is None else Field(default=default))
 
 
 def hyperparameters_model(path: str) -> type[BaseModel]:
@@ -370,113 +378,32 @@ def hyperparameters_model(path: str) -> type[BaseModel]:
 HYPERPARAMETERS: dict[str, type[BaseModel]] = {path: hyperparameters_model(path) for path in base_models.PATH_MODELS}
 
 
+GRADER_DOC = "the grader the job uses (a kind of the grader catalogue)"
+
+
 def _camel(name: str) -> str:
     return re.sub(r"(?:[-_ ])([a-z])", lambda m: m.group(1).upper(), name)
-
-
-class Models:
-    """The models of one state of the catalogue (tests may declare a kind; the models follow it)."""
-
-    def __init__(self) -> None:
-        from .settings import PREFLIGHT_SETTINGS, REWARD_HEALTH_SETTINGS
-
-        kinds = {
-            kind.name: section_model(
-                f"{_camel(kind.name).capitalize()}Grader",
-                kind.settings,
-                f"settings of the {kind.name} grader (rows need {kind.row_needs})",
-                kind.name,
-            )
-            for kind in CATALOG.values()
-        }
-        self.kinds = kinds
-        preflight = section_model("Preflight", PREFLIGHT_SETTINGS, "rehearse the deployed grader before the job starts")
-        reward_health = section_model("RewardHealth", REWARD_HEALTH_SETTINGS, "reward-health alarm thresholds")
-        hyperparameters = HYPERPARAMETERS[base_models.NOVA] | HYPERPARAMETERS[base_models.OPEN_WEIGHT] | None
-        fields: dict[str, Any] = {
-            "account": (
-                AccountId,
-                Field(None, description=AccountId.__metadata__[-1].text, json_schema_extra=_not_null),
-            ),
-            "region": (
-                RegionName,
-                Field(
-                    None,
-                    description="target region, by baseModelId's path: "
-                    + "; ".join(
-                        f"{', '.join(r)} for {base_models.PATH_LABEL[p]}" for p, r in base_models.PATH_REGIONS.items()
-                    ),
-                    json_schema_extra=_region_schema,
-                ),
-            ),
-            "base_model_id": (
-                BaseModelId,
-                Field(None, description="model to fine-tune; selects the training path", json_schema_extra=_not_null),
-            ),
-            "dataset": (
-                DatasetSection | None,
-                Field(None, description=DatasetSection.__doc__, json_schema_extra=_not_null),
-            ),
-            "grader": (
-                Annotated[Literal[tuple(kinds)] | None, Allowed("one of " + ", ".join(kinds))],
-                Field(
-                    None,
-                    description="the grader the job uses (a kind of the grader catalogue)",
-                    json_schema_extra=_not_null,
-                ),
-            ),
-            **{name: (model, Field(default_factory=model, description=model.__doc__)) for name, model in kinds.items()},
-            "preflight": (preflight, Field(default_factory=preflight, description=preflight.__doc__)),
-            "reward_health": (reward_health, Field(default_factory=reward_health, description=reward_health.__doc__)),
-            # Validated by the path baseModelId selects (config.settings); the schema offers both spellings.
-            "hyperparameters": (
-                Annotated[hyperparameters, SkipValidation],
-                Field(
-                    None,
-                    description="Nova names (epochCount, ...) or open-weight names (n_epochs, ...), by the path "
-                    "baseModelId selects; null on the open-weight path: its defaults",
-                ),
-            ),
-        }
-        self.environment = cast(type[BaseModel], create_model("Environment", __base__=_EnvironmentBase, **fields))
-        environment = self.environment
-        self.document = cast(
-            type[BaseModel],
-            create_model(
-                "Configuration",
-                __base__=_DocumentBase,
-                defaults=(
-                    Annotated[environment | None, SkipValidation],
-                    Field(None, description="settings every environment inherits (deep-merged under each)"),
-                ),
-                environments=(
-                    Annotated[
-                        dict[Annotated[str, StringConstraints(pattern=ENV_NAME.pattern)], environment] | None,
-                        SkipValidation,
-                    ],
-                    Field(
-                        None,
-                        description="one entry per environment (1-20 lowercase letters or digits), over the defaults",
-                        json_schema_extra=_environments_schema,
-                    ),
-                ),
-                delivery=(
-                    Annotated[DeliverySection | None, SkipValidation],
-                    Field(None, description=DeliverySection.__doc__),
-                ),
-            ),
-        )
-
-
-def _environments_schema(schema: dict[str, Any]) -> None:
-    _not_null(schema)
-    schema["additionalProperties"] = False
-    schema["minProperties"] = 1
 
 
 class _EnvironmentBase(_Section):
     """One environment's settings; ``defaults`` holds the same, deep-merged under each environment."""
 
+    account: AccountId = Field(
+        None,
+        description=f'target account: 12 digits, or "{CALLER_ACCOUNT}" (the deploying credentials\'; not production)',
+        json_schema_extra=_not_null,
+    )
+    region: RegionName = Field(
+        None,
+        description="target region, by the path baseModelId selects: "
+        + "; ".join(f"{', '.join(r)} for {base_models.PATH_LABEL[p]}" for p, r in base_models.PATH_REGIONS.items()),
+        json_schema_extra=_region_schema,
+    )
+    base_model_id: BaseModelId = Field(
+        None, description="model to fine-tune; selects the training path", json_schema_extra=_model_schema
+    )
+    dataset: DatasetSection | None = Field(None, description=DatasetSection.__doc__, json_schema_extra=_not_null)
+    grader: str | None = Field(None, description=GRADER_DOC)  # the catalogue's kinds (Models)
     start_training: Flag = Field(False, description="start the (paid) job on deploy")
     data_kms_key: Flag = Field(False, description="customer-managed KMS key for the data bucket")
     notifications: NotificationsSection = Field(
@@ -495,6 +422,77 @@ class _DocumentBase(BaseModel):
 
     schema_: str | None = Field(None, alias="$schema", description="the JSON Schema of this file, for editors")
     project: ProjectName = Field("rft", description="prefix of every stack and resource name")
+
+
+def _environments_schema(schema: dict[str, Any]) -> None:
+    _not_null(schema)
+    schema["additionalProperties"] = False
+    schema["minProperties"] = 1
+
+
+class Models:
+    """The models of one state of the catalogue (a test may declare a kind: the models follow it)."""
+
+    def __init__(self) -> None:
+        from .settings import PREFLIGHT_SETTINGS, REWARD_HEALTH_SETTINGS
+
+        kinds = {
+            kind.name: section_model(
+                f"{_camel(kind.name).capitalize()}Grader",
+                kind.settings,
+                f"settings of the {kind.name} grader (rows need {kind.row_needs})",
+                kind.name,
+            )
+            for kind in CATALOG.values()
+        }
+        preflight = section_model("Preflight", PREFLIGHT_SETTINGS, "rehearse the deployed grader before the job starts")
+        reward_health = section_model("RewardHealth", REWARD_HEALTH_SETTINGS, "reward-health alarm thresholds")
+        grader: Any = Annotated[Literal[tuple(kinds)] | None, Allowed("one of " + ", ".join(kinds))]
+        hyperparameters: Any = Annotated[
+            HYPERPARAMETERS[base_models.NOVA] | HYPERPARAMETERS[base_models.OPEN_WEIGHT] | None, SkipValidation
+        ]
+        fields: dict[str, Any] = {
+            "grader": (grader, Field(None, description=GRADER_DOC, json_schema_extra=_not_null)),
+            **{name: (model, Field(default_factory=model, description=model.__doc__)) for name, model in kinds.items()},
+            "preflight": (preflight, Field(default_factory=preflight, description=preflight.__doc__)),
+            "reward_health": (reward_health, Field(default_factory=reward_health, description=reward_health.__doc__)),
+            # Validated by the path baseModelId selects (config.settings); the schema offers both spellings.
+            "hyperparameters": (
+                hyperparameters,
+                Field(
+                    None,
+                    description="Nova names (epochCount, ...) or open-weight names (n_epochs, ...), by the path "
+                    "baseModelId selects; null on the open-weight path: its defaults",
+                ),
+            ),
+        }
+        environment = cast(type[_EnvironmentBase], create_model("Environment", __base__=_EnvironmentBase, **fields))
+        environment_type: Any = environment
+        defaults: Any = Annotated[environment_type | None, SkipValidation]
+        environments: Any = Annotated[
+            dict[Annotated[str, StringConstraints(pattern=ENV_NAME.pattern)], environment_type] | None, SkipValidation
+        ]
+        delivery: Any = Annotated[DeliverySection | None, SkipValidation]
+        document = create_model(
+            "Configuration",
+            __base__=_DocumentBase,
+            defaults=(
+                defaults,
+                Field(None, description="settings every environment inherits (deep-merged under each)"),
+            ),
+            environments=(
+                environments,
+                Field(
+                    None,
+                    description="one entry per environment (1-20 lowercase letters or digits), over the defaults",
+                    json_schema_extra=_environments_schema,
+                ),
+            ),
+            delivery=(delivery, Field(None, description=DeliverySection.__doc__)),
+        )
+        self.kinds: dict[str, type[BaseModel]] = kinds
+        self.environment: type[_EnvironmentBase] = environment
+        self.document: type[_DocumentBase] = document
 
 
 _MODELS_CACHE: dict[tuple[tuple[str, int], ...], Models] = {}

@@ -21,15 +21,13 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from graders.catalog import CATALOG, Setting
+from graders.catalog import CATALOG, GRADERS, JUDGE_RUBRICS, Setting  # noqa: F401 (re-exported)
 
 from . import base_models
 from .document import ENV_NAME, HYPERPARAMETERS, NOT_ALLOWED, DeliverySection, allowed_of, models, render
 from .model import (  # noqa: F401
     CALLER_ACCOUNT,
     DEFAULT_CONFIG_FILE,
-    GRADERS,
-    JUDGE_RUBRICS,
     PRODUCTION_NAMES,
     REASONING_EFFORTS,
     REPO_ROOT,
@@ -202,9 +200,14 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
 
 
+def _section(env: BaseModel, name: str) -> dict[str, Any]:
+    """A generated section's settings by their config keys, defaults filled."""
+    return dict(getattr(env, name).model_dump())
+
+
 def _grader_sections(env: BaseModel) -> dict[str, dict[str, Any]]:
     """Every grader kind's settings (config keys, defaults filled), what the Lambdas' environments use."""
-    return {kind: dict(getattr(env, kind).model_dump()) for kind in CATALOG}
+    return {kind: _section(env, kind) for kind in CATALOG}
 
 
 # --- the rules across fields ---
@@ -416,26 +419,29 @@ def _environment(name: str, raw: Mapping[str, Any], project: str) -> tuple[list[
     sections = _grader_sections(env)
     judge, fmt, composite = sections["judge"], sections["format"], _composite(sections["composite"])
     sections["composite"]["weights"] = dict(composite.weights)  # as the composite Lambda reads them: floats
-    dataset, logs = env.dataset, env.dataset.invocation_logs
+    # The rules above saw to it that these are set.
+    dataset, region, base_model_id, grader = env.dataset, env.region, env.base_model_id, env.grader
+    assert dataset is not None and region is not None and base_model_id is not None and grader is not None
+    logs = dataset.invocation_logs
     config = EnvironmentConfig(
         name=name,
         project=project,
         account=None if env.account == CALLER_ACCOUNT else env.account,
-        region=env.region,
-        base_model_id=env.base_model_id,
+        region=region,
+        base_model_id=base_model_id,
         dataset=DatasetConfig(
             training=dataset.training,
             validation=dataset.validation,
             invocation_logs=None
             if logs is None
             else InvocationLogs(
-                s3_uri=logs.s3_uri,
+                s3_uri=logs.s3_uri or "",
                 use_prompt_response=logs.use_prompt_response,
                 manage_logging=logs.manage_logging,
                 request_metadata_filters=logs.request_metadata_filters,
             ),
         ),
-        grader=env.grader,
+        grader=grader,
         judge=JudgeConfig(
             model_id=judge["modelId"] or "",
             rubric=judge["rubric"],
@@ -446,8 +452,8 @@ def _environment(name: str, raw: Mapping[str, Any], project: str) -> tuple[list[
         format=FormatConfig(scoring=fmt["scoring"], loose=fmt["loose"], default_constraints=fmt["defaultConstraints"]),
         composite=composite,
         grader_settings=sections,
-        preflight=PreflightConfig(**{_snake(k): v for k, v in env.preflight.model_dump().items()}),
-        reward_health={_snake(k): float(v) for k, v in env.reward_health.model_dump().items()},
+        preflight=PreflightConfig(**{_snake(k): v for k, v in _section(env, "preflight").items()}),
+        reward_health={_snake(k): float(v) for k, v in _section(env, "reward_health").items()},
         hyperparameters=resolved["hyperparameters"],
         start_training=env.start_training,
         data_kms_key=env.data_kms_key,
@@ -492,7 +498,7 @@ def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
     top = models().document
     project = "rft"
     try:
-        project = top.model_validate(document).project  # type: ignore[attr-defined]
+        project = top.model_validate(document).project
     except ValidationError as exc:
         problems += [f"{path_text(p.loc)}: {p.text}" for p in _problems_of(exc, top)]
     defaults = document.get("defaults") or {}

@@ -44,9 +44,10 @@ def test_shipped_configuration_loads_every_environment_typed():
         ("batchSize", 513, "hyperparameters.batchSize: 513 is not allowed: an integer from 16 to 512"),
         ("learningRate", 0.01, "hyperparameters.learningRate: 0.01 is not allowed: a number from 1e-07 to 0.001"),
         ("trainingSamplePerPrompt", 1, "an integer from 2 to 16"),
-        ("reasoningEffort", "extreme", "reasoningEffort: 'extreme' is not allowed: one of low, medium, high"),
+        ("reasoningEffort", "extreme", 'reasoningEffort: "extreme" is not allowed: one of low, medium, high'),
         ("evalInterval", 101, "an integer from 1 to 100"),
-        ("maxPromptLength", "4096", "maxPromptLength: '4096' is not allowed: an integer >= 1"),
+        ("maxPromptLength", "4096", 'maxPromptLength: "4096" is not allowed: an integer from 1 to 1000000'),
+        ("learningRate", "1e-5", 'learningRate: "1e-5" is not allowed: a number from 1e-07 to 0.001'),
         ("epochCount", True, "an integer from 1 to 50"),
     ],
 )
@@ -57,7 +58,7 @@ def test_hyperparameters_out_of_range_name_the_field_and_the_range(field, value,
 
 def test_a_region_without_bedrock_rft_fails_with_a_clear_message():
     assert problems(with_dev(region="us-west-2")) == [
-        "environments.dev.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+        'environments.dev.region: "us-west-2" is not allowed: Bedrock reinforcement fine-tuning of baseModelId '
         "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1"
     ]
 
@@ -71,15 +72,15 @@ def test_production_must_name_its_account():
 
 def test_every_problem_is_reported_at_once_and_typos_are_caught():
     found = problems(with_dev(grader="maths", startTraining="yes", hyperparamters={}, judge={"rubric": "vibes"}))
-    assert any(p.startswith("environments.dev.grader: 'maths'") for p in found)
-    assert any(p.startswith("environments.dev.startTraining: 'yes' is not allowed: true or false") for p in found)
+    assert any(p.startswith('environments.dev.grader: "maths" is not allowed: one of math, format, judge') for p in found)
+    assert any(p.startswith('environments.dev.startTraining: "yes" is not allowed: true or false') for p in found)
     assert any(p.startswith("environments.dev.hyperparamters: unknown setting") for p in found)
-    assert any(p.startswith("environments.dev.judge.rubric: 'vibes'") for p in found)
+    assert any(p.startswith('environments.dev.judge.rubric: "vibes" is not allowed: one of instruction_following') for p in found)
 
 
 def test_dataset_must_exist_and_exactly_one_source_is_set():
     assert any(
-        "dataset.training: 'datasets/missing.jsonl'" in p
+        'dataset.training: "datasets/missing.jsonl" is not allowed' in p
         for p in problems(with_dev(dataset={"training": "datasets/missing.jsonl"}))
     )
     both = with_dev(dataset={"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}})
@@ -116,7 +117,7 @@ def test_custom_rubric_needs_its_text_and_composite_weights_are_checked():
 
 
 def test_unknown_environment_and_unreadable_files_are_reported(tmp_path):
-    with pytest.raises(ConfigError, match="'qa' is not a configured environment"):
+    with pytest.raises(ConfigError, match='"qa" is not a configured environment'):
         select_environment(load_config(), "qa")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
