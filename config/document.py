@@ -340,9 +340,8 @@ def _setting_field(setting: Setting, extra: Callable[[Any], str | None] | None) 
         return setting.problem(value) or (extra(value) if extra and value is not None else None)
 
     described = setting.problem(object()) or setting.type  # what it allows, for a "missing" message
-    return Annotated[typ, Allowed(described, check=check, keep=True)], Field(
-        setting.default, description=setting.doc or None
-    )
+    info = Field(setting.default, description=setting.doc or described)
+    return Annotated[typ, Allowed(described, check=check, keep=True)], info
 
 
 def section_model(name: str, settings: tuple[Setting, ...], doc: str, kind: str | None = None) -> type[BaseModel]:
@@ -362,7 +361,8 @@ def _range_field(rng: base_models.Range, default: Any) -> tuple[Any, Any]:
         bounds: dict[str, Any] = {"gt" if rng.low_open else "ge": rng.low, "le": rng.high}
         allowed = range_text(integer, rng.low, rng.high, rng.low_open)
         typ = Annotated[int if integer else float, Strict(), Field(**bounds), Allowed(allowed)]
-    return typ, (Field() if default is None else Field(default=default))
+    description = rng.describe() + ("; each environment needs it (set in defaults)" if default is None else "")
+    return typ, (Field(description=description) if default is None else Field(default=default, description=description))
 
 
 def hyperparameters_model(path: str) -> type[BaseModel]:
@@ -372,7 +372,13 @@ def hyperparameters_model(path: str) -> type[BaseModel]:
     name = "NovaHyperparameters" if path == base_models.NOVA else "OpenWeightHyperparameters"
     fields: dict[str, Any] = {key: _range_field(rng, defaults.get(key)) for key, rng in ranges.items()}
     doc = f"hyperparameters of {base_models.PATH_LABEL[path]}, by its API's names"
-    return cast(type[BaseModel], create_model(name, __config__=ConfigDict(extra="forbid"), __doc__=doc, **fields))
+    # The file spreads them over defaults and environments: the schema requires none of them.
+    config = ConfigDict(extra="forbid", json_schema_extra=_optional_in_file)
+    return cast(type[BaseModel], create_model(name, __config__=config, __doc__=doc, **fields))
+
+
+def _optional_in_file(schema: dict[str, Any]) -> None:
+    schema.pop("required", None)
 
 
 HYPERPARAMETERS: dict[str, type[BaseModel]] = {path: hyperparameters_model(path) for path in base_models.PATH_MODELS}
@@ -418,9 +424,13 @@ class _EnvironmentBase(_Section):
 class _DocumentBase(BaseModel):
     """bedrock-rft-pipeline configuration (config/environments.json)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", title="bedrock-rft-pipeline configuration", json_schema_extra={"required": ["environments"]}
+    )
 
-    schema_: str | None = Field(None, alias="$schema", description="the JSON Schema of this file, for editors")
+    schema_: str | None = Field(
+        None, alias="$schema", description="the JSON Schema of this file, for editors", json_schema_extra=_not_null
+    )
     project: ProjectName = Field("rft", description="prefix of every stack and resource name")
 
 
@@ -478,7 +488,11 @@ class Models:
             __base__=_DocumentBase,
             defaults=(
                 defaults,
-                Field(None, description="settings every environment inherits (deep-merged under each)"),
+                Field(
+                    None,
+                    description="settings every environment inherits (deep-merged under each)",
+                    json_schema_extra=_not_null,
+                ),
             ),
             environments=(
                 environments,
@@ -488,7 +502,7 @@ class Models:
                     json_schema_extra=_environments_schema,
                 ),
             ),
-            delivery=(delivery, Field(None, description=DeliverySection.__doc__)),
+            delivery=(delivery, Field(None, description=DeliverySection.__doc__, json_schema_extra=_not_null)),
         )
         self.kinds: dict[str, type[BaseModel]] = kinds
         self.environment: type[_EnvironmentBase] = environment
