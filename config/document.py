@@ -204,7 +204,7 @@ def _region_schema(schema: dict[str, Any]) -> None:
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, use_attribute_docstrings=False)
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel)
 
 
 class InvocationLogsSection(_Section):

@@ -559,9 +559,8 @@ def parse_delivery(document: Mapping[str, Any], environments: Mapping[str, Envir
     try:
         delivery = DeliverySection.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(
-            [f"delivery.{path_text(p.loc)}: {p.text}".rstrip(".") for p in _problems_of(exc, DeliverySection)]
-        ) from None
+        found = _problems_of(exc, DeliverySection, ("delivery",))
+        raise ConfigError([f"{path_text(p.loc)}: {p.text}" for p in found]) from None
     problems = []
     unknown = [s for s in delivery.stages if s not in environments]
     if unknown:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -275,3 +276,14 @@ def test_invocation_logs_refuse_graders_that_would_score_zero(grader, extra, fra
     document["environments"]["dev"].update(grader="judge")
     document["environments"]["dev"].pop("composite", None)
     parse_config(document)  # the judge needs neither a reference nor constraints
+
+
+def test_pydantic_stays_at_synth_time_nothing_under_lambda_imports_it():
+    from config.settings import REPO_ROOT
+
+    importers = [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "lambda").rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+pydantic\b", path.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
+    assert importers == []
