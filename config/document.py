@@ -391,7 +391,7 @@ def _camel(name: str) -> str:
     return re.sub(r"(?:[-_ ])([a-z])", lambda m: m.group(1).upper(), name)
 
 
-class _EnvironmentBase(_Section):
+class EnvironmentSection(_Section):
     """One environment's settings; ``defaults`` holds the same, deep-merged under each environment."""
 
     account: AccountId = Field(
@@ -476,7 +476,7 @@ class Models:
                 ),
             ),
         }
-        environment = cast(type[_EnvironmentBase], create_model("Environment", __base__=_EnvironmentBase, **fields))
+        environment = cast(type[EnvironmentSection], create_model("Environment", __base__=EnvironmentSection, **fields))
         environment_type: Any = environment
         defaults: Any = Annotated[environment_type | None, SkipValidation]
         environments: Any = Annotated[
@@ -505,7 +505,7 @@ class Models:
             delivery=(delivery, Field(None, description=DeliverySection.__doc__, json_schema_extra=_not_null)),
         )
         self.kinds: dict[str, type[BaseModel]] = kinds
-        self.environment: type[_EnvironmentBase] = environment
+        self.environment: type[EnvironmentSection] = environment
         self.document: type[_DocumentBase] = document
 
 

@@ -24,7 +24,16 @@ from pydantic import BaseModel, ValidationError
 from graders.catalog import CATALOG, GRADERS, JUDGE_RUBRICS, Setting  # noqa: F401 (re-exported)
 
 from . import base_models
-from .document import ENV_NAME, HYPERPARAMETERS, NOT_ALLOWED, DeliverySection, allowed_of, models, render
+from .document import (
+    ENV_NAME,
+    HYPERPARAMETERS,
+    NOT_ALLOWED,
+    DeliverySection,
+    EnvironmentSection,
+    allowed_of,
+    models,
+    render,
+)
 from .model import (  # noqa: F401
     CALLER_ACCOUNT,
     DEFAULT_CONFIG_FILE,
@@ -213,6 +222,9 @@ def _grader_sections(env: BaseModel) -> dict[str, dict[str, Any]]:
 # --- the rules across fields ---
 
 
+HYPERPARAMETER_NAMES = tuple(base_models.PATH_HYPERPARAMETERS.values())
+
+
 def _hyperparameters(
     raw: Any, path: str, base_model_id: str
 ) -> tuple[list[Problem], Hyperparameters | None, dict[str, Any] | None]:
@@ -244,10 +256,9 @@ def _hyperparameters(
     return problems, Hyperparameters(**{_snake(k): v for k, v in values.items()}), None
 
 
-HYPERPARAMETER_NAMES = tuple(base_models.PATH_HYPERPARAMETERS.values())
-
-
-def _rules(name: str, env: Any, raw: Mapping[str, Any], failed: set[str]) -> tuple[list[Problem], dict[str, Any]]:
+def _rules(
+    name: str, env: EnvironmentSection, raw: Mapping[str, Any], failed: set[str]
+) -> tuple[list[Problem], dict[str, Any]]:
     """The rules across fields, each where the fields it reads are valid; and what they resolve."""
     problems: list[Problem] = []
     resolved: dict[str, Any] = {}
@@ -260,8 +271,9 @@ def _rules(name: str, env: Any, raw: Mapping[str, Any], failed: set[str]) -> tup
             problems.append(Problem((key,), f"a value is required: {allowed}"))
         return value is not None
 
-    has_account = ok("account") and required("account", env.account, f'a 12-digit account id, or "{CALLER_ACCOUNT}"')
-    if has_account and env.account == CALLER_ACCOUNT and name in PRODUCTION_NAMES:
+    # A field that failed its own check is unset here (its problem is already reported).
+    required("account", env.account, f'a 12-digit account id, or "{CALLER_ACCOUNT}"')
+    if env.account == CALLER_ACCOUNT and name in PRODUCTION_NAMES:
         problems.append(
             Problem(
                 ("account",),
@@ -270,27 +282,27 @@ def _rules(name: str, env: Any, raw: Mapping[str, Any], failed: set[str]) -> tup
             )
         )
     path = base_models.NOVA
-    has_model = ok("baseModelId") and required("baseModelId", env.base_model_id, "a model Bedrock offers RFT for")
-    has_region = ok("region") and required("region", env.region, "the region of the training path")
-    if has_model:
-        path = base_models.training_path(env.base_model_id)
+    base_model_id, region = env.base_model_id, env.region
+    required("baseModelId", base_model_id, "a model Bedrock offers RFT for")
+    required("region", region, "the region of the training path")
+    if base_model_id is not None:
+        path = base_models.training_path(base_model_id)
         regions = base_models.PATH_REGIONS[path]
-        if has_region and env.region not in regions:
+        if region is not None and region not in regions:
             problems.append(
                 Problem(
                     ("region",),
-                    f"{render(env.region)} is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
-                    f"{env.base_model_id} takes {base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}",
+                    f"{render(region)} is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+                    f"{base_model_id} takes {base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}",
                     inputs=(("region",), ("baseModelId",)),
                 )
             )
         found, resolved["hyperparameters"], resolved["open_weight_hyperparameters"] = _hyperparameters(
-            raw.get("hyperparameters"), path, env.base_model_id
+            raw.get("hyperparameters"), path, base_model_id
         )
         problems += found
     resolved["training_path"] = path
-    if ok("grader"):
-        required("grader", env.grader, "one of " + ", ".join(CATALOG))
+    required("grader", env.grader, "one of " + ", ".join(CATALOG))
     dataset = env.dataset
     logs = dataset.invocation_logs if dataset else None
     if ok("dataset"):
@@ -317,18 +329,18 @@ def _rules(name: str, env: Any, raw: Mapping[str, Any], failed: set[str]) -> tup
                 )
             )
     if ok("dataset", "grader", "composite", "format") and logs is not None and env.grader:
-        problems += _logged_prompt_rules(env)
-    judge = getattr(env, "judge", None)
-    if ok("judge") and judge is not None and judge.rubric == "custom" and not judge.customRubric:
+        problems += _logged_prompt_rules(env.grader, _section(env, "composite"), _section(env, "format"))
+    judge = _section(env, "judge")
+    if ok("judge") and judge["rubric"] == "custom" and not judge["customRubric"]:
         problems.append(
             Problem(
                 ("judge", "customRubric"),
-                f'{render(judge.customRubric)} is not allowed: the rubric text, required when rubric is "custom"',
+                f'{render(judge["customRubric"])} is not allowed: the rubric text, required when rubric is "custom"',
                 inputs=(("judge", "rubric"), ("judge", "customRubric")),
             )
         )
     deploy = env.model_deployment.enabled
-    if has_model and path == base_models.OPEN_WEIGHT:
+    if base_model_id is not None and path == base_models.OPEN_WEIGHT:
         if ok("dataset") and logs is not None:
             problems.append(
                 Problem(
@@ -370,11 +382,10 @@ def _rules(name: str, env: Any, raw: Mapping[str, Any], failed: set[str]) -> tup
     return problems, resolved
 
 
-def _logged_prompt_rules(env: Any) -> list[Problem]:
+def _logged_prompt_rules(grader: str, composite: Mapping[str, Any], fmt: Mapping[str, Any]) -> list[Problem]:
     """Invocation logs carry prompts only: no reference answers, no constraints."""
     problems = []
-    grader = env.grader
-    parts = env.composite.defaultGraders if grader == "composite" else []
+    parts = composite["defaultGraders"] if grader == "composite" else []
     inputs = (("grader",), ("dataset", "invocationLogs"), ("composite", "defaultGraders"))
     if grader == "math" or "math" in parts:
         problems.append(
@@ -386,7 +397,7 @@ def _logged_prompt_rules(env: Any) -> list[Problem]:
                 inputs=inputs,
             )
         )
-    if (grader == "format" or "format" in parts) and not env.format.defaultConstraints:
+    if (grader == "format" or "format" in parts) and not fmt["defaultConstraints"]:
         problems.append(
             Problem(
                 ("grader",),
