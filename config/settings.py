@@ -558,7 +558,8 @@ def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, Environment
 
 def select_environment(configs: Mapping[str, EnvironmentConfig], name: str) -> EnvironmentConfig:
     if name not in configs:
-        raise ConfigError([f"env: {render(name)} is not a configured environment (have: {', '.join(configs)})"])
+        # The name comes from the command line (-c env=, --env), not from the file.
+        raise ConfigError([f"env: {name!r} is not a configured environment (have: {', '.join(configs)})"])
     return configs[name]
 
 

@@ -223,7 +223,7 @@ def test_custom_rubric_needs_its_text_and_composite_weights_are_checked():
 
 
 def test_unknown_environment_and_unreadable_files_are_reported(tmp_path):
-    with pytest.raises(ConfigError, match='"qa" is not a configured environment'):
+    with pytest.raises(ConfigError, match="'qa' is not a configured environment"):
         select_environment(load_config(), "qa")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
