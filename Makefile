@@ -44,7 +44,8 @@ lock:
 	for bundle in $(LAMBDA_BUNDLES); do $(LAMBDA_LOCK) $$bundle/requirements.in -o $$bundle/requirements.txt || exit 1; done
 	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
-# The JSON Schema of config/environments.json, generated from the validators (a test keeps it current).
+# The JSON Schema of config/environments.json, generated from the pydantic models of config/document.py (a test
+# keeps the committed file current).
 schema:
 	$(PY) -m config.schema
 

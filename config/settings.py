@@ -1,26 +1,42 @@
 """Load and validate ``config/environments.json`` into the typed configuration of ``config/model.py``.
 
-The file holds ``defaults`` and per-environment overrides (deep-merged). Every problem is
-reported at once, each naming the field and what is allowed, so a bad configuration fails
-``cdk synth`` with a message instead of a half-built stack.
+The file holds ``defaults`` and per-environment overrides (deep-merged). The pydantic models of
+``config/document.py`` check every field (type, range, what it allows; unknown keys, with a did-you-mean);
+the rules across fields (base model and region, datasets, graders and invocation logs, the open-weight
+path's scope, evaluation needing the deployment) follow here. Every problem is reported at once, each
+naming the field by its path in the file, the value as JSON and what is allowed, so a bad configuration
+fails ``cdk synth`` with a message instead of a half-built stack. A problem that comes only from
+``defaults`` is reported once, at ``defaults.…``, not under each environment that inherits it.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
-from graders.catalog import CATALOG, COMPONENTS, Setting
+from pydantic import BaseModel, ValidationError
+
+from graders.catalog import CATALOG, GRADERS, JUDGE_RUBRICS, Setting  # noqa: F401 (re-exported)
 
 from . import base_models
+from .document import (
+    ENV_NAME,
+    HYPERPARAMETERS,
+    NOT_ALLOWED,
+    DeliverySection,
+    EnvironmentSection,
+    allowed_of,
+    models,
+    render,
+)
 from .model import (  # noqa: F401
     CALLER_ACCOUNT,
     DEFAULT_CONFIG_FILE,
-    GRADERS,
-    JUDGE_RUBRICS,
     PRODUCTION_NAMES,
     REASONING_EFFORTS,
     REPO_ROOT,
@@ -38,16 +54,7 @@ from .model import (  # noqa: F401
     PreflightConfig,
 )
 
-_ENV_NAME = re.compile(r"^[a-z][a-z0-9]{0,19}$")
-_ACCOUNT = re.compile(r"^\d{12}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_S3_URI = re.compile(r"^s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](/.*)?$")
-# A foundation-model id, a cross-region inference profile id, or either one's ARN.
-_MODEL_ID = re.compile(
-    r"^(arn:aws:bedrock:[a-z0-9-]*:\d{0,12}:(foundation-model|inference-profile)/)?"
-    r"[a-z0-9-]+\.[A-Za-z0-9.:_-]+$"
-)
-_METADATA_FILTER_KEYS = {"equals", "notEquals", "andAll", "orAll"}
+Loc = tuple[str | int, ...]
 
 
 class ConfigError(ValueError):
@@ -56,6 +63,24 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("invalid pipeline configuration:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of an environment: where (a path in the file), what, and which fields it comes from.
+
+    ``inputs`` are the fields the problem depends on (default: ``loc`` alone); when every one of them comes
+    from ``defaults`` it is reported once, there. ``own``: it depends on the environment itself (its name).
+    """
+
+    loc: Loc
+    text: str
+    inputs: tuple[Loc, ...] = ()
+    own: bool = False
+
+
+def path_text(loc: Loc) -> str:
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc).lstrip(".")
 
 
 def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -68,145 +93,96 @@ def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[st
     return merged
 
 
-class _Reader:
-    """Reads typed fields out of a raw mapping, collecting one message per problem."""
-
-    def __init__(self, raw: Mapping[str, Any], path: str, problems: list[str]) -> None:
-        self.raw, self.path, self.problems = raw, path, problems
-
-    def fail(self, key: str, value: Any, allowed: str) -> None:
-        self.problems.append(f"{self.path}.{key}: {value!r} is not allowed: {allowed}")
-
-    def child(self, key: str) -> _Reader:
-        value = self.raw.get(key, {})
-        if not isinstance(value, Mapping):
-            self.fail(key, value, "must be an object")
-            value = {}
-        return _Reader(value, f"{self.path}.{key}", self.problems)
-
-    def unknown(self, known: set[str]) -> None:
-        for key in sorted(set(self.raw) - known):
-            self.problems.append(f"{self.path}.{key}: unknown setting (known: {', '.join(sorted(known))})")
-
-    def integer(self, key: str, low: int, high: int | None = None, default: int | None = None) -> int:
-        value = self.raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < low or (high and value > high):
-            self.fail(key, value, f"an integer from {low} to {high}" if high else f"an integer >= {low}")
-            return low
-        return value
-
-    def number(self, key: str, low: float, high: float, default: float | None = None) -> float:
-        value = self.raw.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-            self.fail(key, value, f"a number from {low:g} to {high:g}")
-            return low
-        return float(value)
-
-    def choice(self, key: str, choices: tuple[str, ...], default: str | None = None) -> str:
-        value = self.raw.get(key, default)
-        if value not in choices:
-            self.fail(key, value, "one of " + ", ".join(choices))
-            return choices[0]
-        return value
-
-    def boolean(self, key: str, default: bool = False) -> bool:
-        value = self.raw.get(key, default)
-        if not isinstance(value, bool):
-            self.fail(key, value, "true or false")
-            return default
-        return value
-
-    def text(
-        self, key: str, pattern: re.Pattern[str] | None = None, allowed: str = "a string", optional: bool = False
-    ) -> str | None:
-        value = self.raw.get(key)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str) or (pattern and not pattern.match(value)):
-            self.fail(key, value, allowed)
-            return None
-        return value
+# --- pydantic errors as messages ---
 
 
-def _hyperparameters(r: _Reader) -> Hyperparameters:
-    r.unknown(
-        {
-            "epochCount",
-            "batchSize",
-            "learningRate",
-            "trainingSamplePerPrompt",
-            "maxPromptLength",
-            "inferenceMaxTokens",
-            "reasoningEffort",
-            "evalInterval",
-        }
-    )
-    return Hyperparameters(
-        epoch_count=r.integer("epochCount", 1, 50),
-        batch_size=r.integer("batchSize", 16, 512),
-        learning_rate=r.number("learningRate", 1e-7, 1e-3),
-        training_sample_per_prompt=r.integer("trainingSamplePerPrompt", 2, 16),
-        max_prompt_length=r.integer("maxPromptLength", 1),
-        inference_max_tokens=r.integer("inferenceMaxTokens", 1),
-        reasoning_effort=r.choice("reasoningEffort", REASONING_EFFORTS),
-        eval_interval=r.integer("evalInterval", 1, 100),
-    )
+def _member(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds (through ``X | None``, ``dict[str, X]``, ``list[X]`` and Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _member(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def _dataset(r: _Reader) -> DatasetConfig:
-    r.unknown({"training", "validation", "invocationLogs"})
-    logs = None
-    if "invocationLogs" in r.raw:
-        lr = r.child("invocationLogs")
-        lr.unknown({"s3Uri", "usePromptResponse", "requestMetadataFilters", "manageLogging"})
-        filters = lr.raw.get("requestMetadataFilters")
-        if filters is not None and (
-            not isinstance(filters, Mapping) or len(filters) != 1 or set(filters) - _METADATA_FILTER_KEYS
-        ):
-            lr.fail(
-                "requestMetadataFilters",
-                filters,
-                "one of {equals: {k: v}}, {notEquals: {k: v}}, {andAll: [...]}, {orAll: [...]}",
-            )
-        logs = InvocationLogs(
-            s3_uri=lr.text("s3Uri", _S3_URI, "an s3://bucket/prefix URI") or "",
-            use_prompt_response=lr.boolean("usePromptResponse"),
-            manage_logging=lr.boolean("manageLogging"),
-            request_metadata_filters=filters,
-        )
-    training = r.text("training", optional=True)
-    validation = r.text("validation", optional=True)
-    if (training is None) == (logs is None):
-        r.problems.append(f"{r.path}: set exactly one of 'training' (a JSONL file) or 'invocationLogs'")
-    # Only datasets/*.jsonl is uploaded (to training/<file name>), so the file must live there.
-    for key, rel in (("training", training), ("validation", validation)):
-        if rel and (
-            Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl") or not (REPO_ROOT / rel).is_file()
-        ):
-            r.fail(key, rel, "an existing .jsonl file directly in datasets/ (e.g. datasets/my_prompts.jsonl)")
-    if training and training == validation:
-        r.fail("validation", validation, "a file other than the training file")
-    return DatasetConfig(training=training, validation=validation, invocation_logs=logs)
+def _fields_at(model: type[BaseModel], loc: Loc) -> dict[str, Any]:
+    """The fields (by their name in the file) of the section at ``loc``."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return {}
+        if isinstance(part, int):
+            continue
+        field = {f.alias or name: f for name, f in current.model_fields.items()}.get(part)
+        if field is None:
+            return {}
+        annotation = field.annotation
+        current = _member(annotation) if get_origin(annotation) is not dict else _member(get_args(annotation)[-1])
+    return {} if current is None else {f.alias or name: f for name, f in current.model_fields.items()}
 
 
-def _composite(r: _Reader, values: dict[str, Any]) -> CompositeConfig:
-    components = COMPONENTS
-    weights = values["weights"]
-    if (
-        not isinstance(weights, Mapping)
-        or not weights
-        or set(weights) - set(components)
-        or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in weights.values())
-        or sum(weights.values()) <= 0
-    ):
-        r.fail("weights", weights, f"an object of non-negative numbers keyed by {', '.join(components)}, not all 0")
-        weights = {"math": 1.0}
-    defaults = values["defaultGraders"]
-    if not isinstance(defaults, list) or not defaults or any(g not in components for g in defaults):
-        r.fail("defaultGraders", defaults, f"a non-empty list drawn from {', '.join(components)}")
-        defaults = ["math"]
-    values["weights"], values["defaultGraders"] = {k: float(v) for k, v in weights.items()}, list(defaults)
-    return CompositeConfig(weights=values["weights"], default_graders=tuple(defaults))
+def unknown_text(key: str, known: Sequence[str]) -> str:
+    """An unknown key: the closest known one when cheap to tell, and every known one."""
+    by_lower = {k.lower(): k for k in known}
+    guess = by_lower.get(key.lower()) or next(iter(difflib.get_close_matches(key, known, n=1, cutoff=0.7)), None)
+    hint = f"; did you mean {json.dumps(guess)}?" if guess else ""
+    return f"unknown setting{hint} (known: {', '.join(sorted(known))})"
+
+
+def _problems_of(exc: ValidationError, model: type[BaseModel], at: Loc = ()) -> list[Problem]:
+    found = []
+    for error in exc.errors():
+        loc: Loc = tuple(error["loc"])
+        kind, value = error["type"], error.get("input")
+        if kind == NOT_ALLOWED:
+            text = f"{render(value)} is not allowed: {(error.get('ctx') or {})['allowed']}"
+        elif kind == "extra_forbidden":
+            text = unknown_text(str(loc[-1]), list(_fields_at(model, loc[:-1])))
+        elif kind == "missing":
+            allowed = allowed_of(_fields_at(model, loc[:-1]).get(str(loc[-1])))
+            text = "a value is required" + (f": {allowed}" if allowed else "")
+        elif kind in ("model_type", "model_attributes_type", "dict_type"):
+            text = f"{render(value)} is not allowed: an object"
+        else:
+            text = f"{render(value)} is not allowed: {error['msg']}"
+        found.append(Problem(at + loc, text))
+    return found
+
+
+# --- where a problem is reported: the environment, or once in ``defaults`` ---
+
+
+def _origin(loc: Loc, override: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
+    """``env`` when the environment writes the field (or a section around it that replaces the default's),
+    ``defaults`` when only ``defaults`` does, ``absent`` when neither."""
+    for source, name in ((override, "env"), (defaults, "defaults")):
+        node: Any = source
+        for part in loc:
+            if not isinstance(node, Mapping) or part not in node:
+                break
+            node = node[part]
+            if not isinstance(node, Mapping):
+                return name
+        else:
+            return name
+    return "absent"
+
+
+def _reported_at(problem: Problem, name: str, override: Mapping[str, Any], defaults: Mapping[str, Any]) -> str:
+    origins = {_origin(loc, override, defaults) for loc in (problem.inputs or (problem.loc,))}
+    from_defaults = not problem.own and "env" not in origins and "defaults" in origins
+    where = "defaults" if from_defaults else f"environments.{name}"
+    return f"{where}.{path_text(problem.loc)}" if problem.loc else where
+
+
+# --- the grader sections and the other declared sections ---
+
+
+def _composite(values: Mapping[str, Any]) -> CompositeConfig:
+    weights, defaults = values["weights"], values["defaultGraders"]
+    return CompositeConfig(weights={k: float(v) for k, v in weights.items()}, default_graders=tuple(defaults))
 
 
 PREFLIGHT_SETTINGS = (
@@ -234,138 +210,280 @@ def _snake(key: str) -> str:
     return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
 
 
-def _grader_section(r: _Reader, kind: str) -> dict[str, Any]:
-    """One grader's settings, checked against the catalogue: known keys, types, ranges; defaults filled."""
-    return _section(r, CATALOG[kind].settings)
+def _section(env: BaseModel, name: str) -> dict[str, Any]:
+    """A generated section's settings by their config keys, defaults filled."""
+    return dict(getattr(env, name).model_dump())
 
 
-def _section(r: _Reader, declared: tuple[Setting, ...]) -> dict[str, Any]:
-    """A section of declared settings: known keys, types, ranges; defaults filled."""
-    r.unknown({s.key for s in declared})
-    values: dict[str, Any] = {}
-    for setting in declared:
-        value = r.raw.get(setting.key, setting.default)
-        problem = setting.problem(value)
-        if problem:
-            r.fail(setting.key, value, problem)
-            value = setting.default
-        values[setting.key] = value
-    return values
+def _grader_sections(env: BaseModel) -> dict[str, dict[str, Any]]:
+    """Every grader kind's settings (config keys, defaults filled), what the Lambdas' environments use."""
+    return {kind: _section(env, kind) for kind in CATALOG}
 
 
-def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list[str]) -> EnvironmentConfig:
-    r = _Reader(raw, f"environments.{name}", problems)
-    r.unknown(
-        {
-            "account",
-            "region",
-            "baseModelId",
-            "dataset",
-            "grader",
-            *CATALOG,
-            "preflight",
-            "rewardHealth",
-            "hyperparameters",
-            "startTraining",
-            "dataKmsKey",
-            "notifications",
-            "modelDeployment",
-            "evaluation",
-        }
-    )
-    if not _ENV_NAME.match(name):
-        # No "-": events are matched to an environment's jobs by the name prefix "<project>-<env>-".
-        problems.append(f"environments.{name}: environment names are 1-20 lowercase letters or digits")
-    account = r.raw.get("account")
-    if account == CALLER_ACCOUNT and name in PRODUCTION_NAMES:
-        r.fail("account", account, "production needs an explicit 12-digit account id")
-    elif account != CALLER_ACCOUNT and not (isinstance(account, str) and _ACCOUNT.match(account)):
-        r.fail("account", account, f"a 12-digit account id, or '{CALLER_ACCOUNT}' outside production")
-    region = r.raw.get("region")
-    base_model_id, path = _base_model_and_region(r)
-    sections = {kind: _grader_section(r.child(kind), kind) for kind in CATALOG}
-    judge_values = sections["judge"]
-    if judge_values["rubric"] == "custom" and not judge_values["customRubric"]:
+# --- the rules across fields ---
+
+
+HYPERPARAMETER_NAMES = tuple(base_models.PATH_HYPERPARAMETERS.values())
+
+
+def _hyperparameters(
+    raw: Any, path: str, base_model_id: str
+) -> tuple[list[Problem], Hyperparameters | None, dict[str, Any] | None]:
+    """``hyperparameters`` holds the path's API names: Nova camelCase, open-weight snake_case.
+    ``null`` (or an empty object) on the open-weight path means that path's defaults."""
+    loc: Loc = ("hyperparameters",)
+    open_weight = path == base_models.OPEN_WEIGHT
+    if raw is None and open_weight:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        allowed = "an object of open-weight hyperparameters, or null for the defaults" if open_weight else "an object"
+        return [Problem(loc, f"{render(raw)} is not allowed: {allowed}")], None, None
+    own = base_models.PATH_HYPERPARAMETERS[path]
+    foreign = {k: v for k, v in raw.items() if k not in own and any(k in h for h in HYPERPARAMETER_NAMES)}
+    problems = []
+    if foreign:
+        try:
+            base_models.validate_hyperparameters(base_model_id, foreign)
+        except base_models.BaseModelError as exc:
+            inputs = (*((*loc, k) for k in foreign), ("baseModelId",))
+            problems.append(Problem(loc, str(exc).removeprefix("hyperparameters: "), inputs=inputs))
+    model = HYPERPARAMETERS[path]
+    try:
+        values = model.model_validate({k: v for k, v in raw.items() if k not in foreign}).model_dump()
+    except ValidationError as exc:
+        return problems + _problems_of(exc, model, loc), None, None
+    if open_weight:
+        return problems, None, values
+    return problems, Hyperparameters(**{_snake(k): v for k, v in values.items()}), None
+
+
+def _rules(
+    name: str, env: EnvironmentSection, raw: Mapping[str, Any], failed: set[str]
+) -> tuple[list[Problem], dict[str, Any]]:
+    """The rules across fields, each where the fields it reads are valid; and what they resolve."""
+    problems: list[Problem] = []
+    resolved: dict[str, Any] = {}
+
+    def ok(*keys: str) -> bool:
+        return not failed.intersection(keys)
+
+    def required(key: str, value: Any, allowed: str) -> bool:
+        if value is None and ok(key):
+            problems.append(Problem((key,), f"a value is required: {allowed}"))
+        return value is not None
+
+    # A field that failed its own check is unset here (its problem is already reported).
+    required("account", env.account, f'a 12-digit account id, or "{CALLER_ACCOUNT}"')
+    if env.account == CALLER_ACCOUNT and name in PRODUCTION_NAMES:
         problems.append(
-            f"{r.path}.judge.customRubric: None is not allowed: the rubric text, required when rubric is 'custom'"
+            Problem(
+                ("account",),
+                f"{render(env.account)} is not allowed: production needs an explicit 12-digit account id",
+                own=True,
+            )
         )
-    if judge_values["modelId"] and not _MODEL_ID.match(judge_values["modelId"]):
+    path = base_models.NOVA
+    base_model_id, region = env.base_model_id, env.region
+    required("baseModelId", base_model_id, "a model Bedrock offers RFT for")
+    required("region", region, "the region of the training path")
+    if base_model_id is not None:
+        path = base_models.training_path(base_model_id)
+        regions = base_models.PATH_REGIONS[path]
+        if region is not None and region not in regions:
+            problems.append(
+                Problem(
+                    ("region",),
+                    f"{render(region)} is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+                    f"{base_model_id} takes {base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}",
+                    inputs=(("region",), ("baseModelId",)),
+                )
+            )
+        found, resolved["hyperparameters"], resolved["open_weight_hyperparameters"] = _hyperparameters(
+            raw.get("hyperparameters"), path, base_model_id
+        )
+        problems += found
+    resolved["training_path"] = path
+    required("grader", env.grader, "one of " + ", ".join(CATALOG))
+    dataset = env.dataset
+    logs = dataset.invocation_logs if dataset else None
+    if ok("dataset"):
+        training = dataset.training if dataset else None
+        validation = dataset.validation if dataset else None
+        if (training is None) == (logs is None):
+            problems.append(
+                Problem(
+                    ("dataset",),
+                    "set exactly one of 'training' (a JSONL file) or 'invocationLogs'",
+                    inputs=(("dataset", "training"), ("dataset", "invocationLogs")),
+                )
+            )
+        if logs is not None and logs.s3_uri is None:
+            problems.append(
+                Problem(("dataset", "invocationLogs", "s3Uri"), "a value is required: an s3://bucket/prefix URI")
+            )
+        if training and training == validation:
+            problems.append(
+                Problem(
+                    ("dataset", "validation"),
+                    f"{render(validation)} is not allowed: a file other than the training file",
+                    inputs=(("dataset", "training"), ("dataset", "validation")),
+                )
+            )
+    if ok("dataset", "grader", "composite", "format") and logs is not None and env.grader:
+        problems += _logged_prompt_rules(env.grader, _section(env, "composite"), _section(env, "format"))
+    judge = _section(env, "judge")
+    if ok("judge") and judge["rubric"] == "custom" and not judge["customRubric"]:
         problems.append(
-            f"{r.path}.judge.modelId: {judge_values['modelId']!r} is not allowed: a Bedrock model id, "
-            "inference profile id or ARN"
+            Problem(
+                ("judge", "customRubric"),
+                f'{render(judge["customRubric"])} is not allowed: the rubric text, required when rubric is "custom"',
+                inputs=(("judge", "rubric"), ("judge", "customRubric")),
+            )
         )
-    grader = r.raw.get("grader")
-    if "invocationLogs" in r.raw.get("dataset", {}):
-        composite_parts = r.raw.get("composite", {}).get("defaultGraders", [])
-        needs_reference = grader == "math" or (grader == "composite" and "math" in composite_parts)
-        if needs_reference:
-            r.fail(
-                "grader",
-                grader,
-                "not the math grader (alone or in the composite's defaultGraders) with "
-                "invocationLogs: logged prompts carry no reference_answer, so every answer would score 0",
+    deploy = env.model_deployment.enabled
+    if base_model_id is not None and path == base_models.OPEN_WEIGHT:
+        if ok("dataset") and logs is not None:
+            problems.append(
+                Problem(
+                    ("dataset", "invocationLogs"),
+                    "not allowed on the open-weight path: the Files API uploads a JSONL file (dataset.training); "
+                    "invocation logs are a CreateModelCustomizationJob data source",
+                    inputs=(("dataset", "invocationLogs"), ("baseModelId",)),
+                )
             )
-        needs_constraints = grader == "format" or (grader == "composite" and "format" in composite_parts)
-        if needs_constraints and not r.raw.get("format", {}).get("defaultConstraints"):
-            r.fail(
-                "grader",
-                grader,
-                "the format grader with invocationLogs only with format.defaultConstraints: "
-                "logged prompts carry no constraints",
+        if ok("modelDeployment") and deploy:
+            problems.append(
+                Problem(
+                    ("modelDeployment", "enabled"),
+                    "true is not allowed: false on the open-weight path: the tuned model is invoked by its "
+                    "fine-tuned model id, there is no deployment step",
+                    inputs=(("modelDeployment", "enabled"), ("baseModelId",)),
+                )
             )
-    notifications = r.child("notifications")
-    notifications.unknown({"emails"})
-    emails = notifications.raw.get("emails", [])
-    if not isinstance(emails, list) or any(not isinstance(e, str) or not _EMAIL.match(e) for e in emails):
-        notifications.fail("emails", emails, "a list of e-mail addresses")
-        emails = []
-    deployment = r.child("modelDeployment")
-    deployment.unknown({"enabled", "retainOnDelete"})
-    deploy = deployment.boolean("enabled")
-    dataset = _dataset(r.child("dataset"))
-    nova_hyperparameters, open_weight_hyperparameters = _path_hyperparameters(r, path, base_model_id)
-    if path == base_models.OPEN_WEIGHT:
-        _check_open_weight_scope(r, dataset, deploy)
-    return EnvironmentConfig(
+    evaluation = env.evaluation
+    if ok("evaluation", "modelDeployment") and evaluation.enabled and not deploy:
+        problems.append(
+            Problem(
+                ("evaluation", "enabled"),
+                "true is not allowed: false unless modelDeployment.enabled is true: the evaluation invokes the "
+                "tuned model through its on-demand deployment",
+                inputs=(("evaluation", "enabled"), ("modelDeployment", "enabled")),
+            )
+        )
+    resolved["evaluation_dataset"] = evaluation.dataset or (dataset.validation or dataset.training if dataset else None)
+    if ok("evaluation", "dataset") and evaluation.enabled and resolved["evaluation_dataset"] is None:
+        problems.append(
+            Problem(
+                ("evaluation", "dataset"),
+                "null is not allowed: a JSONL file in datasets/: the training data are invocation logs and there "
+                "is no validation file to default to",
+                inputs=(("evaluation", "enabled"), ("evaluation", "dataset"), ("dataset",)),
+            )
+        )
+    return problems, resolved
+
+
+def _logged_prompt_rules(grader: str, composite: Mapping[str, Any], fmt: Mapping[str, Any]) -> list[Problem]:
+    """Invocation logs carry prompts only: no reference answers, no constraints."""
+    problems = []
+    parts = composite["defaultGraders"] if grader == "composite" else []
+    inputs = (("grader",), ("dataset", "invocationLogs"), ("composite", "defaultGraders"))
+    if grader == "math" or "math" in parts:
+        problems.append(
+            Problem(
+                ("grader",),
+                f"{render(grader)} is not allowed: not the math grader (alone or in the composite's "
+                "defaultGraders) with invocationLogs: logged prompts carry no reference_answer, so every answer "
+                "would score 0",
+                inputs=inputs,
+            )
+        )
+    if (grader == "format" or "format" in parts) and not fmt["defaultConstraints"]:
+        problems.append(
+            Problem(
+                ("grader",),
+                f"{render(grader)} is not allowed: the format grader with invocationLogs only with "
+                "format.defaultConstraints: logged prompts carry no constraints",
+                inputs=(*inputs, ("format", "defaultConstraints")),
+            )
+        )
+    return problems
+
+
+# --- one environment ---
+
+
+def _environment(name: str, raw: Mapping[str, Any], project: str) -> tuple[list[Problem], EnvironmentConfig | None]:
+    model = models().environment
+    problems: list[Problem] = []
+    failed: set[str] = set()
+    try:
+        env = model.model_validate(raw)
+    except ValidationError as exc:
+        problems = _problems_of(exc, model)
+        failed = {str(e["loc"][0]) for e in exc.errors() if e["loc"]}
+        # What did validate still takes part in the rules across fields, so every problem shows at once.
+        env = model.model_validate({k: v for k, v in raw.items() if k not in failed})
+    found, resolved = _rules(name, env, raw, failed)
+    problems += found
+    if problems:
+        return problems, None
+    sections = _grader_sections(env)
+    judge, fmt, composite = sections["judge"], sections["format"], _composite(sections["composite"])
+    sections["composite"]["weights"] = dict(composite.weights)  # as the composite Lambda reads them: floats
+    # The rules above saw to it that these are set.
+    dataset, region, base_model_id, grader = env.dataset, env.region, env.base_model_id, env.grader
+    assert dataset is not None and region is not None and base_model_id is not None and grader is not None
+    logs = dataset.invocation_logs
+    config = EnvironmentConfig(
         name=name,
         project=project,
-        account=None if account == CALLER_ACCOUNT else account,
-        region=region if isinstance(region, str) else "",
+        account=None if env.account == CALLER_ACCOUNT else env.account,
+        region=region,
         base_model_id=base_model_id,
-        dataset=dataset,
-        grader=r.choice("grader", GRADERS),
+        dataset=DatasetConfig(
+            training=dataset.training,
+            validation=dataset.validation,
+            invocation_logs=None
+            if logs is None
+            else InvocationLogs(
+                s3_uri=logs.s3_uri or "",
+                use_prompt_response=logs.use_prompt_response,
+                manage_logging=logs.manage_logging,
+                request_metadata_filters=logs.request_metadata_filters,
+            ),
+        ),
+        grader=grader,
         judge=JudgeConfig(
-            model_id=judge_values["modelId"] or "",
-            rubric=judge_values["rubric"],
-            custom_rubric=judge_values["customRubric"],
-            max_concurrency=judge_values["maxConcurrency"],
-            injection_penalty=float(judge_values["injectionPenalty"]),
+            model_id=judge["modelId"] or "",
+            rubric=judge["rubric"],
+            custom_rubric=judge["customRubric"],
+            max_concurrency=judge["maxConcurrency"],
+            injection_penalty=float(judge["injectionPenalty"]),
         ),
-        format=FormatConfig(
-            scoring=sections["format"]["scoring"],
-            loose=sections["format"]["loose"],
-            default_constraints=sections["format"]["defaultConstraints"],
-        ),
-        composite=_composite(r.child("composite"), sections["composite"]),
+        format=FormatConfig(scoring=fmt["scoring"], loose=fmt["loose"], default_constraints=fmt["defaultConstraints"]),
+        composite=composite,
         grader_settings=sections,
-        preflight=PreflightConfig(
-            **{_snake(k): v for k, v in _section(r.child("preflight"), PREFLIGHT_SETTINGS).items()}
+        preflight=PreflightConfig(**{_snake(k): v for k, v in _section(env, "preflight").items()}),
+        reward_health={_snake(k): float(v) for k, v in _section(env, "reward_health").items()},
+        hyperparameters=resolved["hyperparameters"],
+        start_training=env.start_training,
+        data_kms_key=env.data_kms_key,
+        notification_emails=tuple(env.notifications.emails),
+        model_deployment=ModelDeploymentConfig(
+            enabled=env.model_deployment.enabled, retain_on_delete=env.model_deployment.retain_on_delete
         ),
-        reward_health={
-            _snake(k): float(v) for k, v in _section(r.child("rewardHealth"), REWARD_HEALTH_SETTINGS).items()
-        },
-        hyperparameters=nova_hyperparameters,
-        start_training=r.boolean("startTraining"),
-        data_kms_key=r.boolean("dataKmsKey"),
-        notification_emails=tuple(emails),
-        model_deployment=ModelDeploymentConfig(enabled=deploy, retain_on_delete=deployment.boolean("retainOnDelete")),
-        evaluation=_evaluation(r, dataset, deploy),
-        training_path=path,
-        open_weight_hyperparameters=open_weight_hyperparameters,
+        evaluation=EvaluationConfig(
+            enabled=env.evaluation.enabled,
+            dataset=resolved["evaluation_dataset"],
+            base_model_id=env.evaluation.base_model_id,
+            max_concurrency=env.evaluation.max_concurrency,
+            limit=env.evaluation.limit,
+        ),
+        training_path=resolved["training_path"],
+        open_weight_hyperparameters=resolved["open_weight_hyperparameters"],
     )
-
-
-# --- base model, training path and its hyperparameters (config/base_models.py) ---
+    return [], config
 
 
 def _path_of(base_model_id: Any) -> str | None:
@@ -375,157 +493,49 @@ def _path_of(base_model_id: Any) -> str | None:
         return None
 
 
-def _inherited_defaults(defaults: Any, override: Mapping[str, Any]) -> Mapping[str, Any]:
+def _inherited_defaults(defaults: Mapping[str, Any], override: Mapping[str, Any]) -> Mapping[str, Any]:
     """``defaults.hyperparameters`` are spelled for the path of ``defaults.baseModelId``: an environment whose
     baseModelId takes the other path does not inherit them (it starts from its own path's defaults)."""
-    if not isinstance(defaults, Mapping) or "baseModelId" not in override:
-        return defaults if isinstance(defaults, Mapping) else {}
+    if "baseModelId" not in override:
+        return defaults
     default_path, own_path = _path_of(defaults.get("baseModelId")), _path_of(override.get("baseModelId"))
     if default_path and own_path and default_path != own_path:
         return {k: v for k, v in defaults.items() if k != "hyperparameters"}
     return defaults
 
 
-def _base_model_and_region(r: _Reader) -> tuple[str, str]:
-    """The base model id, its training path, and the region guard of that path."""
-    base_model_id = r.raw.get("baseModelId")
-    try:
-        path = base_models.training_path(base_model_id)
-    except base_models.BaseModelError as exc:
-        r.fail("baseModelId", base_model_id, str(exc).split(". ", 1)[-1])
-        return (base_model_id if isinstance(base_model_id, str) else ""), base_models.NOVA
-    region = r.raw.get("region")
-    regions = base_models.PATH_REGIONS[path]
-    if region not in regions:
-        r.fail(
-            "region",
-            region,
-            f"Bedrock reinforcement fine-tuning of baseModelId {base_model_id} takes "
-            f"{base_models.PATH_LABEL[path]}, offered only in {', '.join(regions)}",
-        )
-    return base_model_id, path
-
-
-def _path_hyperparameters(
-    r: _Reader, path: str, base_model_id: str
-) -> tuple[Hyperparameters | None, dict[str, Any] | None]:
-    """``hyperparameters`` holds the path's API names: Nova camelCase, open-weight snake_case.
-    ``null`` (or an empty object) on the open-weight path means that path's defaults."""
-    raw = r.raw.get("hyperparameters")
-    if path == base_models.OPEN_WEIGHT:
-        if raw is None:
-            raw = {}
-        if not isinstance(raw, Mapping):
-            r.fail("hyperparameters", raw, "an object of open-weight hyperparameters, or null for the defaults")
-            return None, dict(base_models.OPEN_WEIGHT_DEFAULTS)
-        try:
-            values = base_models.validate_hyperparameters(base_model_id, raw)
-        except base_models.BaseModelError as exc:
-            r.problems.append(f"{r.path}.{exc}")
-            values = {}
-        return None, {**base_models.OPEN_WEIGHT_DEFAULTS, **values}
-    hr = r.child("hyperparameters")
-    foreign = {k: v for k, v in hr.raw.items() if k in base_models.OPEN_WEIGHT_HYPERPARAMETERS}
-    if foreign:
-        try:
-            base_models.validate_hyperparameters(base_model_id, foreign)
-        except base_models.BaseModelError as exc:
-            r.problems.append(f"{r.path}.{exc}")
-        hr = _Reader({k: v for k, v in hr.raw.items() if k not in foreign}, hr.path, hr.problems)
-    return _hyperparameters(hr), None
-
-
-def _check_open_weight_scope(r: _Reader, dataset: DatasetConfig, deploy: bool) -> None:
-    """What the open-weight path does not offer: logged prompts as data, and the deployment step."""
-    if dataset.invocation_logs is not None:
-        r.fail(
-            "dataset",
-            "invocationLogs",
-            "a training file on the open-weight path: the Files API uploads a "
-            "JSONL file (invocation logs are a CreateModelCustomizationJob data source)",
-        )
-    if deploy:
-        r.fail(
-            "modelDeployment.enabled",
-            True,
-            "false on the open-weight path: the tuned model is invoked by its "
-            "fine-tuned model id, there is no deployment step",
-        )
-
-
-# --- evaluation after training (lambda/evaluation, stacks/constructs/model_evaluation.py) ---
-
-
-def _evaluation(r: _Reader, dataset: DatasetConfig, deploy: bool) -> EvaluationConfig:
-    er = r.child("evaluation")
-    er.unknown({"enabled", "dataset", "baseModelId", "maxConcurrency", "limit"})
-    enabled = er.boolean("enabled")
-    if enabled and not deploy:
-        er.fail(
-            "enabled",
-            True,
-            "false unless modelDeployment.enabled is true: the evaluation invokes the tuned "
-            "model through its on-demand deployment",
-        )
-    rel = er.text("dataset", optional=True)
-    if rel is not None and (
-        Path(rel).parent != Path("datasets") or not rel.endswith(".jsonl") or not (REPO_ROOT / rel).is_file()
-    ):
-        er.fail("dataset", rel, "an existing .jsonl file directly in datasets/ (uploaded to training/ with the others)")
-    rel = rel or dataset.validation or dataset.training
-    if enabled and rel is None:
-        er.fail(
-            "dataset",
-            None,
-            "a JSONL file in datasets/: the training data are invocation logs and there is no "
-            "validation file to default to",
-        )
-    base = er.raw.get("baseModelId", EvaluationConfig.base_model_id)
-    if not isinstance(base, str) or not _MODEL_ID.match(base):
-        er.fail(
-            "baseModelId",
-            base,
-            "a Bedrock on-demand model id or inference profile id (or ARN) of the base "
-            "model, e.g. us.amazon.nova-2-lite-v1:0 (the customization id is not invokable)",
-        )
-        base = EvaluationConfig.base_model_id
-    limit = er.raw.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
-        er.fail("limit", limit, "an integer >= 1 (the first N rows), or null for every row")
-        limit = None
-    return EvaluationConfig(
-        enabled=enabled,
-        dataset=rel,
-        base_model_id=base,
-        max_concurrency=er.integer("maxConcurrency", 1, 1000, default=8),
-        limit=limit,
-    )
-
-
 def parse_config(document: Mapping[str, Any]) -> dict[str, EnvironmentConfig]:
     """Validate a whole configuration document; raise :class:`ConfigError` listing every problem."""
     problems: list[str] = []
-    unknown = set(document) - {"$schema", "project", "defaults", "environments"}  # $schema: for editors
-    problems += [f"{key}: unknown top-level setting" for key in sorted(unknown - {"delivery"})]
-    project = document.get("project", "rft")
-    if not isinstance(project, str) or not re.match(r"^[a-z][a-z0-9]{1,15}$", project):
-        problems.append(f"project: {project!r} is not allowed: 2-16 lowercase letters or digits")
-        project = "rft"
-    defaults = document.get("defaults", {})
+    top = models().document
+    project = "rft"
+    try:
+        project = top.model_validate(document).project
+    except ValidationError as exc:
+        problems += [f"{path_text(p.loc)}: {p.text}" for p in _problems_of(exc, top)]
+    defaults = document.get("defaults") or {}
+    if not isinstance(defaults, Mapping):
+        problems.append(f"defaults: {render(defaults)} is not allowed: an object")
+        defaults = {}
     environments = document.get("environments")
     if not isinstance(environments, Mapping) or not environments:
         problems.append("environments: at least one environment is required")
         environments = {}
     configs = {}
     for name, override in environments.items():
+        if not ENV_NAME.match(name):
+            # No "-": events are matched to an environment's jobs by the name prefix "<project>-<env>-".
+            problems.append(f"environments.{name}: environment names are 1-20 lowercase letters or digits")
         if not isinstance(override, Mapping):
-            problems.append(f"environments.{name}: must be an object")
+            problems.append(f"environments.{name}: {render(override)} is not allowed: an object")
             continue
-        configs[name] = _environment(
-            name, _deep_merge(_inherited_defaults(defaults, override), override), project, problems
-        )
+        inherited = _inherited_defaults(defaults, override)
+        found, config = _environment(name, _deep_merge(inherited, override), project)
+        problems += [f"{_reported_at(p, name, override, inherited)}: {p.text}" for p in found]
+        if config is not None:
+            configs[name] = config
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(list(dict.fromkeys(problems)))  # a problem of ``defaults`` once, not per environment
     return configs
 
 
@@ -538,7 +548,7 @@ def load_document(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, Any]:
         raise ConfigError([f"{path}: configuration file not found"]) from None
     except json.JSONDecodeError as exc:
         raise ConfigError([f"{path}: not valid JSON: {exc}"]) from None
-    if not isinstance(document, Mapping):
+    if not isinstance(document, dict):
         raise ConfigError([f"{path}: the configuration must be a JSON object"])
     return document
 
@@ -549,12 +559,9 @@ def load_config(path: Path | str = DEFAULT_CONFIG_FILE) -> dict[str, Environment
 
 def select_environment(configs: Mapping[str, EnvironmentConfig], name: str) -> EnvironmentConfig:
     if name not in configs:
+        # The name comes from the command line (-c env=, --env), not from the file.
         raise ConfigError([f"env: {name!r} is not a configured environment (have: {', '.join(configs)})"])
     return configs[name]
-
-
-_CONNECTION_ARN = re.compile(r"^arn:aws:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection/[\w-]+$")
-_REPOSITORY = re.compile(r"^[\w.-]+/[\w.-]+$")
 
 
 def parse_delivery(document: Mapping[str, Any], environments: Mapping[str, EnvironmentConfig]) -> DeliveryConfig | None:
@@ -562,27 +569,31 @@ def parse_delivery(document: Mapping[str, Any], environments: Mapping[str, Envir
     raw = document.get("delivery")
     if raw is None:
         return None
-    problems: list[str] = []
-    r = _Reader(raw if isinstance(raw, Mapping) else {}, "delivery", problems)
-    r.unknown({"account", "region", "repository", "branch", "connectionArn", "stages"})
-    stages = r.raw.get("stages")
-    if not isinstance(stages, list) or not stages or any(s not in environments for s in stages):
-        r.fail("stages", stages, "a non-empty list of configured environments, in rollout order")
-        stages = []
-    for stage in stages:
-        if environments[stage].account is None:
+    try:
+        delivery = DeliverySection.model_validate(raw)
+    except ValidationError as exc:
+        found = _problems_of(exc, DeliverySection, ("delivery",))
+        raise ConfigError([f"{path_text(p.loc)}: {p.text}" for p in found]) from None
+    problems = []
+    unknown = [s for s in delivery.stages if s not in environments]
+    if unknown:
+        problems.append(
+            f"delivery.stages: {render(delivery.stages)} is not allowed: a non-empty list of configured environments "
+            f"({', '.join(environments)}), in rollout order"
+        )
+    for stage in delivery.stages:
+        if stage in environments and environments[stage].account is None:
             problems.append(
-                f"delivery.stages: environment {stage!r} uses the caller's account; a pipeline stage "
+                f"delivery.stages: environment {render(stage)} uses the caller's account; a pipeline stage "
                 "needs an explicit 12-digit account"
             )
-    delivery = DeliveryConfig(
-        account=r.text("account", _ACCOUNT, "a 12-digit account id") or "",
-        region=r.choice("region", RFT_REGIONS),
-        repository=r.text("repository", _REPOSITORY, "owner/name of the GitHub repository") or "",
-        branch=r.text("branch", re.compile(r"^[\w./-]+$"), "a branch name") or "",
-        connection_arn=r.text("connectionArn", _CONNECTION_ARN, "a CodeConnections connection ARN") or "",
-        stages=tuple(stages),
-    )
     if problems:
         raise ConfigError(problems)
-    return delivery
+    return DeliveryConfig(
+        account=delivery.account,
+        region=delivery.region,
+        repository=delivery.repository,
+        branch=delivery.branch,
+        connection_arn=delivery.connection_arn,
+        stages=tuple(delivery.stages),
+    )

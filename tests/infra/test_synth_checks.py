@@ -107,7 +107,7 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, open_weight,
 @pytest.mark.parametrize(
     "overrides,message",
     [
-        ({"region": "eu-west-1"}, "environments.dev.region: 'eu-west-1' is not allowed: Bedrock reinforcement"),
+        ({"region": "eu-west-1"}, 'environments.dev.region: "eu-west-1" is not allowed: Bedrock reinforcement'),
         (
             {"hyperparameters": {"batchSize": 8}},
             "hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512",
@@ -122,7 +122,7 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, open_weight,
         ),
         (
             {"baseModelId": "openai.gpt-oss-20b"},
-            "environments.dev.region: 'us-east-1' is not allowed: Bedrock "
+            'environments.dev.region: "us-east-1" is not allowed: Bedrock '
             "reinforcement fine-tuning of baseModelId openai.gpt-oss-20b takes the open-weight path",
         ),
         (
@@ -132,7 +132,7 @@ def test_cfn_lint_is_clean_on_every_synthesized_template(dev, prod, open_weight,
         ({"hyperparameters": {"n_epochs": 2}}, "'n_epochs' is a hyperparameter of the open-weight path"),
         (
             {"evaluation": {"enabled": True}},
-            "environments.dev.evaluation.enabled: True is not allowed: false unless modelDeployment.enabled",
+            "environments.dev.evaluation.enabled: true is not allowed: false unless modelDeployment.enabled",
         ),
     ],
 )

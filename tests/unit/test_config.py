@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 
 import pytest
 
@@ -44,9 +45,10 @@ def test_shipped_configuration_loads_every_environment_typed():
         ("batchSize", 513, "hyperparameters.batchSize: 513 is not allowed: an integer from 16 to 512"),
         ("learningRate", 0.01, "hyperparameters.learningRate: 0.01 is not allowed: a number from 1e-07 to 0.001"),
         ("trainingSamplePerPrompt", 1, "an integer from 2 to 16"),
-        ("reasoningEffort", "extreme", "reasoningEffort: 'extreme' is not allowed: one of low, medium, high"),
+        ("reasoningEffort", "extreme", 'reasoningEffort: "extreme" is not allowed: one of low, medium, high'),
         ("evalInterval", 101, "an integer from 1 to 100"),
-        ("maxPromptLength", "4096", "maxPromptLength: '4096' is not allowed: an integer >= 1"),
+        ("maxPromptLength", "4096", 'maxPromptLength: "4096" is not allowed: an integer from 1 to 1000000'),
+        ("learningRate", "1e-5", 'learningRate: "1e-5" is not allowed: a number from 1e-07 to 0.001'),
         ("epochCount", True, "an integer from 1 to 50"),
     ],
 )
@@ -57,7 +59,7 @@ def test_hyperparameters_out_of_range_name_the_field_and_the_range(field, value,
 
 def test_a_region_without_bedrock_rft_fails_with_a_clear_message():
     assert problems(with_dev(region="us-west-2")) == [
-        "environments.dev.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+        'environments.dev.region: "us-west-2" is not allowed: Bedrock reinforcement fine-tuning of baseModelId '
         "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1"
     ]
 
@@ -70,16 +72,121 @@ def test_production_must_name_its_account():
 
 
 def test_every_problem_is_reported_at_once_and_typos_are_caught():
-    found = problems(with_dev(grader="maths", startTraining="yes", hyperparamters={}, judge={"rubric": "vibes"}))
-    assert any(p.startswith("environments.dev.grader: 'maths'") for p in found)
-    assert any(p.startswith("environments.dev.startTraining: 'yes' is not allowed: true or false") for p in found)
-    assert any(p.startswith("environments.dev.hyperparamters: unknown setting") for p in found)
-    assert any(p.startswith("environments.dev.judge.rubric: 'vibes'") for p in found)
+    found = problems(
+        with_dev(grader="maths", startTraining="yes", hyperparamters={}, judge={"rubric": "vibes"}, region="us-west-2")
+    )
+    assert set(found) == {
+        'environments.dev.grader: "maths" is not allowed: one of math, format, judge, composite, code, tools',
+        'environments.dev.startTraining: "yes" is not allowed: true or false',
+        'environments.dev.hyperparamters: unknown setting; did you mean "hyperparameters"? (known: account, '
+        "baseModelId, code, composite, dataKmsKey, dataset, evaluation, format, grader, hyperparameters, judge, "
+        "math, modelDeployment, notifications, preflight, region, rewardHealth, startTraining, tools)",
+        'environments.dev.judge.rubric: "vibes" is not allowed: one of instruction_following, summarization, '
+        "reasoning, rag_faithfulness, custom",
+        # A rule across fields (region vs base model) is reported with the field errors, not after they are fixed.
+        'environments.dev.region: "us-west-2" is not allowed: Bedrock reinforcement fine-tuning of baseModelId '
+        "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1",
+    }, found
+
+
+@pytest.mark.parametrize(
+    "mutate,expected",
+    [
+        (
+            lambda d: d["defaults"]["hyperparameters"].update(batchSize=8),
+            ["defaults.hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512"],
+        ),
+        (
+            lambda d: d["defaults"].update(region="eu-west-1"),
+            [
+                'defaults.region: "eu-west-1" is not allowed: Bedrock reinforcement fine-tuning of baseModelId '
+                "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in "
+                "us-east-1"
+            ],
+        ),
+        (
+            lambda d: d["defaults"]["hyperparameters"].update(learningRate="1e-5"),
+            ['defaults.hyperparameters.learningRate: "1e-5" is not allowed: a number from 1e-07 to 0.001'],
+        ),
+        (
+            lambda d: d["defaults"]["judge"].update(maxConcurrency=100),
+            ["defaults.judge.maxConcurrency: 100 is not allowed: an integer from 1 to 64"],
+        ),
+        (
+            lambda d: d["defaults"]["format"].update(defaultConstraints=[{"type": "nosuch"}]),
+            ['defaults.format.defaultConstraints: [{"type": "nosuch"}] is not allowed: an object'],
+        ),
+        (
+            lambda d: d["defaults"]["hyperparameters"].update(epochcount=2),
+            [
+                'defaults.hyperparameters.epochcount: unknown setting; did you mean "epochCount"? (known: batchSize, '
+                "epochCount, evalInterval, inferenceMaxTokens, learningRate, maxPromptLength, reasoningEffort, "
+                "trainingSamplePerPrompt)"
+            ],
+        ),
+        (
+            lambda d: d["defaults"]["judge"].update(rubric="custom"),
+            ['defaults.judge.customRubric: null is not allowed: the rubric text, required when rubric is "custom"'],
+        ),
+    ],
+)
+def test_a_problem_of_the_defaults_is_reported_once_where_it_is_written(mutate, expected):
+    document = copy.deepcopy(BASE)
+    mutate(document)
+    assert problems(document) == expected
+
+
+def test_an_environment_that_writes_the_field_is_named_and_the_others_are_not_repeated():
+    document = copy.deepcopy(BASE)
+    document["defaults"]["hyperparameters"]["batchSize"] = 8
+    document["environments"]["prod"]["hyperparameters"]["batchSize"] = 1024
+    assert problems(document) == [
+        "defaults.hyperparameters.batchSize: 8 is not allowed: an integer from 16 to 512",
+        "environments.prod.hyperparameters.batchSize: 1024 is not allowed: an integer from 16 to 512",
+    ]
+    # A rule that depends on what the environment writes is the environment's, even for a field from defaults.
+    document = copy.deepcopy(BASE)
+    document["environments"]["dev"]["baseModelId"] = "openai.gpt-oss-20b"
+    (message,) = problems(document)
+    assert message.startswith('environments.dev.region: "us-east-1" is not allowed: Bedrock reinforcement')
+    # Production's account rule depends on the environment's name: never a problem of defaults.
+    document = copy.deepcopy(BASE)
+    document["defaults"]["account"] = "caller"
+    del document["environments"]["prod"]["account"]
+    assert problems(document) == [
+        'environments.prod.account: "caller" is not allowed: production needs an explicit 12-digit account id'
+    ]
+
+
+@pytest.mark.parametrize(
+    "overrides,message",
+    [
+        ({"notifications": {"emails": ["not-an-address"]}}, 'notifications.emails: ["not-an-address"] is not allowed'),
+        ({"judge": {"modelId": "nope"}}, 'judge.modelId: "nope" is not allowed: a Bedrock model id'),
+        ({"judge": 5}, "judge: 5 is not allowed: an object"),
+        ({"code": {"cpuSeconds": 0.5}}, "code.cpuSeconds: 0.5 is not allowed: an integer from 1 to 60"),
+        ({"startTraining": None}, "startTraining: null is not allowed: true or false"),
+        ({"dataKmsKey": "true"}, 'dataKmsKey: "true" is not allowed: true or false'),
+    ],
+)
+def test_values_are_rendered_as_json_as_the_file_spells_them(overrides, message):
+    found = problems(with_dev(**overrides))
+    assert any(p.startswith(f"environments.dev.{message}") for p in found), found
+    assert not any("None" in p or "True" in p or "'" in p.split(":", 1)[1].split(" is not allowed")[0] for p in found)
+
+
+def test_unknown_top_level_keys_and_a_bad_project_are_named():
+    document = copy.deepcopy(BASE)
+    document.update(projct="x", project="X")
+    assert problems(document) == [
+        'project: "X" is not allowed: 2-16 lowercase letters or digits',
+        'projct: unknown setting; did you mean "project"? (known: $schema, defaults, delivery, environments, project)',
+    ]
 
 
 def test_dataset_must_exist_and_exactly_one_source_is_set():
     assert any(
-        "dataset.training: 'datasets/missing.jsonl'" in p
+        'dataset.training: "datasets/missing.jsonl" is not allowed' in p
         for p in problems(with_dev(dataset={"training": "datasets/missing.jsonl"}))
     )
     both = with_dev(dataset={"invocationLogs": {"s3Uri": "s3://my-logs/bedrock/"}})
@@ -169,3 +276,14 @@ def test_invocation_logs_refuse_graders_that_would_score_zero(grader, extra, fra
     document["environments"]["dev"].update(grader="judge")
     document["environments"]["dev"].pop("composite", None)
     parse_config(document)  # the judge needs neither a reference nor constraints
+
+
+def test_pydantic_stays_at_synth_time_nothing_under_lambda_imports_it():
+    from config.settings import REPO_ROOT
+
+    importers = [
+        str(path.relative_to(REPO_ROOT))
+        for path in (REPO_ROOT / "lambda").rglob("*.py")
+        if re.search(r"^\s*(import|from)\s+pydantic\b", path.read_text(encoding="utf-8"), re.MULTILINE)
+    ]
+    assert importers == []

@@ -98,17 +98,25 @@ def test_an_open_weight_hyperparameter_on_the_nova_path_names_both_and_the_name_
 
 
 @pytest.mark.parametrize(
-    "hyper,fragment",
+    "hyper,message",
     [
-        ({"n_epochs": 0}, "n_epochs must be int >= 1 and <= 50, got 0"),
-        ({"batch_size": 300}, "batch_size must be int >= 1 and <= 256, got 300"),
-        ({"learning_rate_multiplier": 0}, "learning_rate_multiplier must be float > 0 and <= 10, got 0"),
-        ({"seed": 1}, "'seed' is not a hyperparameter of the open-weight path"),
+        ({"n_epochs": 0}, "hyperparameters.n_epochs: 0 is not allowed: an integer from 1 to 50"),
+        ({"batch_size": 300}, "hyperparameters.batch_size: 300 is not allowed: an integer from 1 to 256"),
+        ({"n_epochs": 2.5}, "hyperparameters.n_epochs: 2.5 is not allowed: an integer from 1 to 50"),
+        (
+            {"learning_rate_multiplier": 0},
+            "hyperparameters.learning_rate_multiplier: 0 is not allowed: a number > 0 and <= 10",
+        ),
+        (
+            {"seed": 1},
+            "hyperparameters.seed: unknown setting (known: batch_size, learning_rate_multiplier, n_epochs)",
+        ),
+        ({"nEpochs": 1}, 'hyperparameters.nEpochs: unknown setting; did you mean "n_epochs"?'),
     ],
 )
-def test_open_weight_hyperparameter_ranges_are_checked_at_parse(hyper, fragment):
-    (message,) = problems(with_env("ow", {**OPEN_WEIGHT, "hyperparameters": hyper}))
-    assert message.startswith("environments.ow.hyperparameters: ") and fragment in message
+def test_open_weight_hyperparameter_ranges_are_checked_at_parse(hyper, message):
+    (found,) = problems(with_env("ow", {**OPEN_WEIGHT, "hyperparameters": hyper}))
+    assert found.startswith(f"environments.ow.{message}"), found
 
 
 @pytest.mark.parametrize(
@@ -116,13 +124,13 @@ def test_open_weight_hyperparameter_ranges_are_checked_at_parse(hyper, fragment)
     [
         (
             {**OPEN_WEIGHT, "region": "us-east-1"},
-            "environments.ow.region: 'us-east-1' is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+            'environments.ow.region: "us-east-1" is not allowed: Bedrock reinforcement fine-tuning of baseModelId '
             "openai.gpt-oss-20b takes the open-weight path (OpenAI-compatible fine-tuning API), "
             "offered only in us-west-2",
         ),
         (
             {"account": "caller", "region": "us-west-2"},
-            "environments.ow.region: 'us-west-2' is not allowed: Bedrock reinforcement fine-tuning of baseModelId "
+            'environments.ow.region: "us-west-2" is not allowed: Bedrock reinforcement fine-tuning of baseModelId '
             "amazon.nova-2-lite-v1:0:256k takes the Nova path (CreateModelCustomizationJob), offered only in us-east-1",
         ),
     ],
@@ -133,7 +141,7 @@ def test_the_region_guard_follows_the_path(env, message):
 
 def test_an_unknown_base_model_lists_the_models_of_both_paths():
     (message,) = problems(with_env("x", {"account": "caller", "baseModelId": "meta.llama3-8b"}))
-    assert message.startswith("environments.x.baseModelId: 'meta.llama3-8b' is not allowed:")
+    assert message.startswith('environments.x.baseModelId: "meta.llama3-8b" is not allowed:')
     assert "amazon.nova-2-lite-v1:0:256k" in message and "openai.gpt-oss-20b" in message
 
 
@@ -150,10 +158,13 @@ def test_the_open_weight_path_refuses_deployment_and_invocation_logs():
         )
     )
     assert any(
-        "environments.ow.modelDeployment.enabled: True is not allowed: false on the open-weight path" in p
+        "environments.ow.modelDeployment.enabled: true is not allowed: false on the open-weight path" in p
         for p in found
     )
-    assert any(p.startswith("environments.ow.dataset: 'invocationLogs' is not allowed: a training file") for p in found)
+    assert any(
+        p.startswith("environments.ow.dataset.invocationLogs: not allowed on the open-weight path: the Files API")
+        for p in found
+    )
 
 
 @pytest.mark.parametrize(
@@ -162,7 +173,7 @@ def test_the_open_weight_path_refuses_deployment_and_invocation_logs():
         (
             {"enabled": True},
             False,
-            "environments.e.evaluation.enabled: True is not allowed: false unless modelDeployment.enabled is true",
+            "environments.e.evaluation.enabled: true is not allowed: false unless modelDeployment.enabled is true",
         ),
         (
             {"enabled": True, "maxConcurrency": 0},
@@ -173,13 +184,13 @@ def test_the_open_weight_path_refuses_deployment_and_invocation_logs():
         (
             {"enabled": True, "dataset": "other/x.jsonl"},
             True,
-            "environments.e.evaluation.dataset: 'other/x.jsonl' is "
+            'environments.e.evaluation.dataset: "other/x.jsonl" is '
             "not allowed: an existing .jsonl file directly in datasets/",
         ),
         (
             {"enabled": True, "baseModelId": "not a model"},
             True,
-            "environments.e.evaluation.baseModelId: 'not a model' is not allowed: a Bedrock on-demand model id",
+            'environments.e.evaluation.baseModelId: "not a model" is not allowed: a Bedrock on-demand model id',
         ),
         ({"enabled": True, "samples": 3}, True, "environments.e.evaluation.samples: unknown setting"),
     ],
@@ -228,7 +239,7 @@ def test_evaluation_of_invocation_logs_needs_an_explicit_dataset():
         },
     )
     assert problems(document) == [
-        "environments.e.evaluation.dataset: None is not allowed: a JSONL file in datasets/: "
+        "environments.e.evaluation.dataset: null is not allowed: a JSONL file in datasets/: "
         "the training data are invocation logs and there is no validation file to default "
         "to"
     ]
