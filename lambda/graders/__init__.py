@@ -11,6 +11,9 @@ METRICS_NAMESPACE = "BedrockRFT"
 GRADER_DIMENSION = "grader"
 SERVICE_DIMENSION = "service"  # the dimension Powertools adds from the service name
 REWARD_METRIC = "Reward"
+# Sums of the judge's token usage per batch (the judge, and the composite when it runs the judge).
+JUDGE_INPUT_TOKENS_METRIC = "JudgeInputTokens"
+JUDGE_OUTPUT_TOKENS_METRIC = "JudgeOutputTokens"
 
 
 def service_name(kind: str) -> str:

@@ -33,12 +33,19 @@ from typing import Any, TypeVar, cast
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from graders import GRADER_DIMENSION, METRICS_NAMESPACE, REWARD_METRIC, service_name
+from graders import (
+    GRADER_DIMENSION,
+    JUDGE_INPUT_TOKENS_METRIC,
+    JUDGE_OUTPUT_TOKENS_METRIC,
+    METRICS_NAMESPACE,
+    REWARD_METRIC,
+    service_name,
+)
 from graders.contract import BatchError, Deadline, GradeMany, Result, run_batch, unwrap_event
 
 SHAPE_LOG_EVERY = 100  # batches between two "batch shape" log lines of one container
 # Per-item judge token counts (``input_tokens``, or ``judge.input_tokens`` in the composite) -> batch sums.
-TOKEN_TOTALS = {"input_tokens": "JudgeInputTokens", "output_tokens": "JudgeOutputTokens"}
+TOKEN_TOTALS = {"input_tokens": JUDGE_INPUT_TOKENS_METRIC, "output_tokens": JUDGE_OUTPUT_TOKENS_METRIC}
 MAX_CHECK_METRICS = 50  # Check.<name> metrics per batch, to keep the EMF document bounded
 
 Handler = TypeVar("Handler", bound=Callable[..., Any])

@@ -1,6 +1,6 @@
 """Reward-health alarms: is the job's grader still giving a learning signal?
 
-Built on the graders' EMF metrics (namespace ``BedrockRFT``, dimensions ``grader`` + ``service``) with
+Built on the graders' EMF metrics (``graders.METRICS_NAMESPACE``, ``graders.metric_dimensions``) with
 metric math, so each alarm looks only at windows in which the grader was invoked (``BatchSize`` > 0):
 
 - ``MalformedShare``: Sum(ItemsMalformed) / Sum(BatchSize) over the window;
@@ -22,7 +22,8 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-NAMESPACE = "BedrockRFT"
+from graders import METRICS_NAMESPACE, REWARD_METRIC, metric_dimensions
+
 CONSTRAINT_GRADERS = ("format", "composite")
 JUDGE_GRADERS = ("judge", "composite")
 
@@ -37,10 +38,6 @@ class RewardHealthThresholds:
     stuck_margin: float = 0.01  # mean reward within this of 0 or 1 counts as stuck
     min_reward_spread: float = 0.05  # p90 - p10
     max_duration_share_of_timeout: float = 0.8
-
-
-def _dims(kind: str) -> dict[str, str]:
-    return {"grader": kind, "service": f"rft-grader-{kind}"}
 
 
 class RewardHealthAlarms(Construct):
@@ -62,11 +59,11 @@ class RewardHealthAlarms(Construct):
 
         def grader(metric: str, statistic: str) -> cloudwatch.Metric:
             return cloudwatch.Metric(
-                namespace=NAMESPACE,
+                namespace=METRICS_NAMESPACE,
                 metric_name=metric,
                 statistic=statistic,
                 period=period,
-                dimensions_map=_dims(grader_kind),
+                dimensions_map=metric_dimensions(grader_kind),
             )
 
         batch = grader("BatchSize", "Sum")
@@ -130,7 +127,7 @@ class RewardHealthAlarms(Construct):
                 True,
                 f"more than {t.max_judge_error_share:.0%} of judge calls failed (scored 0)",
             )
-        self.mean_reward = when_invoked("reward", "mean reward", reward=grader("Reward", "Average"))
+        self.mean_reward = when_invoked("reward", "mean reward", reward=grader(REWARD_METRIC, "Average"))
         alarm(
             "RewardStuckAtZero",
             self.mean_reward,
@@ -146,7 +143,7 @@ class RewardHealthAlarms(Construct):
             "the mean reward stayed at 1: every answer is rewarded, nothing left to learn (or the grader is fooled)",
         )
         self.reward_spread = when_invoked(
-            "p90 - p10", "reward p90 - p10", p90=grader("Reward", "p90"), p10=grader("Reward", "p10")
+            "p90 - p10", "reward p90 - p10", p90=grader(REWARD_METRIC, "p90"), p10=grader(REWARD_METRIC, "p10")
         )
         alarm(
             "RewardSpreadCollapsed",
