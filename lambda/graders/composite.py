@@ -22,7 +22,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -279,12 +279,12 @@ class CompositeGrader:
         judge = component.get() if component else None
         if judge is None:
             return [zero(_unavailable(BATCH_COMPONENT, component), error=1.0) for _ in samples]
-        grades = judge(samples, deadline)
+        grades: list[Grade] = list(judge(samples, deadline))
         if len(grades) != len(samples):
             raise RuntimeError(f"judge returned {len(grades)} grades for {len(samples)} samples")
         return grades
 
-    def _await_judge(self, future: Any, count: int, deadline: Deadline) -> list[Grade]:
+    def _await_judge(self, future: Future[list[Grade]] | None, count: int, deadline: Deadline) -> list[Grade]:
         if future is None:
             return []
         remaining = deadline.remaining()
