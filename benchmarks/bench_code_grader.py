@@ -22,7 +22,7 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 from graders.code_exec import rows as code_rows
 from graders.code_exec.grader import vcpus
-from graders.code_handler import handler_for
+from tests.support.grader_handlers import code_handler_for as handler_for
 
 CORRECT_ITEMS = 64
 HOSTILE_ITEMS = 4

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "lambda")]
 
-from graders.contract import grade_batch
+from graders.contract import Deadline, per_item, run_batch
 from graders.format_rules import INSTRUCTIONS, FormatGrader
 from graders.format_rules.arguments import RowContext
 from graders.format_rules.variants import response_variants
@@ -93,13 +93,13 @@ def make_rows(constraints: dict, count: int) -> list[dict]:
 def rows_per_second(grader: FormatGrader, constraints: dict, seconds: float, rounds: int = 3) -> float:
     """The best of a few rounds, as timeit does: on a shared machine the others only add noise."""
     rows = make_rows(constraints, 500)
-    grade_batch(rows[:10], grader, grader="format")  # warm caches and imports
+    run_batch(rows[:10], per_item(grader), Deadline(), grader="format")  # warm caches and imports
     best = 0.0
     for _ in range(rounds):
         done = 0
         start = time.perf_counter()
         while time.perf_counter() - start < seconds / rounds:
-            grade_batch(rows, grader, grader="format")
+            run_batch(rows, per_item(grader), Deadline(), grader="format")
             done += len(rows)
         best = max(best, done / (time.perf_counter() - start))
     return best

@@ -22,9 +22,6 @@ class PipelineStacks:
     graders: GradersStack
     training: TrainingStack
 
-    def all(self) -> list[cdk.Stack]:
-        return [self.data, self.graders, self.training]
-
 
 def build_pipeline(scope: Construct, config: EnvironmentConfig) -> PipelineStacks:
     env = cdk.Environment(account=config.account, region=config.region)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aws_errors import client_error, error_code
 from botocore.exceptions import ClientError
 
 from .conversation import answer_text, converse_request, grader_item, is_throttling, metrics_of, row_id, usage_of
@@ -52,7 +53,7 @@ def resolve(bedrock: Any, ssm: Any, *, parameter_name: str, event: Mapping[str, 
     try:
         arn = ssm.get_parameter(Name=parameter_name)["Parameter"]["Value"]
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
+        if error_code(exc) == "ParameterNotFound":
             raise DeploymentNotReady(f"no deployment recorded in {parameter_name} yet") from None
         raise
     deployment = bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=arn)
@@ -85,13 +86,13 @@ def answer(
     except ClientError as exc:
         if is_throttling(exc):
             raise ModelThrottled(f"{model_id}: {exc}") from None
-        error = exc.response.get("Error", {})
-        LOGGER.error("%s on row %s: %s", model_id, index, error)
+        code, message = client_error(exc)
+        LOGGER.error("%s on row %s: %s: %s", model_id, index, code, message)
         return {
             "item": grader_item(row, "", item_id=item_id),
             "answer": "",
             "usage": {},
-            "error": f"{error.get('Code', 'Unknown')}: {error.get('Message', exc)}",
+            "error": f"{code}: {message}",
         }
     text = answer_text(response)
     return {"item": grader_item(row, text, item_id=item_id), "answer": text, "usage": usage_of(response)}

@@ -7,22 +7,31 @@ Settings come from the environment on the first invocation (``CODE_*``, see
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
-from graders.observability import grader_factory, make_batch_handler
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from graders.contract import GradeMany
+from graders.handler_kit import GraderKit, local_context
+
+kit = GraderKit("code")
 
 
-@grader_factory
-def _build_grader():
+def build_grader(environ: Mapping[str, str]) -> GradeMany:
     from graders.code_exec.grader import CodeGrader
 
-    return CodeGrader.from_environment(os.environ).grade_items
+    return CodeGrader.from_environment(environ).grade_samples
 
 
-handler = make_batch_handler("code", _build_grader)
+@cache
+def grader() -> GradeMany:
+    return build_grader(os.environ)
 
 
-def handler_for(environ: dict[str, str]):
-    """A handler with its own settings (tests, ``rft grade``): the same path as ``handler``."""
-    from graders.code_exec.grader import CodeGrader
-
-    return make_batch_handler("code", grader_factory(lambda: CodeGrader.from_environment(environ).grade_items))
+@local_context
+@kit.metrics.log_metrics
+@kit.logger.inject_lambda_context
+def handler(event: Any, context: LambdaContext) -> Any:
+    return kit.grade(event, context, grader)

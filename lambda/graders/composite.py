@@ -22,7 +22,7 @@ import json
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,10 +33,9 @@ from graders.contract import (
     Grade,
     GraderConfigurationError,
     ItemError,
+    Result,
     Sample,
-    item_id,
-    parse_sample,
-    result,
+    run_batch,
     zero,
 )
 
@@ -126,17 +125,6 @@ def _json_env(env: Mapping[str, str], name: str) -> Any:
         raise ValueError(f"{name} is not valid JSON: {raw!r}") from None
 
 
-class EarlierDeadline(Deadline):
-    """A deadline ``lead_seconds`` before another one."""
-
-    def __init__(self, deadline: Deadline, *, lead_seconds: float) -> None:
-        # No Deadline.__init__: the end time is the outer deadline's, read at every call.
-        self._outer, self._lead = deadline, lead_seconds
-
-    def remaining(self) -> float:
-        return self._outer.remaining() - self._lead
-
-
 class _LazyComponent:
     """Builds a component on first use and remembers a failure to build it."""
 
@@ -170,37 +158,38 @@ class CompositeGrader:
         self._applies = dict(applies or {})
         self._components = {name: _LazyComponent(name, build) for name, build in builders.items()}
 
-    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[dict]:
-        rows: list[tuple[Sample | None, tuple[str, ...], Grade | None, list[str]]] = []
-        for raw in items:
+    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[Result]:
+        """Raw batch items -> results in the same order, each echoing its id (the one batch loop)."""
+        return run_batch(items, self.grade_samples, deadline, grader="composite")
+
+    def grade_samples(self, samples: Sequence[Sample], deadline: Deadline) -> list[Grade]:
+        """One grade per sample, in order: math and format item by item here, the judge meanwhile on a thread."""
+        rows: list[tuple[tuple[str, ...], Grade | None, list[str]]] = []
+        for sample in samples:
             try:
-                sample = parse_sample(raw)
                 selected, notes = self.selection(sample)
-                rows.append((sample, selected, None, notes))
+                rows.append((selected, None, notes))
             except ItemError as exc:
-                rows.append((None, (), zero(f"malformed item: {exc}", malformed=1.0), []))
-        judged = [index for index, row in enumerate(rows) if row[0] is not None and BATCH_COMPONENT in row[1]]
+                rows.append(((), zero(f"malformed item: {exc}", malformed=1.0), []))
+        judged = [index for index, row in enumerate(rows) if row[1] is None and BATCH_COMPONENT in row[0]]
         pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="composite-judge")
         try:
             judge_future = None
             if judged:
-                judge_deadline = EarlierDeadline(deadline, lead_seconds=JUDGE_LEAD_SECONDS)
-                judge_future = pool.submit(self._run_judge, [rows[i][0] for i in judged], judge_deadline)
+                judge_deadline = deadline.earlier(by=JUDGE_LEAD_SECONDS)
+                judge_future = pool.submit(self._run_judge, [samples[i] for i in judged], judge_deadline)
             outcomes = [
-                self._run_item_components(sample, selected, deadline) if sample is not None else {}
-                for sample, selected, _, _ in rows
+                self._run_item_components(sample, selected, deadline) if early is None else {}
+                for sample, (selected, early, _) in zip(samples, rows)
             ]
             for index, grade in zip(judged, self._await_judge(judge_future, len(judged), deadline)):
                 outcomes[index][BATCH_COMPONENT] = grade
         finally:
             pool.shutdown(wait=False)  # never wait past the deadline for a judge that overran it
-        results = []
-        for raw, (_sample, selected, early, notes), parts in zip(items, rows, outcomes):
-            grade = early or self.combine({name: parts[name] for name in selected}, notes)
-            if grade.reason:
-                LOGGER.info("item %s scored %.3f: %s", item_id(raw), grade.score, grade.reason)
-            results.append(result(item_id(raw), grade))
-        return results
+        return [
+            early or self.combine({name: parts[name] for name in selected}, notes)
+            for (selected, early, notes), parts in zip(rows, outcomes)
+        ]
 
     def selection(self, sample: Sample) -> tuple[tuple[str, ...], list[str]]:
         """The graders that apply to a row, and notes about names it gave that are not graders."""
@@ -290,12 +279,12 @@ class CompositeGrader:
         judge = component.get() if component else None
         if judge is None:
             return [zero(_unavailable(BATCH_COMPONENT, component), error=1.0) for _ in samples]
-        grades = judge(samples, deadline)
+        grades: list[Grade] = list(judge(samples, deadline))
         if len(grades) != len(samples):
             raise RuntimeError(f"judge returned {len(grades)} grades for {len(samples)} samples")
         return grades
 
-    def _await_judge(self, future: Any, count: int, deadline: Deadline) -> list[Grade]:
+    def _await_judge(self, future: Future[list[Grade]] | None, count: int, deadline: Deadline) -> list[Grade]:
         if future is None:
             return []
         remaining = deadline.remaining()

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
-from graders.contract import Deadline
-from graders.observability import BatchGradeFn, grader_factory, make_batch_handler
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from graders.contract import Deadline, Grade, GradeMany, Sample
+from graders.handler_kit import GraderKit, local_context
+
+kit = GraderKit("composite")
 
 
 class MathComponent:
@@ -44,7 +48,7 @@ def build_format(env: Mapping[str, str]) -> Any:
     from graders.format_rules import grader as format_grader
 
     # The grader object validates the FORMAT_* settings when built.
-    return format_grader.FormatGrader.from_settings(format_grader.settings_from_env(env))
+    return format_grader.FormatGrader.from_settings(format_grader.FormatSettings.from_environment(env))
 
 
 def judge_settings(env: Mapping[str, str]) -> Any:
@@ -63,11 +67,9 @@ def build_judge(settings: Any) -> Any:
     return JudgeGrader(client=make_runtime_client(settings), settings=settings).grade_samples
 
 
-@grader_factory
-def build_composite() -> BatchGradeFn:
+def build_composite(env: Mapping[str, str]) -> GradeMany:
     from graders.composite import CompositeGrader, row_checks, settings_from_env
 
-    env = dict(os.environ)
     settings = settings_from_env(env)
     # Components of weight 0 never run (the catalogue's one rule), so only weighted ones are checked up front.
     used = {name for name, weight in settings.weights.items() if weight > 0}
@@ -85,11 +87,20 @@ def build_composite() -> BatchGradeFn:
         builders["judge"] = lambda: build_judge(checked)
     composite = CompositeGrader(settings=settings, builders=builders, applies=row_checks(settings))
 
-    def grade_batch(items: Sequence[Any], deadline: Deadline) -> list[dict]:
+    def grade_samples(samples: Sequence[Sample], deadline: Deadline) -> list[Grade]:
         math.start_batch(deadline)
-        return composite.grade_batch(items, deadline)
+        return composite.grade_samples(samples, deadline)
 
-    return grade_batch
+    return grade_samples
 
 
-handler = make_batch_handler("composite", build_composite)
+@cache
+def grader() -> GradeMany:
+    return build_composite(dict(os.environ))
+
+
+@local_context
+@kit.metrics.log_metrics
+@kit.logger.inject_lambda_context
+def handler(event: Any, context: LambdaContext) -> Any:
+    return kit.grade(event, context, grader)

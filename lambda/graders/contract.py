@@ -13,7 +13,7 @@ import logging
 import math
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,19 +242,29 @@ def zero(reason: str, **metrics: float) -> Grade:
 
 
 class Deadline:
-    """Time left for a batch, from the Lambda context when there is one."""
+    """Time left for a batch, from the Lambda context when there is one (else unlimited).
+
+    ``budget_seconds`` caps it further; :meth:`earlier` gives a deadline some seconds before this one
+    (the composite's judge part, which must hand its grades back before the batch stops waiting).
+    """
 
     def __init__(self, context: Any = None, *, budget_seconds: float | None = None) -> None:
         remaining = None
         getter = getattr(context, "get_remaining_time_in_millis", None)
         if callable(getter):
             try:
-                remaining = getter() / 1000.0
+                remaining = float(getter()) / 1000.0
             except Exception:  # a broken context must not break grading
                 remaining = None
         if budget_seconds is not None:
             remaining = budget_seconds if remaining is None else min(remaining, budget_seconds)
         self._end = None if remaining is None else time.monotonic() + remaining - RESPONSE_RESERVE_SECONDS
+
+    def earlier(self, *, by: float) -> Deadline:
+        """The same deadline, ``by`` seconds sooner (an unlimited one stays unlimited)."""
+        sooner = Deadline()
+        sooner._end = None if self._end is None else self._end - by
+        return sooner
 
     def remaining(self) -> float:
         return float("inf") if self._end is None else self._end - time.monotonic()
@@ -262,39 +272,78 @@ class Deadline:
     def expired(self) -> bool:
         return self.remaining() <= 0
 
+    def within(self, seconds: float) -> float:
+        """The time one step may take: its own limit ``seconds``, cut to what is left (never negative)."""
+        return max(0.0, min(seconds, self.remaining()))
 
+
+Result = dict[str, Any]
 GradeFn = Callable[[Sample], Grade]
+# A batch grader: parsed samples and the batch's deadline -> one Grade per sample, in order.
+GradeMany = Callable[[Sequence[Sample], Deadline], Sequence[Grade]]
+NOT_IN_TIME = "not graded: the Lambda's remaining time ran out"
 
 
-def safe_grade(grade_one: GradeFn, raw: Any, *, grader: str) -> dict[str, Any]:
-    """Grade one raw item; any failure becomes score 0 with the reason logged."""
-    sample_id = item_id(raw)
+def grade_safely(grade_one: GradeFn, sample: Sample) -> Grade:
+    """``grade_one(sample)``; any failure becomes score 0 with the reason (never let one answer fail a batch)."""
     try:
-        grade = grade_one(parse_sample(raw))
+        return grade_one(sample)
     except ItemError as exc:
-        grade = zero(f"malformed item: {exc}", malformed=1.0)
-    except Exception as exc:  # never let one answer fail the batch
-        LOGGER.exception("grader %s raised on item %s", grader, sample_id)
-        grade = zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0)
-    if grade.reason:
-        LOGGER.info("item %s scored %.3f: %s", sample_id, _finite_unit(grade.score), grade.reason)
-    return result(sample_id, grade)
+        return zero(f"malformed item: {exc}", malformed=1.0)
+    except Exception as exc:
+        LOGGER.exception("grader raised on item %s", sample.id)
+        return zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0)
 
 
-def grade_batch(event: Any, grade_one: GradeFn, *, grader: str, deadline: Deadline | None = None) -> list[dict]:
-    """Grade every item in order; items left when the deadline passes score 0 with a reason."""
-    items = batch_items(event)
-    deadline = deadline or Deadline()
+def per_item(grade_one: GradeFn) -> GradeMany:
+    """A per-item grader lifted to a batch one: items in order, those left when the deadline passes score 0."""
+
+    def grade_many(samples: Sequence[Sample], deadline: Deadline) -> list[Grade]:
+        grades = []
+        for sample in samples:
+            if deadline.expired():
+                LOGGER.warning("item %s not graded: deadline reached", sample.id)
+                grades.append(zero(NOT_IN_TIME, timed_out=1.0))
+            else:
+                grades.append(grade_safely(grade_one, sample))
+        return grades
+
+    return grade_many
+
+
+def run_batch(items: Sequence[Any], grade_many: GradeMany, deadline: Deadline, *, grader: str) -> list[Result]:
+    """The one batch loop of every grader: one result per item, in order, each echoing its ``id``.
+
+    A malformed item scores 0 with the reason; the well-formed ones go to ``grade_many`` together. If
+    ``grade_many`` raises anyway (or miscounts), every one of them scores 0 with the reason rather than
+    failing the batch; a :class:`GraderConfigurationError` does fail it, so a misconfigured job stops visibly.
+    """
+    grades: list[Grade | None] = [None] * len(items)
+    samples: list[Sample] = []
+    positions: list[int] = []
+    for index, raw in enumerate(items):
+        try:
+            samples.append(parse_sample(raw))
+            positions.append(index)
+        except ItemError as exc:
+            grades[index] = zero(f"malformed item: {exc}", malformed=1.0)
+    if samples:
+        try:
+            graded = list(grade_many(samples, deadline))
+            if len(graded) != len(samples):
+                raise RuntimeError(f"{len(graded)} grades for {len(samples)} samples")
+        except GraderConfigurationError as exc:
+            LOGGER.error("grader configuration error", extra={"grader": grader, "reason": str(exc)})
+            raise
+        except Exception as exc:  # a bug while grading must not fail the whole batch
+            LOGGER.exception("batch grader raised", extra={"grader": grader})
+            graded = [zero(f"grader error: {type(exc).__name__}: {exc}", grader_error=1.0)] * len(samples)
+        for index, grade in zip(positions, graded):
+            grades[index] = grade
     results = []
-    for raw in items:
-        if deadline.expired():
-            grade = zero("not graded: the Lambda's remaining time ran out", timed_out=1.0)
-            LOGGER.warning("item %s not graded: deadline reached", item_id(raw))
-            results.append(result(item_id(raw), grade))
-            continue
-        results.append(safe_grade(grade_one, raw, grader=grader))
+    for raw, maybe in zip(items, grades):
+        grade = maybe or zero("grader error: item was not graded", grader_error=1.0)
+        if grade.reason:
+            LOGGER.info("item %s scored %.3f: %s", item_id(raw), _finite_unit(grade.score), grade.reason)
+        results.append(result(item_id(raw), grade))
     return results
-
-
-def scores(results: Iterable[Mapping[str, Any]]) -> list[float]:
-    return [float(r["aggregate_reward_score"]) for r in results]

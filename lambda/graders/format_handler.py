@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
-from graders.contract import GradeFn
-from graders.observability import grader_factory, make_handler
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from graders.contract import GradeFn, GradeMany, per_item
+from graders.handler_kit import GraderKit, local_context
+
+kit = GraderKit("format")
 
 
 def build_format_grader(environ: Mapping[str, str]) -> GradeFn:
@@ -22,9 +28,13 @@ def build_format_grader(environ: Mapping[str, str]) -> GradeFn:
     return FormatGrader.from_settings(FormatSettings.from_environment(environ))
 
 
-@grader_factory
-def _grader_from_process_environment() -> GradeFn:
-    return build_format_grader(os.environ)
+@cache
+def grader() -> GradeMany:
+    return per_item(build_format_grader(os.environ))
 
 
-handler = make_handler("format", _grader_from_process_environment)
+@local_context
+@kit.metrics.log_metrics
+@kit.logger.inject_lambda_context
+def handler(event: Any, context: LambdaContext) -> Any:
+    return kit.grade(event, context, grader)

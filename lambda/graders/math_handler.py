@@ -1,33 +1,32 @@
 """Lambda entry point of the math grader (tagged ``rft:grader=math``): ``graders.math_handler.handler``.
 
 Kept thin and cheap to import: the grader is built on the first invocation and sympy /
-Math-Verify load only when an answer needs them.
+Math-Verify load only when an answer needs them. Each item's symbolic time limit shrinks with
+the batch's remaining time.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from .math_answer.timelimit import Budget
-from .observability import grader_factory, make_handler
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
-# Shared with the grader so each item's time limit shrinks with the Lambda's remaining time.
-_BUDGET = Budget()
+from .contract import GradeMany
+from .handler_kit import GraderKit, local_context
+
+kit = GraderKit("math")
 
 
-@grader_factory
-def _build_grader():
+@cache
+def grader() -> GradeMany:
     from .math_answer.grader import MathGrader
 
-    return MathGrader.from_env(budget=_BUDGET)
+    return MathGrader.from_env().grade_samples
 
 
-_grade_batch = make_handler("math", _build_grader)
-
-
-def handler(event: Any, context: Any = None) -> list[dict]:
-    _BUDGET.start(context)
-    return _grade_batch(event, context)
-
-
-handler.grader = "math"  # type: ignore[attr-defined]
+@local_context
+@kit.metrics.log_metrics
+@kit.logger.inject_lambda_context
+def handler(event: Any, context: LambdaContext) -> Any:
+    return kit.grade(event, context, grader)

@@ -7,22 +7,31 @@ Settings from the environment on the first invocation: ``TOOLS_ORDERED`` (``fals
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
 
-from graders.observability import grader_factory, make_handler
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from graders.contract import GradeMany, per_item
+from graders.handler_kit import GraderKit, local_context
+
+kit = GraderKit("tools")
 
 
-@grader_factory
-def _build_grader():
+def build_grader(environ: Mapping[str, str]) -> GradeMany:
     from graders.tool_calls.grader import ToolCallGrader
 
-    return ToolCallGrader.from_environment(os.environ)
+    return per_item(ToolCallGrader.from_environment(environ))
 
 
-handler = make_handler("tools", _build_grader)
+@cache
+def grader() -> GradeMany:
+    return build_grader(os.environ)
 
 
-def handler_for(environ: dict[str, str]):
-    """A handler with its own settings (tests, ``rft grade``): the same path as ``handler``."""
-    from graders.tool_calls.grader import ToolCallGrader
-
-    return make_handler("tools", grader_factory(lambda: ToolCallGrader.from_environment(environ)))
+@local_context
+@kit.metrics.log_metrics
+@kit.logger.inject_lambda_context
+def handler(event: Any, context: LambdaContext) -> Any:
+    return kit.grade(event, context, grader)

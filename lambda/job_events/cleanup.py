@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from aws_errors import error_code
 from botocore.exceptions import ClientError
 
 from . import naming
@@ -21,10 +22,6 @@ LOGGER = logging.getLogger(__name__)
 
 class CleanupFailed(RuntimeError):
     """The deployment could not be deleted; CloudFormation shows this message."""
-
-
-def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "Unknown")
 
 
 class DeploymentCleanup:
@@ -63,14 +60,14 @@ class DeploymentCleanup:
         try:
             self._ssm.delete_parameter(Name=parameter_name)
         except ClientError as exc:
-            if _code(exc) != "ParameterNotFound":
+            if error_code(exc) != "ParameterNotFound":
                 raise CleanupFailed(f"ssm:DeleteParameter {parameter_name} failed: {exc}") from None
 
     def _recorded(self, parameter_name: str) -> str | None:
         try:
             return self._ssm.get_parameter(Name=parameter_name)["Parameter"]["Value"]
         except ClientError as exc:
-            if _code(exc) == "ParameterNotFound":
+            if error_code(exc) == "ParameterNotFound":
                 return None
             raise CleanupFailed(f"ssm:GetParameter {parameter_name} failed: {exc}") from None
 
@@ -79,12 +76,12 @@ class DeploymentCleanup:
             self._bedrock.delete_custom_model_deployment(customModelDeploymentIdentifier=deployment_arn)
             LOGGER.info("deleted deployment %s", deployment_arn)
         except ClientError as exc:
-            if _code(exc) == "ResourceNotFoundException":
+            if error_code(exc) == "ResourceNotFoundException":
                 LOGGER.info("deployment %s is already gone", deployment_arn)
                 return
             # Conflict (still Creating or Updating) included: the stack delete fails with the reason and
             # can simply be retried; a silently kept deployment would go unnoticed.
             message = exc.response.get("Error", {}).get("Message", str(exc))
             raise CleanupFailed(
-                f"Bedrock DeleteCustomModelDeployment of {deployment_arn} failed: {_code(exc)}: {message}"
+                f"Bedrock DeleteCustomModelDeployment of {deployment_arn} failed: {error_code(exc)}: {message}"
             ) from None

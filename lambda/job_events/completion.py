@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from aws_errors import client_error
 from botocore.exceptions import ClientError
 
 from . import naming
@@ -75,8 +76,8 @@ class Deployment:
 
 
 def _client_error(operation: str, exc: ClientError) -> DeploymentFailed:
-    error = exc.response.get("Error", {})
-    return DeploymentFailed(f"{operation} failed: {error.get('Code', 'Unknown')}: {error.get('Message', exc)}")
+    code, message = client_error(exc)
+    return DeploymentFailed(f"{operation} failed: {code}: {message}")
 
 
 class JobEventProcessor:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from aws_errors import error_code
+
 REFERENCE = "reference"
 METRIC_KEYS = {"name", "value", "type"}
 RFT_CUSTOMIZATION = "REINFORCEMENT_FINE_TUNING"
@@ -64,7 +66,7 @@ def invoke_grader(
             FunctionName=function_name, InvocationType="RequestResponse", Payload=json.dumps(list(items)).encode()
         )
     except Exception as exc:  # AccessDenied, ResourceNotFound, throttling, read timeout
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        code = error_code(exc, default_code=type(exc).__name__)
         outcome.problems.append(f"invoking the grader {function_name} failed: {code}: {exc}")
         return None
     payload = response["Payload"].read() if hasattr(response.get("Payload"), "read") else response.get("Payload")
@@ -194,7 +196,7 @@ def check_judge_model(bedrock: Any, model_id: str, outcome: Outcome, now: dateti
         outcome.count("bedrock:GetFoundationModel")
         details = bedrock.get_foundation_model(modelIdentifier=model_id)["modelDetails"]
     except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        code = error_code(exc, default_code=type(exc).__name__)
         outcome.problems.append(f"cannot read the judge model {model_id}: {code}: {exc}")
         return
     lifecycle = details.get("modelLifecycle") or {}
@@ -239,7 +241,7 @@ def check_base_model(bedrock: Any, model_id: str, outcome: Outcome) -> None:
         outcome.count("bedrock:GetFoundationModel")
         details = bedrock.get_foundation_model(modelIdentifier=model_id.split("/")[-1])["modelDetails"]
     except Exception as exc:
-        code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+        code = error_code(exc, default_code=type(exc).__name__)
         outcome.problems.append(f"cannot read the base model {model_id}: {code}: {exc}")
         return
     supported = details.get("customizationsSupported")

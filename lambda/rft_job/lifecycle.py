@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from aws_errors import client_error
 from botocore.exceptions import ClientError
 
 from . import job_spec
@@ -30,18 +31,13 @@ class JobRequestFailed(RuntimeError):
     """Bedrock refused a request; the message is what ``cdk deploy`` shows."""
 
 
-def _error(exc: ClientError) -> tuple[str, str]:
-    err = exc.response.get("Error", {})
-    return err.get("Code", "Unknown"), err.get("Message", str(exc))
-
-
 def _fail(operation: str, exc: ClientError) -> JobRequestFailed:
-    code, message = _error(exc)
+    code, message = client_error(exc)
     return JobRequestFailed(f"Bedrock {operation} failed: {code}: {message}")
 
 
 def _looks_like_iam_propagation(exc: ClientError) -> bool:
-    code, message = _error(exc)
+    code, message = client_error(exc)
     return code in {"ValidationException", "AccessDeniedException"} and any(
         hint in message.lower() for hint in _IAM_PROPAGATION_HINTS
     )
@@ -111,7 +107,7 @@ class JobLifecycle:
         try:
             status = self._bedrock.get_model_customization_job(jobIdentifier=physical_id)["status"]
         except ClientError as exc:
-            if _error(exc)[0] == "ResourceNotFoundException":
+            if client_error(exc)[0] == "ResourceNotFoundException":
                 return {"PhysicalResourceId": physical_id}
             raise _fail("GetModelCustomizationJob", exc) from None
         if status != "InProgress":
@@ -122,7 +118,7 @@ class JobLifecycle:
             LOGGER.info("stopped job %s", physical_id)
         except ClientError as exc:
             # Conflict: it finished between our read and the stop. NotFound: gone already.
-            if _error(exc)[0] not in {"ConflictException", "ResourceNotFoundException"}:
+            if client_error(exc)[0] not in {"ConflictException", "ResourceNotFoundException"}:
                 raise _fail("StopModelCustomizationJob", exc) from None
         return {"PhysicalResourceId": physical_id}
 
@@ -130,7 +126,7 @@ class JobLifecycle:
         try:
             return self._bedrock.get_model_customization_job(jobIdentifier=job_name)
         except ClientError as exc:
-            if _error(exc)[0] == "ResourceNotFoundException":
+            if client_error(exc)[0] == "ResourceNotFoundException":
                 return None
             raise _fail("GetModelCustomizationJob", exc) from None
 
@@ -141,7 +137,7 @@ class JobLifecycle:
                 return self._bedrock.create_model_customization_job(**request)["jobArn"]
             except ClientError as exc:
                 if _looks_like_iam_propagation(exc) and self._clock() < give_up_at:
-                    LOGGER.warning("create refused (%s); retrying while IAM propagates", _error(exc)[1])
+                    LOGGER.warning("create refused (%s); retrying while IAM propagates", client_error(exc)[1])
                     self._sleep(IAM_PROPAGATION_SLEEP_SECONDS)
                     continue
                 raise _fail("CreateModelCustomizationJob", exc) from None

@@ -168,6 +168,3 @@ class DataBucket(Construct):
     @property
     def output_uri(self) -> str:
         return f"s3://{self.bucket.bucket_name}/{OUTPUT_PREFIX}"
-
-    def objects_arn(self, prefix: str) -> str:
-        return self.bucket.arn_for_objects(f"{prefix}*")

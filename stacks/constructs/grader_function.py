@@ -91,11 +91,9 @@ class GraderFunction(Construct):
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             description=f"Bedrock RFT reward function ({kind})",
-            environment={
-                "POWERTOOLS_METRICS_NAMESPACE": "BedrockRFT",
-                "POWERTOOLS_SERVICE_NAME": f"rft-{kind}",
-                **(environment or {}),
-            },
+            # No POWERTOOLS_SERVICE_NAME / _METRICS_NAMESPACE: the handler kit passes both (graders.service_name,
+            # graders.METRICS_NAMESPACE), and Powertools prefers an explicit choice over the environment.
+            environment=dict(environment or {}),
             **placement,
         )
         cdk.Tags.of(self.function).add(GRADER_TAG, kind)

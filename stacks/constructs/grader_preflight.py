@@ -10,7 +10,6 @@ grader and read Bedrock model descriptions.
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +24,7 @@ from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, batch_hash, build_preflight
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
 from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT
+from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, copy_sources
 
 RESOURCE_TYPE = "Custom::RftGraderPreflight"
 JUDGE_SAMPLE_ROWS = 4  # x 3 cases x 2 payload shapes = 24 judge calls
@@ -38,10 +37,11 @@ def is_inference_profile(model_id: str) -> bool:
 
 
 def staged_code(batch: Mapping[str, Any]) -> Path:
-    """A folder holding the ``preflight`` package and its ``batch.json``: the Lambda asset."""
+    """A folder holding the ``preflight`` package (with the shared packages it imports) and its ``batch.json``:
+    the Lambda asset."""
     root = Path(tempfile.mkdtemp(prefix="rft-preflight-"))
     package = root / "preflight"
-    shutil.copytree(HANDLER_SOURCE, package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    copy_sources(HANDLER_SOURCE, root)  # the package, and the shared packages it imports (aws_errors)
     (package / "batch.json").write_text(json.dumps(batch, sort_keys=True, ensure_ascii=False), encoding="utf-8")
     return root
 

@@ -1,7 +1,8 @@
 """Docker-free Lambda bundling: vendor a package's requirements for the Lambda platform on the host.
 
 The asset holds the third-party wheels at its root and the package under its own name
-(``graders/``, ``rft_job/``). Bytecode is compiled with the runtime's Python minor version in
+(``graders/``, ``rft_job/``), beside the shared first-party packages of ``lambda/`` its code imports
+(:data:`SHARED_PACKAGES`, e.g. ``aws_errors/``). Bytecode is compiled with the runtime's Python minor version in
 hash-based mode: asset zips carry a fixed 1980 file date, so timestamp-based ``.pyc`` files
 would be ignored and every cold start would recompile the sources.
 """
@@ -9,6 +10,7 @@ would be ignored and every cold start would recompile the sources.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,9 @@ import jsii
 from aws_cdk import aws_lambda as lambda_
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+LAMBDA_DIR = REPO_ROOT / "lambda"
+# First-party packages of lambda/ that several Lambda packages import; each asset carries the ones its code imports.
+SHARED_PACKAGES = ("aws_errors",)
 CACHE_DIR = REPO_ROOT / ".cache" / "lambda-deps"
 LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_13
 RUNTIME_PYTHON_VERSION = "3.13"
@@ -90,6 +95,28 @@ def _install_requirements(lock: Path) -> Path:
     return target
 
 
+def shared_packages(source_dir: Path) -> list[Path]:
+    """The :data:`SHARED_PACKAGES` that the Python code under ``source_dir`` imports."""
+    sources = [path.read_text(encoding="utf-8") for path in sorted(source_dir.rglob("*.py"))]
+    used = []
+    for name in SHARED_PACKAGES:
+        statement = re.compile(rf"^\s*(?:from|import)\s+{re.escape(name)}\b", re.MULTILINE)
+        if any(statement.search(text) for text in sources):
+            used.append(LAMBDA_DIR / name)
+    return used
+
+
+def copy_sources(source_dir: Path, output_dir: Path) -> None:
+    """``source_dir`` as ``output_dir/<its name>``, and beside it the shared packages it imports."""
+    for package in [source_dir, *shared_packages(source_dir)]:
+        shutil.copytree(
+            package,
+            output_dir / package.name,
+            dirs_exist_ok=True,
+            ignore=shutil.ignore_patterns(*SOURCE_EXCLUDES, *REQUIREMENTS_FILES),
+        )
+
+
 def bundle_package(source_dir: Path, output_dir: Path) -> None:
     """Write the deployable tree for ``source_dir`` into ``output_dir``."""
     lock = source_dir / LOCK_FILE
@@ -97,12 +124,7 @@ def bundle_package(source_dir: Path, output_dir: Path) -> None:
         shutil.copytree(
             _install_requirements(lock), output_dir, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".complete")
         )
-    shutil.copytree(
-        source_dir,
-        output_dir / source_dir.name,
-        dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns(*SOURCE_EXCLUDES, *REQUIREMENTS_FILES),
-    )
+    copy_sources(source_dir, output_dir)
     interpreter = runtime_python()
     if interpreter is None:
         print(
@@ -127,11 +149,22 @@ class HostPipBundling:
         return True  # the asset is complete: Docker is never started
 
 
+def source_hash(source_dir: Path) -> str | None:
+    """The asset hash of a package that imports shared packages: its sources and theirs (a change in
+    ``aws_errors`` must give every asset that carries it a new hash). ``None``: CDK's own source hash."""
+    shared = shared_packages(source_dir)
+    if not shared:
+        return None
+    prints = [cdk.FileSystem.fingerprint(str(path), exclude=SOURCE_EXCLUDES) for path in [source_dir, *shared]]
+    return hashlib.sha256("/".join(prints).encode()).hexdigest()
+
+
 def bundled_code(source_dir: Path) -> lambda_.Code:
     """Lambda code for a package folder under ``lambda/``, its requirements vendored without Docker."""
     return lambda_.Code.from_asset(
         str(source_dir),
         exclude=SOURCE_EXCLUDES,
+        asset_hash=source_hash(source_dir),
         bundling=cdk.BundlingOptions(
             image=LAMBDA_RUNTIME.bundling_image,  # required, never used
             local=HostPipBundling(source_dir),

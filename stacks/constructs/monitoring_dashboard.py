@@ -1,8 +1,8 @@
 """How the graders behave while a job runs: a CloudWatch dashboard, and alarms on errors and throttles.
 
 Functions are referred to by name (they live in the graders stack). Reward and token metrics are
-the graders' own EMF metrics (``lambda/graders/observability.py``): namespace ``BedrockRFT``,
-dimensions exactly ``grader`` and ``service`` (Powertools adds ``service=rft-grader-<kind>``); a
+the graders' own EMF metrics (``lambda/graders/handler_kit.py``): the namespace, metric names and
+exact dimension set come from the ``graders`` package itself (``graders.metric_dimensions``), since a
 metric queried with any other dimension set shows nothing.
 """
 
@@ -16,21 +16,24 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-GRADER_NAMESPACE = "BedrockRFT"
-REWARD_METRIC = "Reward"
+from graders import (
+    JUDGE_ERRORS_METRIC,
+    JUDGE_INPUT_TOKENS_METRIC,
+    JUDGE_NEUTRAL_SCORES_METRIC,
+    JUDGE_OUTPUT_TOKENS_METRIC,
+    METRICS_NAMESPACE,
+    REWARD_METRIC,
+    metric_dimensions,
+)
+
+GRADER_NAMESPACE = METRICS_NAMESPACE
 ITEMS_GRADED_METRIC = "ItemsGraded"
 ITEMS_TIMED_OUT_METRIC = "ItemsTimedOut"
-# Sums of the judge's token usage per batch (the judge, and the composite when it runs the judge).
-TOKEN_METRICS = ("JudgeInputTokens", "JudgeOutputTokens")
+TOKEN_METRICS = (JUDGE_INPUT_TOKENS_METRIC, JUDGE_OUTPUT_TOKENS_METRIC)
 # Items per batch whose judge call failed, and whose judge score is a neutral stand-in (not a verdict).
-JUDGE_OUTCOME_METRICS = (("JudgeErrors", "judge errors"), ("JudgeNeutralScores", "neutral scores"))
+JUDGE_OUTCOME_METRICS = ((JUDGE_ERRORS_METRIC, "judge errors"), (JUDGE_NEUTRAL_SCORES_METRIC, "neutral scores"))
 REWARD_PERCENTILES = ("p10", "p50", "p90")
 PERIOD = cdk.Duration.minutes(5)
-
-
-def grader_dimensions(kind: str) -> dict[str, str]:
-    """The dimension set the graders' EMF documents carry (see the module docstring)."""
-    return {"grader": kind, "service": f"rft-grader-{kind}"}
 
 
 def dashboard_url(region: str, name: str) -> str:
@@ -54,7 +57,7 @@ def _grader_metric(kind: str, metric: str, statistic: str, label: str) -> cloudw
         metric_name=metric,
         statistic=statistic,
         period=PERIOD,
-        dimensions_map=grader_dimensions(kind),
+        dimensions_map=metric_dimensions(kind),
         label=label,
     )
 

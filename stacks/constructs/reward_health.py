@@ -1,6 +1,6 @@
 """Reward-health alarms: is the job's grader still giving a learning signal?
 
-Built on the graders' EMF metrics (namespace ``BedrockRFT``, dimensions ``grader`` + ``service``) with
+Built on the graders' EMF metrics (``graders.METRICS_NAMESPACE``, ``graders.metric_dimensions``) with
 metric math, so each alarm looks only at windows in which the grader was invoked (``BatchSize`` > 0):
 
 - ``MalformedShare``: Sum(ItemsMalformed) / Sum(BatchSize) over the window;
@@ -15,7 +15,7 @@ metric math, so each alarm looks only at windows in which the grader was invoked
 - ``RewardSpreadCollapsed``: p90(Reward) - p10(Reward) below a floor: every answer scored alike;
 - ``DurationNearTimeout``: Lambda p99 Duration over a share of the grader's timeout.
 
-The flag counts are emitted only when not 0 (``lambda/graders/observability.py``), so the shares read
+The flag counts are emitted only when not 0 (``lambda/graders/handler_kit.py``), so the shares read
 a missing count as 0 (``FILL``).
 """
 
@@ -29,7 +29,15 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-NAMESPACE = "BedrockRFT"
+from graders import (
+    ITEMS_WITHOUT_CONSTRAINTS_METRIC,
+    JUDGE_ERRORS_METRIC,
+    JUDGE_NEUTRAL_SCORES_METRIC,
+    METRICS_NAMESPACE,
+    REWARD_METRIC,
+    metric_dimensions,
+)
+
 CONSTRAINT_GRADERS = ("format", "composite")
 JUDGE_GRADERS = ("judge", "composite")
 
@@ -45,10 +53,6 @@ class RewardHealthThresholds:
     stuck_margin: float = 0.01  # mean reward within this of 0 or 1 counts as stuck
     min_reward_spread: float = 0.05  # p90 - p10
     max_duration_share_of_timeout: float = 0.8
-
-
-def _dims(kind: str) -> dict[str, str]:
-    return {"grader": kind, "service": f"rft-grader-{kind}"}
 
 
 class RewardHealthAlarms(Construct):
@@ -75,11 +79,11 @@ class RewardHealthAlarms(Construct):
 
         def grader(metric: str, statistic: str) -> cloudwatch.Metric:
             return cloudwatch.Metric(
-                namespace=NAMESPACE,
+                namespace=METRICS_NAMESPACE,
                 metric_name=metric,
                 statistic=statistic,
                 period=period,
-                dimensions_map=_dims(grader_kind),
+                dimensions_map=metric_dimensions(grader_kind),
             )
 
         batch = grader("BatchSize", "Sum")
@@ -132,7 +136,7 @@ class RewardHealthAlarms(Construct):
         self.judge_error_share: cloudwatch.MathExpression | None = None
         self.neutral_score_share: cloudwatch.MathExpression | None = None
         if grader_kind in CONSTRAINT_GRADERS:
-            self.no_constraints_share = flagged("ItemsWithoutConstraints", "nc", "rows without constraints")
+            self.no_constraints_share = flagged(ITEMS_WITHOUT_CONSTRAINTS_METRIC, "nc", "rows without constraints")
             alarm(
                 "NoConstraintsShare",
                 self.no_constraints_share,
@@ -141,7 +145,7 @@ class RewardHealthAlarms(Construct):
                 f"more than {t.max_no_constraints_share:.0%} of rows carry no format constraints",
             )
         if calls_judge:
-            self.judge_error_share = flagged("JudgeErrors", "je", "judge errors")
+            self.judge_error_share = flagged(JUDGE_ERRORS_METRIC, "je", "judge errors")
             alarm(
                 "JudgeErrorShare",
                 self.judge_error_share,
@@ -149,7 +153,7 @@ class RewardHealthAlarms(Construct):
                 True,
                 f"more than {t.max_judge_error_share:.0%} of graded items had a failed judge call",
             )
-            self.neutral_score_share = flagged("JudgeNeutralScores", "ns", "neutral judge scores")
+            self.neutral_score_share = flagged(JUDGE_NEUTRAL_SCORES_METRIC, "ns", "neutral judge scores")
             alarm(
                 "NeutralScoreShare",
                 self.neutral_score_share,
@@ -158,7 +162,7 @@ class RewardHealthAlarms(Construct):
                 f"more than {t.max_neutral_score_share:.0%} of graded items got a neutral judge score instead of "
                 "a verdict: those rewards carry no judgment",
             )
-        self.mean_reward = when_invoked("reward", "mean reward", reward=grader("Reward", "Average"))
+        self.mean_reward = when_invoked("reward", "mean reward", reward=grader(REWARD_METRIC, "Average"))
         alarm(
             "RewardStuckAtZero",
             self.mean_reward,
@@ -174,7 +178,7 @@ class RewardHealthAlarms(Construct):
             "the mean reward stayed at 1: every answer is rewarded, nothing left to learn (or the grader is fooled)",
         )
         self.reward_spread = when_invoked(
-            "p90 - p10", "reward p90 - p10", p90=grader("Reward", "p90"), p10=grader("Reward", "p10")
+            "p90 - p10", "reward p90 - p10", p90=grader(REWARD_METRIC, "p90"), p10=grader(REWARD_METRIC, "p10")
         )
         alarm(
             "RewardSpreadCollapsed",

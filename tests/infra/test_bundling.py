@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 
-from stacks.constructs.local_bundling import REPO_ROOT, RUNTIME_PYTHON_VERSION, bundle_package, runtime_python
+from stacks.constructs.grader_preflight import staged_code
+from stacks.constructs.local_bundling import (
+    LAMBDA_DIR,
+    REPO_ROOT,
+    RUNTIME_PYTHON_VERSION,
+    SHARED_PACKAGES,
+    bundle_package,
+    runtime_python,
+    shared_packages,
+    source_hash,
+)
 
 TAG = "cpython-" + RUNTIME_PYTHON_VERSION.replace(".", "")
 
@@ -60,6 +71,59 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
     probe = subprocess.run(
         [interpreter, "-c", "import rft_job.index, boto3; print(boto3.__version__)"],
         cwd=job_bundle,
+        capture_output=True,
+        text=True,
+    )
+    assert probe.returncode == 0, probe.stderr
+
+
+# Control Lambdas that import the shared ClientError helper, and the bundles built for them.
+CONTROL_PACKAGES = ("rft_job", "job_events", "evaluation", "preflight")
+
+
+@pytest.mark.parametrize("package", CONTROL_PACKAGES)
+def test_each_control_package_is_found_to_import_the_shared_error_helper(package):
+    assert shared_packages(LAMBDA_DIR / package) == [LAMBDA_DIR / "aws_errors"]
+
+
+def test_packages_that_import_no_shared_code_carry_none_and_keep_cdks_own_hash():
+    assert shared_packages(LAMBDA_DIR / "graders") == []
+    assert source_hash(LAMBDA_DIR / "graders") is None
+    assert source_hash(LAMBDA_DIR / "rft_job") != source_hash(LAMBDA_DIR / "job_events")
+
+
+@pytest.mark.parametrize("package", CONTROL_PACKAGES)
+def test_every_first_party_import_of_a_control_bundle_is_inside_it(package, tmp_path):
+    """Each asset carries what its code imports from lambda/: the package itself and the shared packages."""
+    import ast
+
+    if package == "preflight":
+        out = staged_code({})
+    else:
+        out = tmp_path / package
+        bundle_package(LAMBDA_DIR / package, out)
+    first_party = {path.name for path in LAMBDA_DIR.iterdir() if (path / "__init__.py").is_file()}
+    imported = set()
+    for source in (out / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                imported.update(alias.name.split(".")[0] for alias in node.names)
+    needed = (imported & first_party) - {package}
+    assert needed <= set(SHARED_PACKAGES), needed
+    for name in needed | {package}:
+        assert (out / name / "__init__.py").is_file(), name
+
+
+@pytest.mark.parametrize("package,module", [("rft_job", "rft_job.lifecycle"), ("job_events", "job_events.completion")])
+def test_a_control_bundle_imports_on_its_own(package, module, tmp_path):
+    """Only the standard library and the bundle on the path (-I -S): the shared helper came along."""
+    out = tmp_path / package
+    bundle_package(LAMBDA_DIR / package, out)
+    probe = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", f"import sys; sys.path.insert(0, '.'); import {module}, aws_errors"],
+        cwd=out,
         capture_output=True,
         text=True,
     )

@@ -316,9 +316,10 @@ def test_dashboard_sums_judge_tokens_for_the_graders_that_call_the_judge(dev):
 
 
 def test_dashboard_metrics_match_what_the_graders_emit(capsys):
-    """The contract between observability.py and the dashboard: same namespace, names and dimensions."""
+    """The contract between the handler kit and the dashboard: same namespace, names and dimensions."""
+    from graders.contract import Grade
     from graders.math_handler import handler
-    from graders.observability import make_batch_handler
+    from tests.support.grader_handlers import handler_with
 
     handler(
         [
@@ -334,17 +335,10 @@ def test_dashboard_metrics_match_what_the_graders_emit(capsys):
         None,
     )
 
-    def judged(items, deadline):  # what the composite reports for items its judge part graded
+    def judged(samples, deadline):  # what the composite reports for items its judge part graded
         return [
-            {
-                "id": item["id"],
-                "aggregate_reward_score": 0.5,
-                "metrics_list": [
-                    {"name": "judge.input_tokens", "value": 100.0 + i, "type": "Metric"},
-                    {"name": "judge.output_tokens", "value": 10.0, "type": "Metric"},
-                ],
-            }
-            for i, item in enumerate(items)
+            Grade(score=0.5, metrics={"judge.input_tokens": 100.0 + i, "judge.output_tokens": 10.0})
+            for i, _ in enumerate(samples)
         ]
 
     batch = [
@@ -354,7 +348,7 @@ def test_dashboard_metrics_match_what_the_graders_emit(capsys):
         }
         for i in range(3)
     ]
-    make_batch_handler("composite", judged)(batch, None)
+    handler_with("composite", lambda: judged)(batch, None)
     documents = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
     by_grader = {d["grader"]: d for d in documents}
     for kind, document in by_grader.items():

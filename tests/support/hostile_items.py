@@ -274,7 +274,7 @@ def handlers(*, configuration_error: bool = False) -> dict[str, Any]:
     import graders.math_handler
     from graders.composite import CompositeGrader, CompositeSettings
     from graders.composite_handler import MathComponent, build_format
-    from graders.observability import make_batch_handler
+    from tests.support.grader_handlers import handler_with
 
     judge = fake_judge(configuration_error=configuration_error)
     math_component = MathComponent()
@@ -287,13 +287,13 @@ def handlers(*, configuration_error: bool = False) -> dict[str, Any]:
         },
     )
 
-    def grade_composite(items: Any, deadline: Any) -> list[dict]:
+    def grade_composite(samples: Any, deadline: Any) -> list[Any]:
         math_component.start_batch(deadline)
-        return composite.grade_batch(items, deadline)
+        return composite.grade_samples(samples, deadline)
 
     return {
         "math": graders.math_handler.handler,
         "format": graders.format_handler.handler,
-        "judge": make_batch_handler("judge", judge.grade_batch),
-        "composite": make_batch_handler("composite", grade_composite),
+        "judge": handler_with("judge", lambda: judge.grade_samples),
+        "composite": handler_with("composite", lambda: grade_composite),
     }

@@ -15,7 +15,8 @@ import pytest
 
 from graders.code_exec.program import extract_program, plan_for_row
 from graders.code_exec.sandbox import same_output
-from graders.code_handler import handler_for
+from graders.handler_kit import LocalContext
+from tests.support.grader_handlers import code_handler_for as handler_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="the sandbox needs Linux /proc")
 
@@ -351,7 +352,7 @@ def test_writes_outside_its_directory_are_swept_and_workdirs_removed(grade, env)
 
 
 def test_deadline_items_not_run_score_zero_with_reason(grade) -> None:
-    class Context:
+    class Context(LocalContext):
         def __init__(self) -> None:
             self.end = time.monotonic() + 3.0
 

@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from graders.code_exec import rows as code_rows
-from graders.code_handler import handler_for as code_handler_for
 from graders.tool_calls import rows as tool_rows
-from graders.tools_handler import handler_for as tools_handler_for
+from tests.support.grader_handlers import code_handler_for, tools_handler_for
 
 DATASETS = Path(__file__).resolve().parents[2] / "datasets"
 

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graders.code_handler import handler_for as code_handler_for
-from graders.tools_handler import handler_for as tools_handler_for
+from tests.support.grader_handlers import code_handler_for, tools_handler_for
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="the sandbox needs Linux /proc")
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from graders.handler_kit import LocalContext
 from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at, score_by_answer
 
 QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'."
@@ -80,7 +81,7 @@ def test_rows_pick_components_and_a_judge_outage_costs_only_the_judge(standin, m
     assert standin.stats.faults_served == {"unavailable": 2}
 
 
-class LambdaContext:
+class LambdaContext(LocalContext):
     def __init__(self, remaining_ms: int) -> None:
         self.remaining_ms = remaining_ms
 

@@ -6,7 +6,22 @@ import math
 
 import pytest
 
-from graders.contract import BatchError, Deadline, Grade, grade_batch, parse_sample, result
+from graders.contract import (
+    BatchError,
+    Deadline,
+    Grade,
+    GraderConfigurationError,
+    batch_items,
+    parse_sample,
+    per_item,
+    result,
+    run_batch,
+)
+
+
+def grade_batch(event, grade_one, *, grader, deadline=None):
+    """A per-item grader over an event, through the one batch loop."""
+    return run_batch(batch_items(event), per_item(grade_one), deadline or Deadline(), grader=grader)
 
 
 def item(id_, answer="42", **extra):
@@ -87,3 +102,51 @@ def test_a_batch_that_is_not_a_list_is_refused_clearly_and_trajectories_are_unwr
     with pytest.raises(BatchError, match="JSON array"):
         grade_batch({"items": []}, lambda s: Grade(score=1.0), grader="t")
     assert grade_batch({"trajectories": [item("t")]}, lambda s: Grade(score=0.5), grader="t")[0]["id"] == "t"
+
+
+def test_a_batch_grader_that_raises_scores_its_items_zero_but_keeps_malformed_reasons():
+    def broken(samples, deadline):
+        raise RuntimeError("boom")
+
+    bad, good = run_batch([{"id": "bad"}, item("ok")], broken, Deadline(), grader="t")
+    assert [bad["id"], good["id"]] == ["bad", "ok"]
+    assert bad["metrics_list"][0]["name"] == "malformed"
+    assert good == {
+        "id": "ok",
+        "aggregate_reward_score": 0.0,
+        "metrics_list": [{"name": "grader_error", "value": 1.0, "type": "Metric"}],
+    }
+
+
+def test_a_batch_grader_that_miscounts_scores_zero_rather_than_misaligning_ids():
+    results = run_batch([item("a"), item("b")], lambda samples, d: [Grade(score=1.0)], Deadline(), grader="t")
+    assert [r["id"] for r in results] == ["a", "b"]
+    assert [r["aggregate_reward_score"] for r in results] == [0.0, 0.0]
+
+
+def test_a_configuration_error_fails_the_batch():
+    def unusable(samples, deadline):
+        raise GraderConfigurationError("no model access")
+
+    with pytest.raises(GraderConfigurationError):
+        run_batch([item("a")], unusable, Deadline(), grader="t")
+
+
+class _Context:
+    def __init__(self, millis):
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self):
+        return self.millis
+
+
+def test_deadline_from_context_keeps_the_reserve_and_earlier_moves_it_sooner():
+    deadline = Deadline(_Context(10_000))
+    assert 8.9 < deadline.remaining() <= 9.0  # 1 s is kept back for the response
+    sooner = deadline.earlier(by=2.5)
+    assert 6.4 < sooner.remaining() <= 6.5 and deadline.remaining() > sooner.remaining()
+    assert Deadline().earlier(by=5).remaining() == float("inf")
+    assert Deadline(_Context(1_400)).within(1.0) <= 0.4
+    assert Deadline(_Context(500)).within(1.0) == 0.0 and Deadline(_Context(500)).expired()
+    assert Deadline(object()).within(1.0) == 1.0
+    assert Deadline(_Context(60_000), budget_seconds=2.0).remaining() <= 1.0

@@ -8,12 +8,12 @@ import logging
 
 import pytest
 
-from graders.contract import Grade, parse_sample, safe_grade
+from graders.composite_handler import build_format
+from graders.contract import Grade, grade_safely, parse_sample
 from graders.format_handler import build_format_grader
 from graders.format_rules import FormatGrader
 from graders.format_rules.constraints import Constraint
-from graders.format_rules.grader import grade, settings_from_env
-from graders.observability import make_handler
+from tests.support.grader_handlers import format_handler_for
 
 PROMPT = "Write a short poem about the sea."
 POEM = "<<Sea Song>>\nThe *waves* roll in\nthe gulls cry out\nP.S. I love the coast."
@@ -41,7 +41,7 @@ def metrics(result: dict) -> dict[str, float]:
 
 
 def handler_for(**env: str):
-    return make_handler("format", build_format_grader(env))
+    return format_handler_for(env)
 
 
 @pytest.fixture
@@ -259,13 +259,7 @@ def test_the_lambda_entry_point_reads_the_environment_once(monkeypatch):
 
 
 def test_the_composite_interface_grades_with_settings_from_the_environment():
-    settings = settings_from_env({"FORMAT_LOOSE": "true"})
     sample = parse_sample(item('Sure:\n"quoted"', **ifeval(("startend:quotation", {}))))
-    result = grade(sample, settings=settings)
+    result = build_format({"FORMAT_LOOSE": "true"})(sample)
     assert isinstance(result, Grade) and result.score == 1.0
-    assert (
-        safe_grade(FormatGrader(), item('Sure:\n"quoted"', **ifeval(("startend:quotation", {}))), grader="format")[
-            "aggregate_reward_score"
-        ]
-        == 0.0
-    )
+    assert grade_safely(FormatGrader(), sample).score == 0.0

@@ -8,11 +8,12 @@ import json
 import pytest
 
 from graders.contract import BatchError
+from graders.handler_kit import LocalContext
 from graders.judge.rubric import RubricError
 from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at
 
 
-class LambdaContext:
+class LambdaContext(LocalContext):
     def __init__(self, remaining_ms: int) -> None:
         self.remaining_ms = remaining_ms
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from graders.contract import BatchError
+from graders.handler_kit import LocalContext
 from graders.math_handler import handler
 
 CORRECT = 1.0
@@ -159,7 +160,7 @@ def test_malformed_items_score_zero_without_failing_the_batch(raw, reason, caplo
 
 
 def test_items_left_when_time_runs_out_score_zero_with_their_ids():
-    class AlmostOut:
+    class AlmostOut(LocalContext):
         def get_remaining_time_in_millis(self) -> int:
             return 900  # less than the reserve kept for the response
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from graders.contract import parse_sample
-from graders.math_answer import MathGraderSettings, equivalence, grade, grade_within
+from graders.math_answer import MathGrader, MathGraderSettings, equivalence, grade_within
 from graders.math_answer.extract import extract_final_answer
 from graders.math_answer.guards import screen
 from graders.math_answer.hedging import number_words, read_answer
 from graders.math_answer.numeric import numbers_equal, parse_number
 from graders.math_answer.probe import probe_equal
-from graders.math_answer.timelimit import Budget, SymbolicTimeout, time_limit
+from graders.math_answer.timelimit import SymbolicTimeout, time_limit
 
 LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda"
 
@@ -296,27 +296,6 @@ def test_time_limit_works_off_the_main_thread():
     assert outcome == ["timed out", "after"]
 
 
-class Context:
-    def __init__(self, millis: int) -> None:
-        self.millis = millis
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.millis
-
-
-def test_budget_shrinks_item_limits_as_the_deadline_nears():
-    budget = Budget()
-    assert budget.item_limit(1.0) == 1.0
-    budget.start(Context(60_000))
-    assert budget.item_limit(1.0) == 1.0
-    budget.start(Context(1_400))  # 1 s is kept back for the response
-    assert 0.0 < budget.item_limit(1.0) <= 0.4
-    budget.start(Context(500))
-    assert budget.item_limit(1.0) == 0.0
-    budget.start(object())
-    assert budget.item_limit(1.0) == 1.0
-
-
 # ---------------------------------------------------------------- settings and entry points
 @pytest.mark.parametrize("settings", [{"format_credit": 0.5}, {"unmarked_answer_credit": 0.4}, {"seconds_per_item": 0}])
 def test_settings_keep_wrong_answers_below_one_half(settings):
@@ -324,7 +303,7 @@ def test_settings_keep_wrong_answers_below_one_half(settings):
         MathGraderSettings(**settings)
 
 
-def test_module_level_grade_for_other_graders():
+def test_a_grader_with_default_settings_is_callable_on_one_sample():
     sample = parse_sample(
         {
             "id": "c",
@@ -332,7 +311,7 @@ def test_module_level_grade_for_other_graders():
             "metadata": {"reference_answer": "0.75"},
         }
     )
-    result = grade(sample)
+    result = MathGrader()(sample)
     assert result.score == 1.0 and result.rewards == {"correct": 1.0}
 
 

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from graders.contract import Grade, result
-from graders.observability import make_batch_handler
+from graders.contract import Grade
 from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at, score_by_answer
+from tests.support.grader_handlers import handler_with
 
 QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'."
 
@@ -37,10 +37,10 @@ def _items(n):
 
 
 def _grading(flags_per_item):
-    def grade_items(items, deadline):
-        return [result(raw["id"], Grade(score=0.5, metrics=flags)) for raw, flags in zip(items, flags_per_item)]
+    def grade_samples(samples, deadline):
+        return [Grade(score=0.5, metrics=flags) for _, flags in zip(samples, flags_per_item)]
 
-    return grade_items
+    return lambda: grade_samples
 
 
 def test_flagged_items_are_counted_per_batch(capsys):
@@ -51,7 +51,7 @@ def test_flagged_items_are_counted_per_batch(capsys):
         {"format.no_constraints": 1.0},
         {"no_constraints": 0.0, "neutral": 0.0},  # a flag at 0 is not counted
     ]
-    make_batch_handler("t-flags", _grading(flags))(_items(len(flags)), None)
+    handler_with("t-flags", _grading(flags))(_items(len(flags)), None)
     totals = _emf(capsys.readouterr().out)
     assert totals["BatchSize"] == 5
     assert totals["JudgeErrors"] == 2 and totals["JudgeNeutralScores"] == 2
@@ -59,7 +59,7 @@ def test_flagged_items_are_counted_per_batch(capsys):
 
 
 def test_no_count_is_emitted_when_no_item_is_flagged(capsys):
-    make_batch_handler("t-clean", _grading([{"judge_score": 1.0}] * 3))(_items(3), None)
+    handler_with("t-clean", _grading([{"judge_score": 1.0}] * 3))(_items(3), None)
     totals = _emf(capsys.readouterr().out)
     assert totals["BatchSize"] == 3
     assert not {"JudgeErrors", "JudgeNeutralScores", "ItemsWithoutConstraints"} & set(totals)

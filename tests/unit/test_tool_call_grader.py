@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graders.tool_calls.grader import ToolSettings, best_assignment, same_value
-from graders.tools_handler import handler_for
+from tests.support.grader_handlers import tools_handler_for as handler_for
 
 WEATHER = {
     "type": "function",

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from graders.contract import Deadline, Grade, Sample, item_id, result, safe_grade, zero
+from graders.contract import NOT_IN_TIME, Deadline, Grade, Sample, grade_safely, zero
 
 from .program import MAX_TESTS, RowTests, compiles, extract_program, plan_for_row
 from .sandbox import Limits, Outcome, ScratchSweeper, become_subreaper, protect_self, run_function_test, run_io_test
 
 GRADER = "code"
 MIN_TEST_SECONDS = 0.3  # a test is not started with less time than this left
-NOT_IN_TIME = "not graded: the Lambda's remaining time ran out"
 
 
 def _number(environ: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -158,16 +156,16 @@ class CodeGrader:
             self.sweeper.sweep()
 
     # A batch ------------------------------------------------------------------------------------------------
-    def grade_items(self, items: list[Any], deadline: Deadline) -> list[dict]:
-        """Items in parallel, up to the vCPUs (or ``max_workers``); results in order."""
-        workers = max(1, min(len(items) or 1, self.settings.max_workers or vcpus()))
+    def grade_samples(self, samples: Sequence[Sample], deadline: Deadline) -> list[Grade]:
+        """Samples in parallel, up to the vCPUs (or ``max_workers``); grades in order."""
+        workers = max(1, min(len(samples) or 1, self.settings.max_workers or vcpus()))
 
-        def one(raw: Any) -> dict:
+        def one(sample: Sample) -> Grade:
             if deadline.remaining() < MIN_TEST_SECONDS:
-                return result(item_id(raw), zero(NOT_IN_TIME, timed_out=1.0))
-            return safe_grade(lambda sample: self.grade(sample, deadline), raw, grader=GRADER)
+                return zero(NOT_IN_TIME, timed_out=1.0)
+            return grade_safely(lambda s: self.grade(s, deadline), sample)
 
         if workers == 1:
-            return [one(raw) for raw in items]
+            return [one(sample) for sample in samples]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="code-grader") as pool:
-            return list(pool.map(one, items))
+            return list(pool.map(one, samples))

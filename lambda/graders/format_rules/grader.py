@@ -192,20 +192,3 @@ class FormatGrader:
         except Exception as exc:  # a checker bug must cost one constraint, not the batch
             LOGGER.exception("format check %s raised", constraint.name)
             return False, f"check failed: {type(exc).__name__}: {exc}"
-
-
-def settings_from_env(environ: Mapping[str, str]) -> FormatSettings:
-    """The format settings from ``FORMAT_*`` variables (for the handler and the composite)."""
-    return FormatSettings.from_environment(environ)
-
-
-_GRADERS: dict[str, FormatGrader] = {}
-
-
-def grade(sample: Sample, *, settings: FormatSettings) -> Grade:
-    """Grade one sample with the grader for ``settings`` (built once per distinct settings)."""
-    key = repr((settings.scoring, settings.loose, settings.default_constraints))
-    grader = _GRADERS.get(key)
-    if grader is None:
-        grader = _GRADERS[key] = FormatGrader.from_settings(settings)
-    return grader(sample)

@@ -100,8 +100,9 @@ class RuntimeClients:
 
 
 class FixedClient:
-    """A single client (or a fake with ``converse``) used for every call: its own timeouts apply,
-    and only the batch's wait for its workers bounds a call by the deadline."""
+    """Test seam (tests, benchmarks, the hostile-item fuzzing): a single client, or a fake with
+    ``converse``, used for every call. Its own timeouts apply, and only the batch's wait for its
+    workers bounds a call by the deadline. The Lambda always runs with :class:`RuntimeClients`."""
 
     steps = (float("inf"),)
 
@@ -113,6 +114,7 @@ class FixedClient:
 
 
 def as_runtime_clients(client: Any) -> RuntimeClients | FixedClient:
+    """``make_runtime_client``'s clients as they are; any other client (a test seam) as a :class:`FixedClient`."""
     return client if hasattr(client, "for_budget") else FixedClient(client)
 
 

@@ -33,12 +33,10 @@ from graders.contract import (
     Deadline,
     Grade,
     GraderConfigurationError,
-    ItemError,
+    Result,
     Sample,
-    item_id,
     message_text,
-    parse_sample,
-    result,
+    run_batch,
     zero,
 )
 
@@ -120,26 +118,9 @@ class JudgeGrader:
     def rubric(self) -> Rubric:
         return self._rubric
 
-    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[dict]:
-        """Raw batch items -> results in the same order, each echoing its id."""
-        grades: list[Grade | None] = [None] * len(items)
-        samples: list[Sample] = []
-        positions: list[int] = []
-        for index, raw in enumerate(items):
-            try:
-                samples.append(parse_sample(raw))
-                positions.append(index)
-            except ItemError as exc:
-                grades[index] = zero(f"malformed item: {exc}", malformed=1.0)
-        for index, grade in zip(positions, self.grade_samples(samples, deadline)):
-            grades[index] = grade
-        results = []
-        for raw, grade in zip(items, grades):
-            grade = grade or zero("grader error: item was not graded", grader_error=1.0)
-            if grade.reason:
-                LOGGER.info("item %s scored %.3f: %s", item_id(raw), grade.score, grade.reason)
-            results.append(result(item_id(raw), grade))
-        return results
+    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[Result]:
+        """Raw batch items -> results in the same order, each echoing its id (the one batch loop)."""
+        return run_batch(items, self.grade_samples, deadline, grader="judge")
 
     def grade_samples(self, samples: Sequence[Sample], deadline: Deadline) -> list[Grade]:
         """Judge samples concurrently, one grade per sample in order; failed calls (and those not done

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["MathGrader", "MathGraderSettings", "MathSettings", "grade", "grade_within"]
+__all__ = ["MathGrader", "MathGraderSettings", "MathSettings", "grade_within"]
 
 
 def __getattr__(name: str) -> Any:

@@ -8,18 +8,19 @@ gave exactly one explicit, checkable final answer, else 0. Hedging (boxes that d
 list of candidates, an alternative in an aside such as ``3 \\text{ (or 4)}``) and answers too
 large or slow to check earn 0.
 
-:func:`grade` grades with default settings; :func:`grade_within` also keeps within the time a
-caller (the composite grader) has left.
+:func:`grade_within` grades with default settings within the time a caller (the composite
+grader) has left.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..contract import Grade, Sample
+from ..contract import Deadline, Grade, Sample, per_item
 from .equivalence import ENGINE_LOAD_SECONDS, Verdict, engine_loaded, equivalent
 from .extract import MAX_FINAL_ANSWERS, extract_final_answer
 from .hedging import read_answer
@@ -27,7 +28,6 @@ from .normalize import clean_answer, split_items
 from .numeric import Tolerance
 from .reference import reference_answers, sample_reference
 from .settings import MathSettings
-from .timelimit import Budget
 
 _ASSIGNMENT = re.compile(r"^\s*([A-Za-z](?:_\{?\w+\}?)?)\s*=")
 _BRACKETED = re.compile(r"\\?[(\[{](.*)\\?[)\]}]", re.DOTALL)
@@ -61,27 +61,29 @@ class _Outcome:
 
 
 class MathGrader:
-    """Grades one sample; ``budget`` shrinks per-item time as the Lambda deadline nears."""
+    """Grades one sample; :meth:`grade_samples` a batch, each item's time cut to what the batch has left."""
 
     def __init__(
         self,
         *,
         settings: MathGraderSettings | None = None,
-        budget: Budget | None = None,
         tolerance: Tolerance | None = None,
     ) -> None:
         """``tolerance`` (opt-in, for rounded references) replaces the exact rule for plain numbers."""
         self.settings = settings or MathGraderSettings()
-        self.budget = budget or Budget()
         self.tolerance = tolerance
 
     @classmethod
-    def from_env(cls, *, budget: Budget | None = None) -> MathGrader:
+    def from_env(cls) -> MathGrader:
         """The grader the Lambda runs: tolerance from ``MATH_TOLERANCE_*`` (see :mod:`.settings`)."""
-        return cls(budget=budget, tolerance=MathSettings.from_env().tolerance)
+        return cls(tolerance=MathSettings.from_env().tolerance)
 
     def __call__(self, sample: Sample) -> Grade:
         return self.grade(sample)
+
+    def grade_samples(self, samples: Sequence[Sample], deadline: Deadline) -> Sequence[Grade]:
+        """The batch, item by item; each item's symbolic checking stops at the batch's deadline."""
+        return per_item(lambda sample: self.grade(sample, seconds_left=deadline.remaining()))(samples, deadline)
 
     def grade(self, sample: Sample, *, seconds_left: float | None = None) -> Grade:
         """Grade one sample; ``seconds_left`` (the caller's remaining time) also caps the
@@ -124,11 +126,9 @@ class MathGrader:
         return self._grade(outcome, refused[0].reason if outcome.unverifiable else None)
 
     def _item_seconds(self, seconds_left: float | None) -> float:
-        """Symbolic time for this item: its own limit, cut to what the batch and the caller
-        have left; none when Math-Verify would first have to load (1-2 s) in too little time."""
-        time_left = self.budget.remaining()
-        if seconds_left is not None:
-            time_left = min(time_left, seconds_left)
+        """Symbolic time for this item: its own limit, cut to what the caller (the batch) has
+        left; none when Math-Verify would first have to load (1-2 s) in too little time."""
+        time_left = float("inf") if seconds_left is None else seconds_left
         if time_left < ENGINE_LOAD_SECONDS and not engine_loaded():
             return 0.0  # the fast paths still decide; a symbolic check is refused, not overrun
         return max(0.0, min(self.settings.seconds_per_item, time_left))
@@ -230,11 +230,6 @@ def _default_grader() -> MathGrader:
     if not _DEFAULT:
         _DEFAULT.append(MathGrader())
     return _DEFAULT[0]
-
-
-def grade(sample: Sample) -> Grade:
-    """Grade with default settings (for the composite grader and the ``rft`` CLI)."""
-    return _default_grader()(sample)
 
 
 def grade_within(sample: Sample, seconds_left: float) -> Grade:

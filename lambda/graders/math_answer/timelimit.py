@@ -1,4 +1,4 @@
-"""A wall-clock limit on symbolic checking, and the time budget left for the batch.
+"""A wall-clock limit on symbolic checking (the batch's own time is :class:`graders.contract.Deadline`).
 
 Math-Verify's own timeouts use ``signal.alarm``: whole seconds, main thread only, and they
 replace any alarm already set. Here one limit covers the whole check of an item (parse gold,
@@ -23,8 +23,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-from ..contract import RESPONSE_RESERVE_SECONDS
 
 REFIRE_SECONDS = 0.05
 
@@ -131,30 +129,3 @@ def _watchdog_limit(seconds: float) -> Iterator[None]:
                 break
             except SymbolicTimeout:
                 continue
-
-
-class Budget:
-    """Time the batch has left, so per-item limits shrink as the Lambda deadline approaches.
-
-    The handler calls :meth:`start` with the Lambda context at each invocation; without a
-    context (tests, the CLI) the budget is unlimited.
-    """
-
-    def __init__(self) -> None:
-        self._end: float | None = None
-
-    def start(self, context: Any = None, *, reserve_seconds: float = RESPONSE_RESERVE_SECONDS) -> None:
-        self._end = None
-        getter = getattr(context, "get_remaining_time_in_millis", None)
-        if callable(getter):
-            try:
-                self._end = time.monotonic() + getter() / 1000.0 - reserve_seconds
-            except Exception:  # a broken context must not break grading
-                self._end = None
-
-    def remaining(self) -> float:
-        return float("inf") if self._end is None else self._end - time.monotonic()
-
-    def item_limit(self, per_item_seconds: float) -> float:
-        """The time one item may take: its own limit, cut to what is left of the batch."""
-        return max(0.0, min(per_item_seconds, self.remaining()))
