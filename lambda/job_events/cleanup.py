@@ -24,7 +24,8 @@ class CleanupFailed(RuntimeError):
 
 
 def _code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "Unknown")
+    code: str = exc.response.get("Error", {}).get("Code", "Unknown")
+    return code
 
 
 class DeploymentCleanup:
@@ -68,7 +69,8 @@ class DeploymentCleanup:
 
     def _recorded(self, parameter_name: str) -> str | None:
         try:
-            return self._ssm.get_parameter(Name=parameter_name)["Parameter"]["Value"]
+            value: str = self._ssm.get_parameter(Name=parameter_name)["Parameter"]["Value"]
+            return value
         except ClientError as exc:
             if _code(exc) == "ParameterNotFound":
                 return None

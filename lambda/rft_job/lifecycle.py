@@ -128,7 +128,8 @@ class JobLifecycle:
 
     def _find(self, job_name: str) -> dict[str, Any] | None:
         try:
-            return self._bedrock.get_model_customization_job(jobIdentifier=job_name)
+            job: dict[str, Any] = self._bedrock.get_model_customization_job(jobIdentifier=job_name)
+            return job
         except ClientError as exc:
             if _error(exc)[0] == "ResourceNotFoundException":
                 return None
@@ -138,7 +139,8 @@ class JobLifecycle:
         give_up_at = self._clock() + IAM_PROPAGATION_RETRY_SECONDS
         while True:
             try:
-                return self._bedrock.create_model_customization_job(**request)["jobArn"]
+                job_arn: str = self._bedrock.create_model_customization_job(**request)["jobArn"]
+                return job_arn
             except ClientError as exc:
                 if _looks_like_iam_propagation(exc) and self._clock() < give_up_at:
                     LOGGER.warning("create refused (%s); retrying while IAM propagates", _error(exc)[1])

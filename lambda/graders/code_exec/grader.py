@@ -158,11 +158,11 @@ class CodeGrader:
             self.sweeper.sweep()
 
     # A batch ------------------------------------------------------------------------------------------------
-    def grade_items(self, items: list[Any], deadline: Deadline) -> list[dict]:
+    def grade_items(self, items: list[Any], deadline: Deadline) -> list[dict[str, Any]]:
         """Items in parallel, up to the vCPUs (or ``max_workers``); results in order."""
         workers = max(1, min(len(items) or 1, self.settings.max_workers or vcpus()))
 
-        def one(raw: Any) -> dict:
+        def one(raw: Any) -> dict[str, Any]:
             if deadline.remaining() < MIN_TEST_SECONDS:
                 return result(item_id(raw), zero(NOT_IN_TIME, timed_out=1.0))
             return safe_grade(lambda sample: self.grade(sample, deadline), raw, grader=GRADER)

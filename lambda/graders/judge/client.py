@@ -233,7 +233,7 @@ class _SharedRandom:
 
 def converse_with_retries(
     clients: RuntimeClients | FixedClient,
-    request: dict,
+    request: dict[str, Any],
     *,
     deadline: Deadline,
     policy: RetryPolicy,
@@ -328,7 +328,7 @@ def _classify(exc: ClientError) -> tuple[str, str]:
     return "fatal", description
 
 
-def _reply(response: dict, stats: CallStats) -> ConverseReply:
+def _reply(response: dict[str, Any], stats: CallStats) -> ConverseReply:
     usage = response.get("usage") or {}
     stats.input_tokens += int(usage.get("inputTokens") or 0)
     stats.output_tokens += int(usage.get("outputTokens") or 0)

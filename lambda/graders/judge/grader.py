@@ -120,7 +120,7 @@ class JudgeGrader:
     def rubric(self) -> Rubric:
         return self._rubric
 
-    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[dict]:
+    def grade_batch(self, items: Sequence[Any], deadline: Deadline) -> list[dict[str, Any]]:
         """Raw batch items -> results in the same order, each echoing its id."""
         grades: list[Grade | None] = [None] * len(items)
         samples: list[Sample] = []
@@ -134,8 +134,8 @@ class JudgeGrader:
         for index, grade in zip(positions, self.grade_samples(samples, deadline)):
             grades[index] = grade
         results = []
-        for raw, grade in zip(items, grades):
-            grade = grade or zero("grader error: item was not graded", grader_error=1.0)
+        for raw, maybe_grade in zip(items, grades):
+            grade = maybe_grade or zero("grader error: item was not graded", grader_error=1.0)
             if grade.reason:
                 LOGGER.info("item %s scored %.3f: %s", item_id(raw), grade.score, grade.reason)
             results.append(result(item_id(raw), grade))
@@ -226,7 +226,7 @@ class JudgeGrader:
             "needed the judge failed this way, so the batch fails instead of training on rewards without signal."
         )
 
-    def _collect(self, future: Future, sample: Sample, started: bool) -> _Outcome:
+    def _collect(self, future: Future[_Outcome], sample: Sample, started: bool) -> _Outcome:
         if not future.done():
             future.cancel()
             reason = CALL_CUT_REASON if started else "not judged: the Lambda's remaining time ran out"
@@ -282,7 +282,7 @@ class JudgeGrader:
             self._structured_rejected = True
             return reply
 
-    def _converse(self, kwargs: dict, deadline: Deadline, stats: CallStats) -> ConverseReply:
+    def _converse(self, kwargs: dict[str, Any], deadline: Deadline, stats: CallStats) -> ConverseReply:
         return converse_with_retries(
             self._clients, kwargs, deadline=deadline, policy=self._policy, stats=stats, sleep=self._sleep, rng=self._rng
         )
