@@ -263,9 +263,9 @@ def clear_caches() -> None:
 
     clear_cache()
     for name in ("parse_latex_cached", "parse_expr_cached"):
-        cached = getattr(parser, name, None)
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
+        cache_clear = getattr(getattr(parser, name, None), "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()
     for cached in (
         equivalence._symbolic_equal,
         equivalence._parse,
