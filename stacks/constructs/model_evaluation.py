@@ -18,6 +18,7 @@ it), and ``record`` (the row to S3). ``summarize`` writes ``evaluation.jsonl``, 
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -361,7 +362,7 @@ class ModelEvaluation(Construct):
             ["kms:GenerateDataKey*"],
             "CDK's grant to publish to the KMS-encrypted topic: that one topic key only",
         )
-        machine_id = stack.get_logical_id(self.state_machine.node.default_child)
+        machine_id = stack.get_logical_id(cast(cdk.CfnElement, self.state_machine.node.default_child))
         execution = (
             f"arn:{nag_text(stack, stack.partition)}:states:{nag_text(stack, stack.region)}:"
             f"{nag_text(stack, stack.account)}"
