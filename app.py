@@ -49,7 +49,10 @@ def check_datasets(configs: list[EnvironmentConfig]) -> None:
     """
 
     def files(config: EnvironmentConfig) -> list[Path]:
-        evaluation = [REPO_ROOT / config.evaluation.dataset] if config.evaluation.enabled else []
+        # enabled implies a dataset (config/settings.py resolves it or fails)
+        evaluation = (
+            [REPO_ROOT / config.evaluation.dataset] if config.evaluation.enabled and config.evaluation.dataset else []
+        )
         return [*config.dataset.local_files(), *evaluation]
 
     checks = {

@@ -39,7 +39,7 @@ HOSTILE = {
 }
 
 
-def item(row: dict, response: str) -> dict:
+def item(row: dict, response: str | None) -> dict:
     return {
         "id": row["id"],
         "messages": row["messages"] + [{"role": "assistant", "content": response}],
@@ -102,7 +102,7 @@ def main() -> None:
     )
     for name, seconds in hostile_times.items():
         print(f"  hostile batch of {HOSTILE_ITEMS} x {name} (2 tests each, default limits): {seconds:.2f} s")
-    worst = max(hostile_times, key=hostile_times.get)
+    worst = max(hostile_times, key=lambda name: hostile_times[name])
     print(f"worst hostile batch: {worst}, {hostile_times[worst]:.2f} s")
 
 

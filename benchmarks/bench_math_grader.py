@@ -92,8 +92,7 @@ if __name__ == "__main__" and not _BUNDLE_PATH and "--here" not in sys.argv and 
     )
 
 from graders.contract import parse_sample
-from graders.math_answer import equivalence, normalize, numeric, reference
-from graders.math_answer import grader as grader_module
+from graders.math_answer import equivalence, grader as grader_module, normalize, numeric, reference
 from graders.math_answer.grader import MathGrader
 
 TARGET_SPEEDUP_NUMERIC = 20.0
@@ -263,9 +262,9 @@ def clear_caches() -> None:
 
     clear_cache()
     for name in ("parse_latex_cached", "parse_expr_cached"):
-        cached = getattr(parser, name, None)
-        if hasattr(cached, "cache_clear"):
-            cached.cache_clear()
+        cache_clear = getattr(getattr(parser, name, None), "cache_clear", None)
+        if cache_clear is not None:
+            cache_clear()
     for cached in (
         equivalence._symbolic_equal,
         equivalence._parse,

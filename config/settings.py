@@ -34,24 +34,26 @@ from .document import (
     models,
     render,
 )
-from .model import (  # noqa: F401
-    CALLER_ACCOUNT,
-    DEFAULT_CONFIG_FILE,
-    PRODUCTION_NAMES,
-    REASONING_EFFORTS,
-    REPO_ROOT,
-    RFT_REGIONS,
-    CompositeConfig,
-    DatasetConfig,
-    DeliveryConfig,
-    EnvironmentConfig,
-    EvaluationConfig,
-    FormatConfig,
-    Hyperparameters,
-    InvocationLogs,
-    JudgeConfig,
-    ModelDeploymentConfig,
-    PreflightConfig,
+
+# Re-exported: stacks, app.py and the CLI read the configuration types from here.
+from .model import (
+    CALLER_ACCOUNT as CALLER_ACCOUNT,
+    DEFAULT_CONFIG_FILE as DEFAULT_CONFIG_FILE,
+    PRODUCTION_NAMES as PRODUCTION_NAMES,
+    REASONING_EFFORTS as REASONING_EFFORTS,
+    REPO_ROOT as REPO_ROOT,
+    RFT_REGIONS as RFT_REGIONS,
+    CompositeConfig as CompositeConfig,
+    DatasetConfig as DatasetConfig,
+    DeliveryConfig as DeliveryConfig,
+    EnvironmentConfig as EnvironmentConfig,
+    EvaluationConfig as EvaluationConfig,
+    FormatConfig as FormatConfig,
+    Hyperparameters as Hyperparameters,
+    InvocationLogs as InvocationLogs,
+    JudgeConfig as JudgeConfig,
+    ModelDeploymentConfig as ModelDeploymentConfig,
+    PreflightConfig as PreflightConfig,
 )
 
 Loc = tuple[str | int, ...]

@@ -165,7 +165,8 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
     )
     reasoning = None
     if config is not None:
-        dataset = dataset or (str(REPO_ROOT / evaluation_dataset(config)) if evaluation_dataset(config) else None)
+        configured = evaluation_dataset(config)
+        dataset = dataset or (str(REPO_ROOT / configured) if configured else None)
         grader = grader or config.grader
         base = base or base_inference_id(config)
         if config.hyperparameters is not None:  # None on the open-weight path (no inference settings)

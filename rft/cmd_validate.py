@@ -50,7 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace, console: Console) -> int:
     config = apply_environment(args)
-    if config is not None and args.max_prompt_length is None:
+    # The Nova path's limit; the open-weight path (no hyperparameters) has none to default to.
+    if config is not None and args.max_prompt_length is None and config.hyperparameters is not None:
         args.max_prompt_length = config.hyperparameters.max_prompt_length
     has_defaults = args.default_format_constraints or bool(os.environ.get("FORMAT_DEFAULT_CONSTRAINTS", "").strip())
     composite_graders = _composite_defaults()
@@ -75,7 +76,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
             console.print(message, markup=False, highlight=False, soft_wrap=True)
         if len(messages) > args.max_messages:
             console.print(f"... and {len(messages) - args.max_messages} more for {path}", markup=False, soft_wrap=True)
-        bad = not report.ok or (args.strict and report.warnings)
+        bad = not report.ok or bool(args.strict and report.warnings)
         failed = failed or bad
         summary.add_row(
             Text(path),

@@ -115,6 +115,8 @@ def estimate(
 ) -> Estimate:
     """Counts, tokens and money of one job on ``training`` (and ``validation``) and its evaluation."""
     hp = config.hyperparameters
+    if hp is None:
+        raise ValueError(f"{config.name}: the estimate covers the Nova path only (no hyperparameters on this one)")
     out = Estimate()
     grader = config.grader
     samples, epochs = hp.training_sample_per_prompt, hp.epoch_count

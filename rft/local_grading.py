@@ -105,8 +105,9 @@ def _size(answer: Any) -> str:
     return str(len(answer)) if isinstance(answer, list) else f"a {type(answer).__name__}, not a list of"
 
 
-def metrics_of(result: Mapping[str, Any]) -> dict[str, float]:
-    out = {}
+def metrics_of(result: Mapping[str, Any]) -> dict[str, Any]:
+    """``metrics_list`` as name -> value, the values as the grader sent them (numbers from a conforming one)."""
+    out: dict[str, Any] = {}
     for entry in result.get("metrics_list") or ():
         if isinstance(entry, Mapping) and "name" in entry:
             out[str(entry["name"])] = entry.get("value")

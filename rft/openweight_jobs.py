@@ -105,7 +105,9 @@ def metric_records(client: Any, job_id: str) -> list[Record]:
 def _message(exc: Any) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, Mapping):
-        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
-        if isinstance(inner.get("message"), str):
-            return inner["message"]
+        error = body.get("error")
+        inner = error if isinstance(error, Mapping) else body
+        message = inner.get("message")
+        if isinstance(message, str):
+            return message
     return str(exc)

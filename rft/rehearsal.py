@@ -149,7 +149,8 @@ def format_cases(row: Row, default_constraints: Mapping[str, Any] | None) -> lis
         ids, kwargs = default_constraints["instruction_id_list"], default_constraints.get("kwargs")
     if ids is None:
         return "no IFEval constraints (instruction_id_list) to build answers for; structured checks are not rehearsed"
-    topic = row.data.get("topic") if isinstance(row.data.get("topic"), str) else "the question"
+    given_topic = row.data.get("topic")
+    topic = given_topic if isinstance(given_topic, str) else "the question"
     reference = row.data.get("reference_answer")
     if not (isinstance(reference, str) and reference.strip()):
         reference = compliant_response(ids, kwargs, topic=topic)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -33,7 +34,7 @@ def _evaluation_files(config: EnvironmentConfig) -> list[Path]:
 
 class DataStack(cdk.Stack):
     def __init__(
-        self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path, **kwargs: object
+        self, scope: Construct, id_: str, *, config: EnvironmentConfig, datasets_dir: Path, **kwargs: Any
     ) -> None:
         """With ``dataset.invocationLogs.manageLogging`` this stack turns Bedrock invocation logging on to the
         logs' bucket (and, when that is the data bucket, lets Bedrock write there); otherwise the training
@@ -61,11 +62,13 @@ class DataStack(cdk.Stack):
             self.invocation_logging = InvocationLogging(self, "InvocationLogging", s3_uri=logs.s3_uri)
             self._let_bedrock_write_logs(config, logs.bucket_name, logs.s3_uri)
         cdk.CfnOutput(self, "BucketName", value=self.data.bucket.bucket_name)
-        cdk.CfnOutput(
-            self,
-            "DatasetUri",
-            value=self.data.training_uri(Path(training).name) if training else config.dataset.invocation_logs.s3_uri,
-        )
+        if training:
+            dataset_uri = self.data.training_uri(Path(training).name)
+        elif logs is not None:
+            dataset_uri = logs.s3_uri
+        else:  # config/settings.py requires one of the two
+            raise ValueError(f"{config.name}: the dataset has neither a training file nor invocation logs")
+        cdk.CfnOutput(self, "DatasetUri", value=dataset_uri)
         cdk.CfnOutput(self, "OutputUri", value=self.data.output_uri)
 
     def _let_bedrock_write_logs(self, config: EnvironmentConfig, bucket: str, s3_uri: str) -> None:

@@ -8,10 +8,10 @@ approval, and every stage ends with a check of its deployed outputs.
 from __future__ import annotations
 
 import json
+from typing import Any, cast
 
 import aws_cdk as cdk
-from aws_cdk import aws_codepipeline as codepipeline
-from aws_cdk import pipelines
+from aws_cdk import aws_codepipeline as codepipeline, pipelines
 from constructs import Construct
 
 from config.settings import PRODUCTION_NAMES, REPO_ROOT, DeliveryConfig, EnvironmentConfig
@@ -30,7 +30,7 @@ class DeliveryPipelineStack(cdk.Stack):
         *,
         delivery: DeliveryConfig,
         environments: dict[str, EnvironmentConfig],
-        **kwargs: object,
+        **kwargs: Any,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
         source = pipelines.CodePipelineSource.connection(
@@ -71,10 +71,10 @@ class DeliveryPipelineStack(cdk.Stack):
                 input=source,
                 env={"EXPECTED_ENVIRONMENT": name, "EXPECTED_PROJECT": config.project},
                 env_from_cfn_outputs={
-                    "BUCKET_NAME": data.find_child("BucketName"),
-                    "DATASET_URI": data.find_child("DatasetUri"),
-                    "JOB_ARN": training.find_child("JobArn"),
-                    "GRADER_FUNCTION": training.find_child("GraderFunctionName"),
+                    "BUCKET_NAME": cast(cdk.CfnOutput, data.find_child("BucketName")),
+                    "DATASET_URI": cast(cdk.CfnOutput, data.find_child("DatasetUri")),
+                    "JOB_ARN": cast(cdk.CfnOutput, training.find_child("JobArn")),
+                    "GRADER_FUNCTION": cast(cdk.CfnOutput, training.find_child("GraderFunctionName")),
                 },
             )
             self.pipeline.add_stage(stage, pre=pre, post=[check])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -32,7 +33,7 @@ def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:
 
 
 class GradersStack(cdk.Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
         code = bundled_code(GRADER_SOURCE)
         self.graders: dict[str, GraderFunction] = {}

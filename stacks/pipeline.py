@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import aws_cdk as cdk
 from constructs import Construct
@@ -65,6 +66,6 @@ def build_pipeline(scope: Construct, config: EnvironmentConfig) -> PipelineStack
 class PipelineStage(cdk.Stage):
     """One environment's stacks as a deployable unit of the delivery pipeline."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
         self.stacks = build_pipeline(self, config)

@@ -6,10 +6,10 @@ announces its end: no service role, no Bedrock job-state events, no deployment s
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import aws_cdk as cdk
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_iam as iam, aws_lambda as lambda_, aws_s3 as s3
 from constructs import Construct
 
 from config.settings import REPO_ROOT, EnvironmentConfig
@@ -36,7 +36,7 @@ def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:
 
 
 class TrainingStack(cdk.Stack):
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: object) -> None:
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
         # By name, not by export: the stateful data stack never gets pinned by this stack's references.
         bucket_name = data_bucket_name(config, self.account)
@@ -142,9 +142,10 @@ class TrainingStack(cdk.Stack):
             tags={"rft:environment": config.name, "rft:grader": config.grader},
         )
         if config.data_kms_key:
+            handler_role = cast(iam.Role, job.handler.role)  # the job construct gives its handler an iam.Role
             grant_data_key(
-                job.handler.role,
-                job.handler.role,
+                handler_role,
+                handler_role,
                 alias=data_key_alias(config),
                 actions=["kms:Decrypt"],
                 sid="ReadEncryptedDataset",
@@ -195,12 +196,10 @@ class TrainingStack(cdk.Stack):
         if self.evaluation is not None:
             self.monitoring.dashboard.add_widgets(*self.evaluation.dashboard_widgets(config.name))
         # Reward health of the job's grader: malformed items, collapsed or stuck rewards, batches near the timeout.
-        thresholds = RewardHealthThresholds(
-            **{
-                k: (int(v) if k in ("period_minutes", "evaluation_periods") else v)
-                for k, v in config.reward_health.items()
-            }
-        )
+        threshold_values: dict[str, Any] = {
+            k: (int(v) if k in ("period_minutes", "evaluation_periods") else v) for k, v in config.reward_health.items()
+        }
+        thresholds = RewardHealthThresholds(**threshold_values)
         self.reward_health = RewardHealthAlarms(
             self,
             "RewardHealth",

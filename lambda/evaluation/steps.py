@@ -16,8 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aws_errors import client_error, error_code
 from botocore.exceptions import ClientError
+
+from aws_errors import client_error, error_code
 
 from .conversation import answer_text, converse_request, grader_item, is_throttling, metrics_of, row_id, usage_of
 from .summary import SIDES, markdown_report, notification_text, summarize, verdict

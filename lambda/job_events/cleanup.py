@@ -12,8 +12,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from aws_errors import error_code
 from botocore.exceptions import ClientError
+
+from aws_errors import error_code
 
 from . import naming
 
@@ -65,7 +66,8 @@ class DeploymentCleanup:
 
     def _recorded(self, parameter_name: str) -> str | None:
         try:
-            return self._ssm.get_parameter(Name=parameter_name)["Parameter"]["Value"]
+            value: str = self._ssm.get_parameter(Name=parameter_name)["Parameter"]["Value"]
+            return value
         except ClientError as exc:
             if error_code(exc) == "ParameterNotFound":
                 return None

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aws_errors import client_error
 from botocore.exceptions import ClientError
+
+from aws_errors import client_error
 
 from . import naming
 
@@ -178,7 +179,8 @@ class JobEventProcessor:
                 raise _client_error("GetCustomModel", exc) from None
             status = model.get("modelStatus", "Active")  # older models carry no status: they are usable
             if status == "Active":
-                return model
+                active: dict[str, Any] = model
+                return active
             if status == "Failed":
                 raise DeploymentFailed(
                     f"custom model {model_arn} is Failed: {model.get('failureMessage') or 'no reason given'}"
@@ -193,7 +195,8 @@ class JobEventProcessor:
 
     def _existing_deployment(self, name: str) -> dict[str, Any] | None:
         try:
-            return self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=name)
+            deployment: dict[str, Any] = self._bedrock.get_custom_model_deployment(customModelDeploymentIdentifier=name)
+            return deployment
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
                 return None
@@ -203,7 +206,8 @@ class JobEventProcessor:
 
     def _recorded_arn(self) -> str | None:
         try:
-            return self._ssm.get_parameter(Name=self._settings.parameter_name)["Parameter"]["Value"]
+            value: str = self._ssm.get_parameter(Name=self._settings.parameter_name)["Parameter"]["Value"]
+            return value
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ParameterNotFound":
                 return None

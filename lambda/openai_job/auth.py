@@ -23,7 +23,8 @@ def endpoint(region: str) -> str:
 def short_term_key(region: str) -> str:
     from aws_bedrock_token_generator import provide_token  # bundled with the Lambda (requirements.txt)
 
-    return provide_token(region=region, expiry=TOKEN_LIFETIME)
+    token: str = provide_token(region=region, expiry=TOKEN_LIFETIME)
+    return token
 
 
 def openai_client(

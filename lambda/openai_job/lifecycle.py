@@ -39,9 +39,11 @@ def service_message(exc: openai.APIError) -> str:
     """The service's own words: ``error.message`` of the body when present, else the SDK's message."""
     body = getattr(exc, "body", None)
     if isinstance(body, Mapping):
-        inner = body.get("error") if isinstance(body.get("error"), Mapping) else body
-        if isinstance(inner.get("message"), str) and inner["message"]:
-            return inner["message"]
+        error = body.get("error")
+        inner = error if isinstance(error, Mapping) else body
+        message = inner.get("message")
+        if isinstance(message, str) and message:
+            return message
     return str(getattr(exc, "message", exc))
 
 

@@ -56,10 +56,9 @@ class Outcome:
 
 
 # -- the grader ------------------------------------------------------------------------------------
-def invoke_grader(
-    lambda_client: Any, function_name: str, items: Sequence[Mapping[str, Any]], outcome: Outcome
-) -> list[Any] | None:
-    """One synchronous invocation; ``None`` (and a problem) when it errs or answers with something else."""
+def invoke_grader(lambda_client: Any, function_name: str, items: Sequence[Mapping[str, Any]], outcome: Outcome) -> Any:
+    """One synchronous invocation: the grader's decoded JSON answer (any shape: ``contract_problems`` checks it), or
+    ``None`` (and a problem) when it errs or answers with something else."""
     outcome.count("lambda:Invoke")
     try:
         response = lambda_client.invoke(

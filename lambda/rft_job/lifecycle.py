@@ -12,8 +12,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aws_errors import client_error
 from botocore.exceptions import ClientError
+
+from aws_errors import client_error
 
 from . import job_spec
 
@@ -124,7 +125,8 @@ class JobLifecycle:
 
     def _find(self, job_name: str) -> dict[str, Any] | None:
         try:
-            return self._bedrock.get_model_customization_job(jobIdentifier=job_name)
+            job: dict[str, Any] = self._bedrock.get_model_customization_job(jobIdentifier=job_name)
+            return job
         except ClientError as exc:
             if client_error(exc)[0] == "ResourceNotFoundException":
                 return None
@@ -134,7 +136,8 @@ class JobLifecycle:
         give_up_at = self._clock() + IAM_PROPAGATION_RETRY_SECONDS
         while True:
             try:
-                return self._bedrock.create_model_customization_job(**request)["jobArn"]
+                job_arn: str = self._bedrock.create_model_customization_job(**request)["jobArn"]
+                return job_arn
             except ClientError as exc:
                 if _looks_like_iam_propagation(exc) and self._clock() < give_up_at:
                     LOGGER.warning("create refused (%s); retrying while IAM propagates", client_error(exc)[1])

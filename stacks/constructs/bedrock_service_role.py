@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_iam as iam, aws_lambda as lambda_, aws_s3 as s3
 from constructs import Construct
 
 from ..nag import accept_wildcard_resources

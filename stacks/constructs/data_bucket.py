@@ -6,10 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_deployment as s3deploy
 from constructs import Construct
 
 from ..nag import accept, accept_managed_policy, accept_wildcard_actions, accept_wildcard_resources

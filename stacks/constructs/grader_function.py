@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
@@ -68,7 +68,7 @@ class GraderFunction(Construct):
         self.role, self.log_group = role_with_own_logs(
             self, "", description=f"Runs the {kind} RFT grader: writes its own logs, nothing else"
         )
-        placement = {}
+        placement: dict[str, Any] = {}
         if network is not None:  # untrusted code runs here: no route out, Lambda alone manages the interfaces
             network.allow_lambda_attachment(self.role)
             accept_wildcard_resources(self.role, ["*"], ENI_WILDCARD_REASON)

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
 from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, batch_hash, build_preflight_batch

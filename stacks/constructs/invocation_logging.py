@@ -4,8 +4,7 @@ delete, puts back the account's previous configuration (``lambda/invocation_logg
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources

@@ -12,9 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ec2 as ec2, aws_iam as iam, aws_logs as logs
 from constructs import Construct
 
 # What Lambda needs on the execution role to attach a function to a VPC: the ENI actions of the

@@ -4,10 +4,7 @@ custom-resource provider whose framework function gets the same treatment."""
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import custom_resources as cr
+from aws_cdk import aws_iam as iam, aws_lambda as lambda_, aws_logs as logs, custom_resources as cr
 from constructs import Construct
 
 from ..nag import accept_wildcard_resources

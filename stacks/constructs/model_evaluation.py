@@ -18,18 +18,21 @@ it), and ``record`` (the row to S3). ``summarize`` writes ``evaluation.jsonl``, 
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sns as sns
-from aws_cdk import aws_stepfunctions as sfn
-from aws_cdk import aws_stepfunctions_tasks as tasks
+from aws_cdk import (
+    aws_cloudwatch as cloudwatch,
+    aws_events as events,
+    aws_events_targets as targets,
+    aws_iam as iam,
+    aws_lambda as lambda_,
+    aws_logs as logs,
+    aws_s3 as s3,
+    aws_sns as sns,
+    aws_stepfunctions as sfn,
+    aws_stepfunctions_tasks as tasks,
+)
 from constructs import Construct
 
 from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources, nag_text
@@ -361,7 +364,7 @@ class ModelEvaluation(Construct):
             ["kms:GenerateDataKey*"],
             "CDK's grant to publish to the KMS-encrypted topic: that one topic key only",
         )
-        machine_id = stack.get_logical_id(self.state_machine.node.default_child)
+        machine_id = stack.get_logical_id(cast(cdk.CfnElement, self.state_machine.node.default_child))
         execution = (
             f"arn:{nag_text(stack, stack.partition)}:states:{nag_text(stack, stack.region)}:"
             f"{nag_text(stack, stack.account)}"

@@ -39,7 +39,9 @@ def grader_bundle(tmp_path_factory):
 
 def test_job_handler_bundle_carries_a_boto3_that_knows_rft(job_bundle):
     assert (job_bundle / "rft_job" / "index.py").is_file()
-    version = re.search(r"__version__ = '([\d.]+)'", (job_bundle / "boto3" / "__init__.py").read_text()).group(1)
+    found = re.search(r"__version__ = '([\d.]+)'", (job_bundle / "boto3" / "__init__.py").read_text())
+    assert found, "the bundled boto3 states no __version__"
+    version = found.group(1)
     assert tuple(map(int, version.split("."))) >= (1, 42, 2)
     model = next((job_bundle / "botocore" / "data" / "bedrock").glob("*/service-2.json*"))
     assert model.is_file()

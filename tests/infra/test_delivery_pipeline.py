@@ -19,6 +19,7 @@ from .conftest import BASE_DOCUMENT, CDK_CONTEXT
 def pipeline_app() -> tuple[dict, list[tuple[str, str, str]]]:
     environments = parse_config(BASE_DOCUMENT)
     delivery = parse_delivery(BASE_DOCUMENT, environments)
+    assert delivery is not None
     app = cdk.App(context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
     stack = DeliveryPipelineStack(
         app,

@@ -9,8 +9,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_lambda as lambda_, aws_s3 as s3
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.constructs.job_notifications import JobNotifications

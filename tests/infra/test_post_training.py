@@ -56,7 +56,7 @@ def _token_text(part) -> str:
 
 def dashboard_metrics(template) -> list[dict]:
     """Every metric line of every graph as {namespace, name, dimensions, stat}."""
-    lines = []
+    lines: list[dict] = []
     for widget in dashboard_body(template)["widgets"]:
         for line in widget.get("properties", {}).get("metrics", []):
             *names, options = line if isinstance(line[-1], dict) else (*line, {})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from .conftest import document_with, synthesize
 
@@ -109,7 +110,8 @@ def test_thresholds_come_from_the_configuration():
     from stacks.training_stack import TrainingStack
 
     config = parse_config(document_with(rewardHealth={"maxMalformedShare": 0.2, "evaluationPeriods": 4}))["dev"]
-    assert RewardHealthThresholds(**config.reward_health).max_malformed_share == 0.2
+    thresholds: dict[str, Any] = dict(config.reward_health)
+    assert RewardHealthThresholds(**thresholds).max_malformed_share == 0.2
     stack = TrainingStack(
         cdk.App(context={"aws:cdk:bundling-stacks": []}),
         "T",

@@ -145,8 +145,8 @@ class BedrockRuntimeStandin:
     @property
     def endpoint_url(self) -> str:
         assert self._server is not None, "stand-in not started"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        host, port = self._server.server_address[:2]  # an AF_INET server: (str, int)
+        return f"http://{host!s}:{port}"
 
     def start(self) -> BedrockRuntimeStandin:
         self._server = _Server(("127.0.0.1", 0), _handler_for(self))

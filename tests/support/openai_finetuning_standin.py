@@ -15,7 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlparse
 
 
@@ -200,8 +200,8 @@ class OpenAIFineTuningStandin:
         )
         fields: dict[str, Any] = {}
         for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            fields[name] = (part.get_filename(), part.get_payload(decode=True))
+            name = part.get_param("name", header="content-disposition")  # a plain str for form-data parts
+            fields[cast(str, name)] = (part.get_filename(), part.get_payload(decode=True))
         purpose = (fields.get("purpose") or (None, b""))[1].decode()
         if "file" not in fields or purpose != "fine-tune":
             return 400, {"error": {"message": f"purpose must be 'fine-tune', got {purpose!r}"}}

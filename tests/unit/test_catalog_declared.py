@@ -35,6 +35,7 @@ def test_the_readme_settings_table_is_generated_from_the_catalogue():
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("doc", ROOT / "scripts" / "grader_settings_doc.py")
+    assert spec is not None and spec.loader is not None
     doc = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(doc)
     text = (ROOT / "README.md").read_text(encoding="utf-8")

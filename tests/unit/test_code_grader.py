@@ -106,9 +106,9 @@ def test_stub_continuation_and_full_function_with_starter() -> None:
     starter = 'import math\n\ndef root(x):\n    """Square root."""\n'
     plan = plan_for_row({"tests": ["assert root(9) == 3"], "starter_code": starter, "entry_point": "root"})
     body = extract_program("    return int(math.sqrt(x))\n", plan)
-    assert body.how == "continuation" and body.source.startswith(starter)
+    assert body.how == "continuation" and body.source is not None and body.source.startswith(starter)
     full = extract_program(fenced("def root(x):\n    return int(math.sqrt(x))\n"), plan)
-    assert full.how == "fenced" and full.source.startswith("import math")
+    assert full.how == "fenced" and full.source is not None and full.source.startswith("import math")
 
 
 def test_mbpp_asserts_each_count(grade) -> None:

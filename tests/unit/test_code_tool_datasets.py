@@ -21,7 +21,7 @@ def load(name: str) -> list[dict]:
     return [json.loads(line) for line in (DATASETS / name).read_text(encoding="utf-8").splitlines()]
 
 
-def item(row: dict, response: str) -> dict:
+def item(row: dict, response: str | None) -> dict:
     """As Bedrock sends it: every field but id and messages in metadata."""
     return {
         "id": row["id"],

@@ -31,6 +31,7 @@ def test_shipped_configuration_loads_every_environment_typed():
     dev, prod = configs["dev"], configs["prod"]
     assert dev.account is None and dev.region == "us-east-1" and dev.start_training is False
     assert prod.account == "333333333333" and prod.start_training is True and prod.data_kms_key is True
+    assert prod.hyperparameters is not None
     assert prod.hyperparameters.epoch_count == 3 and prod.hyperparameters.batch_size == 64  # merged on defaults
     assert prod.hyperparameters.to_api()["learningRate"] == 1e-05
     assert prod.notification_emails == ("ml-team@example.com",)
@@ -206,6 +207,7 @@ def test_invocation_logs_are_typed_and_their_filters_checked():
     # Logged prompts leave the evaluation no file to default to (tested in test_config_paths.py).
     document["environments"]["prod"]["evaluation"] = {"enabled": False}
     logs = parse_config(document)["dev"].dataset.invocation_logs
+    assert logs is not None
     assert logs.bucket_name == "my-logs"
     assert logs.to_api() == {
         "usePromptResponse": True,

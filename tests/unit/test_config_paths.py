@@ -79,8 +79,10 @@ def test_when_the_defaults_are_open_weight_a_nova_environment_does_not_inherit_t
         },
     }
     configs = parse_config(document)
-    assert configs["ow"].open_weight_hyperparameters["batch_size"] == 8
-    assert configs["nova"].hyperparameters.batch_size == nova_hyper["batchSize"]
+    open_weight, nova = configs["ow"].open_weight_hyperparameters, configs["nova"].hyperparameters
+    assert open_weight is not None and nova is not None
+    assert open_weight["batch_size"] == 8
+    assert nova.batch_size == nova_hyper["batchSize"]
 
 
 def test_a_nova_hyperparameter_on_the_open_weight_path_names_both_and_the_name_to_use():

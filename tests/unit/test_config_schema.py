@@ -101,7 +101,11 @@ def test_every_key_of_the_shipped_file_is_declared_and_described():
     walk(SHIPPED, root, "")
     assert unknown == [] and undescribed == [], (unknown, undescribed)
     # The walk reached the leaves: e.g. a hyperparameter of an environment, resolved through defaults' schema.
-    assert _property(_property(_property(root, "defaults", root), "hyperparameters", root), "epochCount", root)
+    defaults = _property(root, "defaults", root)
+    assert defaults is not None
+    hyperparameters = _property(defaults, "hyperparameters", root)
+    assert hyperparameters is not None
+    assert _property(hyperparameters, "epochCount", root)
 
 
 def test_every_catalogue_setting_has_its_range_default_and_doc_in_the_schema():

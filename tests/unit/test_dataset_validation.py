@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def write(tmp_path: Path, rows: list, name: str = "x.jsonl") -> Path:
     return path
 
 
-def dataset(tmp_path: Path, bad_rows: dict[int, object] | None = None, count: int = 100, **kwargs) -> Path:
+def dataset(tmp_path: Path, bad_rows: Mapping[int, object] | None = None, count: int = 100, **kwargs) -> Path:
     """``count`` valid math rows, with the rows given in ``bad_rows`` (1-based line -> row) replaced."""
     rows: list = [math_row(n) for n in range(1, count + 1)]
     for line, row in (bad_rows or {}).items():
@@ -270,7 +271,7 @@ def format_row(n: int, **changes) -> dict:
 
 
 def format_dataset(tmp_path: Path, bad_rows: dict[int, dict]) -> Path:
-    rows = [format_row(n) for n in range(1, 101)]
+    rows: list = [format_row(n) for n in range(1, 101)]
     for line, row in bad_rows.items():
         rows[line - 1] = _with_id(row, line, rows[0])
     return write(tmp_path, rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import boto3
 import pytest
@@ -25,7 +26,7 @@ EVENT = {
         "outputModelName": "rft-dev-abc-model",
     }
 }
-ROW = {
+ROW: dict[str, Any] = {
     "id": "math-0001",
     "messages": [{"role": "system", "content": "Be careful."}, {"role": "user", "content": "2+2? End with #### n"}],
     "reference_answer": "4",

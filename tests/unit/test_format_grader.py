@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+from typing import Any
 
 import pytest
 
@@ -106,7 +107,7 @@ def test_loose_mode_accepts_ifevals_response_variants():
 
 def test_loose_mode_does_not_apply_to_structured_checks():
     answer = 'Intro line\n{"a": 1}'
-    constraints = {"constraints": [{"type": "json"}]}
+    constraints: dict[str, Any] = {"constraints": [{"type": "json"}]}
     assert handler_for(FORMAT_LOOSE="true")([item(answer, **constraints)], None)[0]["aggregate_reward_score"] == 0.0
 
 
@@ -153,7 +154,10 @@ def test_constraints_inside_an_object_reference_answer_at_the_top_level():
 
 
 def test_constraints_written_as_json_text_are_read():
-    stringified = {"instruction_id_list": json.dumps(["detectable_format:title"]), "kwargs": json.dumps([{}])}
+    stringified: dict[str, Any] = {
+        "instruction_id_list": json.dumps(["detectable_format:title"]),
+        "kwargs": json.dumps([{}]),
+    }
     as_reference = json.dumps(ifeval(("punctuation:no_comma", {})))
     results = handler_for()([item(POEM, "a", **stringified), item(POEM, "b", reference_answer=as_reference)], None)
     assert [metrics(r) for r in results] == [{"detectable_format:title": 1.0}, {"punctuation:no_comma": 1.0}]
@@ -226,7 +230,7 @@ def test_a_check_that_raises_costs_only_its_constraint():
     constraints = [Constraint(name="ok", check=lambda response: True), Constraint(name="broken", check=broken)]
     result = FormatGrader().grade_response("text", constraints)
     assert result.score == 0.5 and result.metrics == {"ok": 1.0, "broken": 0.0}
-    assert "broken: check failed: RuntimeError: checker bug" in result.reason
+    assert "broken: check failed: RuntimeError: checker bug" in (result.reason or "")
 
 
 @pytest.mark.parametrize(

@@ -40,8 +40,10 @@ def verdict(instruction: dict, row: dict, *, loose: bool) -> bool:
     return any(text.strip() and check(text) for text in response_variants(row["response"], loose=loose))
 
 
-def agreement(loose: bool) -> tuple[Counter, Counter, list[str]]:
-    agreed, total, disagreements = Counter(), Counter(), []
+def agreement(loose: bool) -> tuple[Counter[str], Counter[str], list[str]]:
+    agreed: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    disagreements: list[str] = []
     mode = "loose" if loose else "strict"
     for row in read_jsonl("ifeval_gpt4_responses.jsonl"):
         for instruction in row["instructions"]:

@@ -12,8 +12,7 @@ import contextlib
 import io
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from graders.contract import GraderConfigurationError
 from tests.support.hostile_items import CONSTRAINT_IDS, FIELDS, deep, handlers, result_problems, well_formed

@@ -176,7 +176,7 @@ def test_retired_models_are_known_with_their_dates():
         "amazon.nova-premier-v1:0",
         "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.amazon.nova-premier-v1:0",
     ):
-        assert "2026-09-14" in retired_judge_warning(model)
+        assert "2026-09-14" in (retired_judge_warning(model) or "")
     assert retired_judge_warning("openai.gpt-oss-120b-1:0") is None
     assert supports_structured_output("openai.gpt-oss-120b-1:0")
     assert not supports_structured_output("amazon.nova-premier-v1:0")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -11,7 +12,7 @@ from graders.judge.prompt import build_request, rubric_fields
 from graders.judge.rubric import BUILT_IN, MISSING_FIELD, RUBRICS_DIR, RubricError, load_rubric
 from graders.judge.settings import JudgeSettings, settings_from_env
 
-ROW = {
+ROW: dict[str, Any] = {
     "id": "r1",
     "messages": [
         {"role": "system", "content": "You are a support agent."},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
@@ -254,13 +255,19 @@ def test_each_call_gets_a_read_timeout_that_ends_within_the_time_left():
     settings = JudgeSettings(read_timeout_seconds=60, connect_timeout_seconds=5)
     clients = make_runtime_client(settings, endpoint_url="http://127.0.0.1:9", session=standin_session())
     assert clients.for_budget(float("inf")) == (clients.default, 60)
-    assert clients.for_budget(300)[1] == 60  # the configured timeout when there is time for it
+
+    def step(seconds: float) -> tuple[Any, float]:
+        found = clients.for_budget(seconds)
+        assert found is not None, seconds
+        return found
+
+    assert step(300)[1] == 60  # the configured timeout when there is time for it
     for seconds in (59.0, 10.0, 2.0, 0.4):
-        client, timeout = clients.for_budget(seconds)
+        client, timeout = step(seconds)
         # The longest step that fits: at most a quarter of the time left goes unused.
         assert 0.75 * seconds <= timeout <= seconds
         config = client.meta.config
         assert config.read_timeout == timeout and config.connect_timeout == min(5, timeout)
         assert config.retries["total_max_attempts"] == 1 and client.meta.endpoint_url == "http://127.0.0.1:9"
-    assert clients.for_budget(10.0)[0] is clients.for_budget(9.9)[0]  # one client per step, reused
+    assert step(10.0)[0] is step(9.9)[0]  # one client per step, reused
     assert clients.for_budget(0.2) is None  # too little time for any call

@@ -32,7 +32,7 @@ def locked(lock: Path) -> dict[str, tuple[str, int]]:
 
 
 def direct_pins(requirements_in: Path) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in requirements_in.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-"):

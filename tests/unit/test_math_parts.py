@@ -187,7 +187,9 @@ def test_non_numbers_are_left_to_the_symbolic_engine(text):
     ],
 )
 def test_number_comparison(answer, reference, equal):
-    assert numbers_equal(parse_number(answer), parse_number(reference)) is equal
+    parsed_answer, parsed_reference = parse_number(answer), parse_number(reference)
+    assert parsed_answer is not None and parsed_reference is not None
+    assert numbers_equal(parsed_answer, parsed_reference) is equal
 
 
 # ---------------------------------------------------------------- float probe

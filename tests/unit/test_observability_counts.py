@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def test_the_reply_goes_through_the_envelope_wrap(kind: str, monkeypatch, capsys
     monkeypatch.setattr(
         handler_kit, "unwrap_event", lambda event: (event["trajectories"], lambda results: {"wrapped": results})
     )
-    reply = HANDLERS[kind]()({"trajectories": ITEMS}, None)
+    reply: Any = HANDLERS[kind]()({"trajectories": ITEMS}, None)  # what the patched wrap made of the list
     assert [r["id"] for r in reply["wrapped"]] == [i["id"] for i in ITEMS]
 
 

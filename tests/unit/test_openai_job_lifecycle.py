@@ -24,7 +24,8 @@ class FakeS3:
     """Only ``get_object``, the one call the lifecycle makes; it records every read."""
 
     def __init__(self, objects: dict[tuple[str, str], bytes]) -> None:
-        self.objects, self.reads = objects, []
+        self.objects = objects
+        self.reads: list[tuple[str, str]] = []
 
     def get_object(self, Bucket: str, Key: str) -> dict[str, Any]:
         self.reads.append((Bucket, Key))
@@ -233,7 +234,7 @@ def test_poller_announces_each_finished_job_of_this_pipeline_once(api, s3, caplo
     finished_at = api.state.jobs[mine]["finished_at"]
     client = openai_client("us-west-2", base_url=api.base_url, api_key="k", max_retries=0)
     sns = RecordingSns()
-    args = {
+    args: dict[str, Any] = {
         "topic_arn": "arn:aws:sns:us-west-2:123456789012:t",
         "prefix": "rft-dev",
         "window_seconds": 300,

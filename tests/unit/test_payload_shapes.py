@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,9 +130,8 @@ def test_odd_constraint_ids_never_fail_the_format_handler(constraint_id, capsys)
 
 def test_result_names_are_valid_unique_and_stable():
     long_a, long_b = "a" * 400 + "1", "a" * 400 + "2"
-    res = result(
-        "i", Grade(score=2.0, metrics={long_a: 1, long_b: 2, "": 3, " ": 4, "x\n": 5, "x": 6, 7: 8}, rewards={"x": 0.5})
-    )
+    hostile: dict[Any, Any] = {long_a: 1, long_b: 2, "": 3, " ": 4, "x\n": 5, "x": 6, 7: 8}  # 7: not even a str
+    res = result("i", Grade(score=2.0, metrics=hostile, rewards={"x": 0.5}))
     assert_valid_metrics(res)
     names = [m["name"] for m in res["metrics_list"]]
     assert names[0] == "x" and len(set(names)) == len(names) == 8
@@ -139,7 +139,7 @@ def test_result_names_are_valid_unique_and_stable():
         m["name"]
         for m in result(
             "i",
-            Grade(score=0, metrics={long_a: 1, long_b: 2, "": 3, " ": 4, "x\n": 5, "x": 6, 7: 8}, rewards={"x": 0.5}),
+            Grade(score=0, metrics=hostile, rewards={"x": 0.5}),
         )["metrics_list"]
     ]
     assert res["aggregate_reward_score"] == 1.0

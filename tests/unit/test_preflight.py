@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -16,7 +17,7 @@ from preflight.checks import RFT_CUSTOMIZATION, PreflightFailed, Thresholds, auc
 from preflight.index import on_event
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
-BATCH = {
+BATCH: dict[str, Any] = {
     "grader": "math",
     "items": [
         {"id": f"r{i}#{k}@{s}", "messages": [{"role": "user", "content": "q"}], "metadata": {}}

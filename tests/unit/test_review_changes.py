@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 from scripts import post_deploy_check
 from scripts.review_changes import main, markdown, risks_in
 
-JOB = {
+JOB: dict[str, Any] = {
     "Type": "Custom::RftTrainingJob",
     "Properties": {
         "ServiceToken": "arn:provider",
@@ -17,7 +18,7 @@ JOB = {
         "Tags": {"team": "a"},
     },
 }
-BUCKET = {
+BUCKET: dict[str, Any] = {
     "Type": "AWS::S3::Bucket",
     "DeletionPolicy": "Retain",
     "Properties": {"BucketName": "rft-dev-data-1-us-east-1"},

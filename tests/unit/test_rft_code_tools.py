@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,7 @@ def test_a_code_row_with_unusable_tests_is_an_error(tmp_path, capsys) -> None:
     assert "tests" in capsys.readouterr().out
 
 
-def _with_responses(rows: list[dict], responses: list[str], path: Path) -> Path:
+def _with_responses(rows: list[dict], responses: Sequence[str | None], path: Path) -> Path:
     path.write_text("".join(json.dumps({**r, "response": text}) + "\n" for r, text in zip(rows, responses)))
     return path
 
@@ -127,7 +128,9 @@ def test_grade_tools_scores_reference_calls_full_and_a_wrong_tool_lower(tmp_path
 
 
 def _auc(out: str) -> float:
-    return float(re.search(r"AUC (\d\.\d+)", out).group(1))
+    match = re.search(r"AUC (\d\.\d+)", out)
+    assert match, out
+    return float(match.group(1))
 
 
 def test_rehearse_code_separates_right_programs_from_each_corruption(tmp_path, short_code_limits, capsys) -> None:

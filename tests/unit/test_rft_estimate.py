@@ -84,7 +84,9 @@ def test_judge_tokens_validation_and_money_by_hand():
     assert f["judge_input_tokens"] == 5638
     assert f["judge_output_tokens"] == 10 * 1024
     # judge gpt-oss-120b $0.15 / $0.60 per M: 5,638 x 0.15e-6 + 10,240 x 0.60e-6 = 0.0008457 + 0.006144
-    judge_usd = sum(line.usd for line in result.lines if line.what.startswith("judge openai."))
+    judge_lines = [line.usd for line in result.lines if line.what.startswith("judge openai.")]
+    assert None not in judge_lines  # both judge lines are priced
+    judge_usd = sum(usd for usd in judge_lines if usd is not None)
     assert judge_usd == pytest.approx(0.0069897)
     # Lambda: 10 items x 0.1 s x 0.5 GB (judge: 512 MB) = 0.5 GB-s; requests ceil(8/64) + 1 x ceil(2/64) = 2
     assert f["lambda_gb_seconds"] == pytest.approx(0.5)

@@ -89,7 +89,7 @@ def test_unreadable_lines_are_reported_without_a_traceback(tmp_path, capsys):
 
 def fake_grader(monkeypatch, name: str, handler) -> None:
     module = types.ModuleType(name)
-    module.handler = handler
+    vars(module)["handler"] = handler
     monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setitem(local_grading.HANDLER_MODULES, "judge", name)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import boto3
 import pytest
@@ -14,7 +15,7 @@ from rft_job.lifecycle import JobLifecycle, JobRequestFailed
 ACCOUNT = "123456789012"
 JOB_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
 NEW_JOB_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-customization-job/amazon.nova-2-lite-v1:0:256k/def456"
-PROPERTIES = {
+PROPERTIES: dict[str, Any] = {
     "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:provider",
     "JobNamePrefix": "rft-dev",
     "BaseModelIdentifier": "amazon.nova-2-lite-v1:0:256k",

@@ -25,7 +25,9 @@ def fake_grader(monkeypatch, grader: str, score_item) -> None:
     """Install a handler for ``grader`` that scores each Bedrock item with ``score_item(item)``."""
     name = f"rft_test_fake_{grader}_grader"
     module = types.ModuleType(name)
-    module.handler = lambda event, context: [{"id": i["id"], "aggregate_reward_score": score_item(i)} for i in event]
+    vars(module)["handler"] = lambda event, context: [
+        {"id": i["id"], "aggregate_reward_score": score_item(i)} for i in event
+    ]
     monkeypatch.setitem(sys.modules, name, module)
     monkeypatch.setitem(local_grading.HANDLER_MODULES, grader, name)
 
@@ -158,7 +160,7 @@ def test_composite_rows_are_rehearsed_as_the_family_they_name():
         row(4, reference_answer="9"),
     ]
     cases, _ = build_cases(rows, "composite")
-    kinds = {c.row.line: set() for c in cases}
+    kinds: dict[int | None, set[str]] = {c.row.line: set() for c in cases}
     for case in cases:
         kinds[case.row.line].add(case.kind)
     assert kinds[1] == {"reference", "wrong_answer", "no_answer", "hedged"}

@@ -146,3 +146,20 @@ def test_usage_errors_exit_2(capsys):
     assert "usage:" in capsys.readouterr().err
     assert main(["validate", "--grader", "vibes", "x.jsonl"]) == 2
     assert main([]) == 2
+
+
+def test_an_open_weight_environment_validates_without_a_prompt_length_limit(tmp_path, capsys, monkeypatch):
+    """The open-weight path has no Nova hyperparameters: ``--env`` must not read their maxPromptLength."""
+    from config.model import DEFAULT_CONFIG_FILE
+
+    document = json.loads(DEFAULT_CONFIG_FILE.read_text())
+    document["environments"]["ow"] = {"account": "caller", "region": "us-west-2", "baseModelId": "openai.gpt-oss-20b"}
+    config_file = tmp_path / "environments.json"
+    config_file.write_text(json.dumps(document), encoding="utf-8")
+    for name in ("AWS_REGION", "JUDGE_MODEL_ID"):  # apply_environment exports the environment's settings
+        monkeypatch.delenv(name, raising=False)
+    data = write_rows(tmp_path / "math.jsonl", math_rows())
+    code = main(["validate", "--config", str(config_file), "--env", "ow", "--grader", "math", str(data)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "OK" in out and "FAIL" not in out

@@ -37,7 +37,7 @@ PARIS = {"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius"
 ROME = {"name": "get_weather", "arguments": {"city": "Rome", "unit": "celsius"}}
 
 
-def row(last: dict, reference: Any, tools: list | None = None, where: str = "metadata") -> dict:
+def row(last: dict, reference: Any, tools: Any = None, where: str = "metadata") -> dict:
     raw: dict = {"id": "t", "messages": [{"role": "user", "content": "weather?"}, {"role": "assistant", **last}]}
     fields = {"reference_answer": reference, **({"tools": tools} if tools is not None else {})}
     if where == "metadata":

@@ -16,6 +16,8 @@ Three modes, each in its own process started by :mod:`graders.code_exec.sandbox`
 Limits are set first thing in every mode, before any untrusted code exists in the process.
 """
 
+from __future__ import annotations
+
 import base64
 import builtins
 import json
@@ -23,11 +25,15 @@ import os
 import resource
 import sys
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: the sandbox processes do not import typing
+    from typing import Any, BinaryIO
+
 MAX_DEPTH = 64
 MAX_LINE = 1 << 20  # one call's request or response, bytes
 
 
-def set_limits(limits):
+def set_limits(limits: dict[str, Any]) -> None:
     pairs = [
         (resource.RLIMIT_CPU, limits.get("cpu")),
         (resource.RLIMIT_AS, limits.get("memory")),
@@ -51,7 +57,7 @@ def set_limits(limits):
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
 
 
-def enter_namespaces():
+def enter_namespaces() -> bool:
     """Best effort: run the rest of this process's life in new user, PID and network namespaces.
 
     The program then sees only its own processes (``kill(-1)`` cannot reach the grader or other sandboxes) and has
@@ -87,13 +93,13 @@ def enter_namespaces():
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)
 
 
-def give_exit():
+def give_exit() -> None:
     """``exit``/``quit`` come from the site module, which ``-S`` skips; programs use them freely."""
     if not hasattr(builtins, "exit"):
-        builtins.exit = builtins.quit = sys.exit
+        builtins.exit = builtins.quit = sys.exit  # type: ignore[assignment]  # typeshed: site's Quitter
 
 
-def no_dump():
+def no_dump() -> None:
     """PR_SET_DUMPABLE 0: processes of the same user can no longer ptrace us or open /proc/PID/{mem,fd}."""
     import ctypes
 
@@ -105,7 +111,7 @@ def no_dump():
 # --- plain-data encoding: only builtin data types cross a pipe -------------------------------------------------
 
 
-def enc(value, depth=0):
+def enc(value: object, depth: int = 0) -> list[Any]:
     if depth > MAX_DEPTH:
         raise ValueError("value nested too deeply")
     if value is None:
@@ -135,7 +141,7 @@ def enc(value, depth=0):
     raise TypeError(f"value of type {type(value).__name__} is not plain data")
 
 
-def dec(node, depth=0):
+def dec(node: object, depth: int = 0) -> Any:
     """Rebuild a value from ``enc`` output; always exact builtin types, whatever the sender was."""
     if depth > MAX_DEPTH or not isinstance(node, list) or not node or not isinstance(node[0], str):
         raise ValueError("malformed value")
@@ -168,7 +174,7 @@ def dec(node, depth=0):
     if tag == "F":
         return frozenset(dec(v, depth + 1) for v in items)
     if tag == "d":
-        out = {}
+        out: dict[Any, Any] = {}
         for pair in items:
             if not isinstance(pair, list) or len(pair) != 2:
                 raise ValueError("malformed dict")
@@ -180,7 +186,7 @@ def dec(node, depth=0):
 # --- server: the untrusted program ----------------------------------------------------------------------------
 
 
-def serve(limits):
+def serve(limits: dict[str, Any]) -> None:
     set_limits(limits)
     if limits.get("namespaces"):
         enter_namespaces()
@@ -192,8 +198,8 @@ def serve(limits):
     os.close(null)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     give_exit()
-    namespace = {"__name__": "solution", "__builtins__": builtins}
-    load_error = None
+    namespace: dict[str, Any] = {"__name__": "solution", "__builtins__": builtins}
+    load_error: BaseException | None = None
     try:
         with open("program.py", encoding="utf-8") as handle:
             source = handle.read()
@@ -212,7 +218,7 @@ def serve(limits):
             target = namespace[request["call"]]
             args = [dec(v) for v in request["args"]]
             kwargs = {str(k): dec(v) for k, v in request["kwargs"].items()}
-            reply = {"ok": enc(target(*args, **kwargs))}
+            reply: dict[str, Any] = {"ok": enc(target(*args, **kwargs))}
         except KeyError as exc:
             reply = {"err": "NameError", "msg": f"name {exc} is not defined by the program"}
         except BaseException as exc:
@@ -223,10 +229,10 @@ def serve(limits):
 class _LineReader:
     """Reads one newline-terminated line at a time from a raw fd, at most ``MAX_LINE`` bytes."""
 
-    def __init__(self, raw):
+    def __init__(self, raw: BinaryIO) -> None:
         self.raw, self.buffer = raw, b""
 
-    def readline(self):
+    def readline(self) -> bytes | None:
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
                 raise ValueError("line too long")
@@ -248,23 +254,23 @@ class ProgramGone(BaseException):
 class Remote:
     """Stands for one of the program's functions: each call is a round trip to the server process."""
 
-    def __init__(self, name, channel):
+    def __init__(self, name: str, channel: Channel) -> None:
         self._name, self._channel = name, channel
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._channel.call(self._name, args, kwargs)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<program function {self._name}>"
 
 
 class Channel:
-    def __init__(self, request_fd, response_fd):
+    def __init__(self, request_fd: int, response_fd: int) -> None:
         self.out = os.fdopen(request_fd, "wb", buffering=0)
         self.reader = _LineReader(os.fdopen(response_fd, "rb", buffering=0))
-        self.errors = []
+        self.errors: list[str] = []
 
-    def call(self, name, args, kwargs):
+    def call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         request = {"call": name, "args": [enc(a) for a in args], "kwargs": {k: enc(v) for k, v in kwargs.items()}}
         try:
             self.out.write(json.dumps(request).encode("utf-8") + b"\n")
@@ -289,14 +295,14 @@ class Channel:
         raise cls(message)
 
 
-def _free_names(source):
+def _free_names(source: str) -> tuple[list[str], set[str]]:
     """Names the test reads but never binds, and those of them used as ``name.attr`` (modules, e.g. ``math``)."""
     import ast
 
     tree = ast.parse(source)
-    bound = set()
-    loads = []
-    bases = set()
+    bound: set[str] = set()
+    loads: list[str] = []
+    bases: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
             bases.add(node.value.id)
@@ -315,7 +321,7 @@ def _free_names(source):
     return free, bases & set(free)
 
 
-def judge(request_fd, response_fd):
+def judge(request_fd: int, response_fd: int) -> None:
     no_dump()
     os.write(1, b"R")
     spec = json.loads(sys.stdin.buffer.read().decode("utf-8"))
@@ -325,8 +331,8 @@ def judge(request_fd, response_fd):
     os.dup2(null, 1)
     os.dup2(null, 2)
     channel = Channel(request_fd, response_fd)
-    namespace = {"__name__": "__test__", "__builtins__": builtins}
-    verdict = {"nonce": spec["nonce"], "passed": False}
+    namespace: dict[str, Any] = {"__name__": "__test__", "__builtins__": builtins}
+    verdict: dict[str, Any] = {"nonce": spec["nonce"], "passed": False}
     try:
         for source in (spec.get("starter") or "", spec.get("setup") or ""):
             if source:
@@ -366,13 +372,13 @@ def judge(request_fd, response_fd):
 # --- io: the untrusted program as a script --------------------------------------------------------------------
 
 
-def run_io(limits):
+def run_io(limits: dict[str, Any]) -> None:
     set_limits(limits)
     if limits.get("namespaces"):
         enter_namespaces()
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 3000))
     give_exit()
-    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    namespace: dict[str, Any] = {"__name__": "__main__", "__builtins__": builtins}
     with open("program.py", encoding="utf-8") as handle:
         source = handle.read()
     try:
@@ -386,7 +392,7 @@ def run_io(limits):
             os._exit(1)
 
 
-def main():
+def main() -> None:
     mode = sys.argv[1]
     if mode == "server":
         serve(json.loads(sys.argv[2]))

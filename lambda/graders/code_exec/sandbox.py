@@ -20,7 +20,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 CHILD = str(Path(__file__).resolve().with_name("_child.py"))
 NOBODY = 65534
@@ -80,7 +80,7 @@ def protect_self() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+        return bool(ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) == 0)  # PR_SET_DUMPABLE
     except OSError:
         return False
 
@@ -97,7 +97,7 @@ def _stat(pid: int) -> tuple[str, int, int, int] | None:
 
 
 def _processes() -> dict[int, tuple[str, int, int, int]]:
-    table = {}
+    table: dict[int, tuple[str, int, int, int]] = {}
     for name in os.listdir("/proc"):
         if name.isdigit():
             info = _stat(int(name))
@@ -148,7 +148,7 @@ def kill_everything(leaders: set[int], sessions: set[int], *, rounds: int = 100)
         victims = _targets(leaders, sessions, table)
         alive = {pid for pid in victims if table.get(pid, ("Z",))[0] != "Z"}
         for pid in victims:
-            if table.get(pid, ("",))[1] == os.getpid() and pid not in leaders:
+            if table.get(pid, ("", 0, 0, 0))[1] == os.getpid() and pid not in leaders:
                 _reap(pid)  # our (re-parented) child: collect its exit status
         if not alive:
             break
@@ -224,7 +224,7 @@ def _popen(
     stdout: Any,
     stderr: Any,
     pass_fds: tuple[int, ...] = (),
-) -> subprocess.Popen:
+) -> subprocess.Popen[bytes]:
     switch_to, _ = _sandbox_ids()
     ids: dict[str, Any] = {} if switch_to is None else {"user": switch_to, "group": switch_to, "extra_groups": []}
     with _LIVE_LOCK:  # registered before any sweep can see it as an orphan
@@ -244,7 +244,7 @@ def _popen(
     return proc
 
 
-def _finish(procs: list[subprocess.Popen]) -> None:
+def _finish(procs: list[subprocess.Popen[bytes]]) -> None:
     leaders = {p.pid for p in procs}
     kill_everything(leaders, leaders)
     for proc in procs:
@@ -263,7 +263,7 @@ def _finish(procs: list[subprocess.Popen]) -> None:
 
 
 def _exchange(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[bytes],
     data: bytes,
     caps: dict[str, int],
     end: float,
@@ -291,7 +291,7 @@ def _exchange(
             for key, _ in sel.select(min(left, 0.5)):
                 if key.data == "stdin":
                     try:
-                        written = os.write(key.fileobj.fileno(), view[:65536])
+                        written = os.write(key.fd, view[:65536])
                         view = view[written:]
                     except BlockingIOError:
                         continue
@@ -299,9 +299,9 @@ def _exchange(
                         view = view[:0]
                     if not view:
                         sel.unregister(key.fileobj)
-                        key.fileobj.close()
+                        cast("IO[bytes]", key.fileobj).close()
                     continue
-                chunk = os.read(key.fileobj.fileno(), 65536)
+                chunk = os.read(key.fd, 65536)
                 if not chunk:
                     sel.unregister(key.fileobj)
                     continue
@@ -386,7 +386,7 @@ def run_function_test(
     switch_to, counted = _sandbox_ids()
     workdir = _scratch(scratch_root, switch_to)
     judge_dir = _scratch(scratch_root, switch_to)
-    procs: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen[bytes]] = []
     req_r, req_w = os.pipe()
     resp_r, resp_w = os.pipe()
     nonce = secrets.token_hex(16)
@@ -434,19 +434,20 @@ def run_function_test(
         outcome.detail["seconds"] = time.monotonic() - start
 
 
-def _ready(judge: subprocess.Popen, end: float) -> bool:
+def _ready(judge: subprocess.Popen[bytes], end: float) -> bool:
     sel = selectors.DefaultSelector()
-    sel.register(judge.stdout, selectors.EVENT_READ)
+    stdout = cast("IO[bytes]", judge.stdout)  # started with stdout=PIPE
+    sel.register(stdout, selectors.EVENT_READ)
     try:
         while time.monotonic() < end:
             if sel.select(max(0.0, end - time.monotonic())):
-                return os.read(judge.stdout.fileno(), 1) == b"R"
+                return os.read(stdout.fileno(), 1) == b"R"
         return False
     finally:
         sel.close()
 
 
-def _verdict(raw: bytes, nonce: str, over: bool, late: bool, server: subprocess.Popen) -> Outcome:
+def _verdict(raw: bytes, nonce: str, over: bool, late: bool, server: subprocess.Popen[bytes]) -> Outcome:
     outcome = Outcome()
     server_status = server.poll()
     if server_status is None and b"ProgramGone" in raw[:4096]:
@@ -500,7 +501,7 @@ def run_io_test(
     end = start + max(0.05, wall)
     switch_to, counted = _sandbox_ids()
     workdir = _scratch(scratch_root, switch_to)
-    procs: list[subprocess.Popen] = []
+    procs: list[subprocess.Popen[bytes]] = []
     outcome = Outcome()
     try:
         _write_program(workdir, program, switch_to)

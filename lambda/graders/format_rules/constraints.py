@@ -75,7 +75,8 @@ def structured_constraint(entry: Any, context: RowContext) -> Constraint:
     if "instruction_id" in entry:
         return ifeval_constraint(entry["instruction_id"], entry.get("kwargs"), context)
     kind = entry.get("type")
-    name = entry.get("id") if isinstance(entry.get("id"), str) and entry.get("id") else str(kind)
+    ident = entry.get("id")
+    name = ident if isinstance(ident, str) and ident else str(kind)
     builder = STRUCTURED_CHECKS.get(kind) if isinstance(kind, str) else None
     if builder is None:
         return _failed(name, f"unknown constraint type {kind!r}; known: {sorted(STRUCTURED_CHECKS)}")

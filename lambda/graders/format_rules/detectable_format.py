@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .arguments import Check, KwargReader, RowContext, minimum_count, no_kwargs
@@ -15,7 +15,7 @@ _DOUBLE_HIGHLIGHT = re.compile(r"\*\*[^\n*]*\*\*")
 _JSON_FENCES = ("```json", "```Json", "```JSON", "```")
 
 
-def _line_starts(text: str):
+def _line_starts(text: str) -> Iterator[int]:
     yield 0
     position = text.find("\n")
     while position >= 0:

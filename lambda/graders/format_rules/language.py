@@ -53,7 +53,7 @@ IFEVAL_LANGUAGES = [
 
 
 @lru_cache(maxsize=1)
-def _langdetect():
+def _langdetect() -> Any:  # langdetect ships no type information
     import langdetect
     from langdetect import DetectorFactory
 
@@ -75,7 +75,7 @@ def detect_language(text: str) -> str | None:
     """The language code langdetect gives ``text``, or None when it cannot tell."""
     langdetect = _langdetect()
     try:
-        return langdetect.detect(text)
+        return str(langdetect.detect(text))
     except langdetect.LangDetectException as exc:
         LOGGER.debug("language of a response not detected: %s", exc)
         return None

@@ -19,8 +19,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from re import _constants as sre  # the opcodes of the parse tree
-from re import _parser as sre_parse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # typeshed describes these modules under their deprecated public names
+    import sre_constants as sre
+    import sre_parse
+else:
+    from re import (
+        _constants as sre,  # the opcodes of the parse tree
+        _parser as sre_parse,
+    )
 
 MAX_PATTERN_LENGTH = 2_000
 MAX_STATES = 5_000
@@ -62,7 +70,7 @@ def _is_word(char: str, ascii_only: bool) -> bool:
     return char.isalnum() or char == "_"
 
 
-def _category(code, ascii_only: bool) -> Callable[[str], bool]:
+def _category(code: Any, ascii_only: bool) -> Callable[[str], bool]:
     if code in (sre.CATEGORY_DIGIT, sre.CATEGORY_NOT_DIGIT):
         test = (lambda c: "0" <= c <= "9") if ascii_only else str.isdecimal
     elif code in (sre.CATEGORY_SPACE, sre.CATEGORY_NOT_SPACE):
@@ -76,7 +84,7 @@ def _category(code, ascii_only: bool) -> Callable[[str], bool]:
     return test
 
 
-def _char_class(items, flags: int) -> Callable[[str], bool]:
+def _char_class(items: Any, flags: int) -> Callable[[str], bool]:
     ascii_only = bool(flags & re.ASCII)
     negate = False
     literals: set[str] = set()
@@ -120,6 +128,7 @@ def _ignores_case(char: str, flags: int) -> bool:
 
 def _literal(code: int, flags: int, negate: bool = False) -> Callable[[str], bool]:
     target = chr(code)
+    test: Callable[[str], bool]
     if _ignores_case(target, flags):
         lower, upper = target.lower(), target.upper()
         test = lambda c: c == target or c.lower() == lower or c.upper() == upper  # noqa: E731
@@ -133,11 +142,11 @@ class _Builder:
 
     def __init__(self) -> None:
         self.kind: list[int] = []
-        self.arg: list = []
+        self.arg: list[Any] = []
         self.out: list[int] = []
         self.out2: list[int] = []
 
-    def add(self, kind: int, arg=None, out: int = -1, out2: int = -1) -> int:
+    def add(self, kind: int, arg: Any = None, out: int = -1, out2: int = -1) -> int:
         if len(self.kind) >= MAX_STATES:
             raise UnsupportedPattern(f"pattern needs more than {MAX_STATES} automaton states")
         self.kind.append(kind)
@@ -146,12 +155,12 @@ class _Builder:
         self.out2.append(out2)
         return len(self.kind) - 1
 
-    def sequence(self, items, flags: int, follow: int) -> int:
+    def sequence(self, items: Any, flags: int, follow: int) -> int:
         for op, value in reversed(list(items)):
             follow = self.node(op, value, flags, follow)
         return follow
 
-    def node(self, op, value, flags: int, follow: int) -> int:
+    def node(self, op: Any, value: Any, flags: int, follow: int) -> int:
         if op in _REFUSED:
             raise UnsupportedPattern(f"{_REFUSED[op]} are not supported")
         if op is sre.LITERAL or op is sre.NOT_LITERAL:
@@ -176,7 +185,7 @@ class _Builder:
             return self.repeat(value, flags, follow)
         raise UnsupportedPattern(f"unsupported construct {op}")
 
-    def repeat(self, value, flags: int, follow: int) -> int:
+    def repeat(self, value: Any, flags: int, follow: int) -> int:
         low, high, body = value
         current = follow
         if high == sre.MAXREPEAT:
@@ -213,12 +222,12 @@ class SafeRegex:
         self._kind, self._arg = builder.kind, builder.arg
         self._out, self._out2 = builder.out, builder.out2
         self._uses_context = _ASSERT in builder.kind
-        self._sets: dict[frozenset, int] = {}
-        self._set_list: list[frozenset] = []
-        self._steps: dict[tuple, tuple[int, bool]] = {}
+        self._sets: dict[frozenset[int], int] = {}
+        self._set_list: list[frozenset[int]] = []
+        self._steps: dict[tuple[int, bool, int, str, bool] | tuple[int, bool, str], tuple[int, bool]] = {}
 
     # -- the automaton ---------------------------------------------------------------------
-    def _assertion_holds(self, code, flags: int, before: int, current: str | None, is_last: bool) -> bool:
+    def _assertion_holds(self, code: Any, flags: int, before: int, current: str | None, is_last: bool) -> bool:
         multiline = flags & re.MULTILINE
         if code is sre.AT_BEGINNING_STRING:
             return before == _AT_START
@@ -240,7 +249,7 @@ class SafeRegex:
             return word_before == word_after and not (before == _AT_START and current is None)
         raise UnsupportedPattern(f"unsupported anchor {code}")
 
-    def _closure(self, states: frozenset, before: int, current: str | None, is_last: bool) -> set[int]:
+    def _closure(self, states: frozenset[int], before: int, current: str | None, is_last: bool) -> set[int]:
         seen: set[int] = set()
         stack = list(states)
         while stack:
@@ -258,7 +267,7 @@ class SafeRegex:
                     stack.append(self._out[state])
         return seen
 
-    def _intern(self, states: frozenset) -> int:
+    def _intern(self, states: frozenset[int]) -> int:
         index = self._sets.get(states)
         if index is None:
             index = len(self._set_list)
@@ -289,6 +298,7 @@ class SafeRegex:
         for index, char in enumerate(text):
             if set_id == empty:
                 return False
+            key: tuple[int, bool, int, str, bool] | tuple[int, bool, str]
             if self._uses_context:
                 key = (set_id, search, before, char, index == last_index)
             else:

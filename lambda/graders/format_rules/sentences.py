@@ -23,6 +23,7 @@ sentence counts equal NLTK's. The regular expressions here run in linear time.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 # Abbreviations of the English Punkt model (lower case, without the final period).
 ABBREVIATIONS = frozenset(
@@ -393,7 +394,7 @@ def _last_whitespace(text: str) -> int:
     return match.end() - 1 if match else 0
 
 
-def _candidate_contexts(text: str):
+def _candidate_contexts(text: str) -> Iterator[tuple[re.Match[str], str]]:
     """Each candidate boundary with its context; of overlapping ones only the last counts."""
     previous_start, previous_stop = 0, 0
     previous = None
@@ -411,7 +412,7 @@ def _candidate_contexts(text: str):
 _REALIGN = re.compile(r"[\"')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\s+|(?=--)|$)", re.MULTILINE)
 
 
-def _breaks(match: re.Match, context: str) -> bool:
+def _breaks(match: re.Match[str], context: str) -> bool:
     end = match.group()
     if end != ".":
         return True  # "?" and "!" are always followed by a token here, so they break

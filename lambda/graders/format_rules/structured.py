@@ -65,7 +65,7 @@ def json_valid(spec: Mapping[str, Any]) -> Check:
 
 
 @lru_cache(maxsize=128)
-def _schema_validator(schema_text: str):
+def _schema_validator(schema_text: str) -> Any:  # a jsonschema validator (no stubs installed)
     from jsonschema import exceptions, validators
     from referencing import Registry
 
@@ -92,7 +92,7 @@ def json_schema(spec: Mapping[str, Any]) -> Check:
         except (ValueError, RecursionError):
             return False
         try:
-            return validator.is_valid(document)
+            return bool(validator.is_valid(document))
         except RecursionError:
             return False
         except Exception as exc:  # e.g. a $ref to a schema that is not in the row

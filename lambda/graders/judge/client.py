@@ -22,8 +22,13 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
-from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionError as BotoConnectionError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    ReadTimeoutError,
+)
 
 from graders.contract import Deadline
 
@@ -235,7 +240,7 @@ class _SharedRandom:
 
 def converse_with_retries(
     clients: RuntimeClients | FixedClient,
-    request: dict,
+    request: dict[str, Any],
     *,
     deadline: Deadline,
     policy: RetryPolicy,
@@ -330,7 +335,7 @@ def _classify(exc: ClientError) -> tuple[str, str]:
     return "fatal", description
 
 
-def _reply(response: dict, stats: CallStats) -> ConverseReply:
+def _reply(response: dict[str, Any], stats: CallStats) -> ConverseReply:
     usage = response.get("usage") or {}
     stats.input_tokens += int(usage.get("inputTokens") or 0)
     stats.output_tokens += int(usage.get("outputTokens") or 0)

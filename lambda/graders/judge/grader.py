@@ -207,7 +207,7 @@ class JudgeGrader:
             "needed the judge failed this way, so the batch fails instead of training on rewards without signal."
         )
 
-    def _collect(self, future: Future, sample: Sample, started: bool) -> _Outcome:
+    def _collect(self, future: Future[_Outcome], sample: Sample, started: bool) -> _Outcome:
         if not future.done():
             future.cancel()
             reason = CALL_CUT_REASON if started else "not judged: the Lambda's remaining time ran out"
@@ -263,7 +263,7 @@ class JudgeGrader:
             self._structured_rejected = True
             return reply
 
-    def _converse(self, kwargs: dict, deadline: Deadline, stats: CallStats) -> ConverseReply:
+    def _converse(self, kwargs: dict[str, Any], deadline: Deadline, stats: CallStats) -> ConverseReply:
         return converse_with_retries(
             self._clients, kwargs, deadline=deadline, policy=self._policy, stats=stats, sleep=self._sleep, rng=self._rng
         )

@@ -41,7 +41,7 @@ _INSTRUCTIONS = r"(?:instructions?|prompts?|rules?|guidelines?|directions?|crite
 
 _FLAGS = re.IGNORECASE | re.MULTILINE
 
-PATTERNS: dict[str, re.Pattern] = {
+PATTERNS: dict[str, re.Pattern[str]] = {
     # "ignore all previous instructions", "disregard the rubric", "forget your instructions",
     # "ignore everything above"; not "ignore the noise" or "you can ignore the rules of thumb".
     "ignore_instructions": re.compile(

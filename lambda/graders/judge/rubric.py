@@ -50,7 +50,7 @@ class Rubric:
     def render(self, fields: Mapping[str, str]) -> str:
         """Fill every ``{{field}}`` in one pass, so text inside a field is never expanded again."""
 
-        def fill(match: re.Match) -> str:
+        def fill(match: re.Match[str]) -> str:
             value = fields.get(match.group(1))
             return value if isinstance(value, str) and value.strip() else MISSING_FIELD
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from graders.catalog import CATALOG
+
+_N = TypeVar("_N", int, float)
 
 _DEFAULTS = CATALOG["judge"].defaults()
 DEFAULT_MODEL_ID = _DEFAULTS["modelId"]
@@ -71,7 +74,7 @@ def settings_from_env(env: Mapping[str, str]) -> JudgeSettings:
         value = env.get(name)
         return value if value is not None and value.strip() else None
 
-    def number(name: str, kind: type, default: float | int) -> float | int:
+    def number(name: str, kind: type[_N], default: _N) -> _N:
         value = text(name)
         if value is None:
             return default

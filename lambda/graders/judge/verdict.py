@@ -74,7 +74,7 @@ def _verdict(value: float, denominator: float | None, reason: str, low: float, h
     return Verdict(score=(value - low) / (high - low), raw_score=value, reason=reason.strip())
 
 
-def _json_objects(text: str) -> Iterator[dict]:
+def _json_objects(text: str) -> Iterator[dict[Any, Any]]:
     """JSON objects in the reply: fenced blocks first, then every balanced ``{...}``, last first."""
     candidates = [m.group(1) for m in _FENCE.finditer(text)]
     candidates += list(reversed(_balanced_braces(text)))
@@ -122,7 +122,7 @@ def _loads_lenient(candidate: str) -> Any:
     return None
 
 
-def _score_in_object(obj: dict) -> tuple[float, float | None] | None:
+def _score_in_object(obj: dict[Any, Any]) -> tuple[float, float | None] | None:
     lowered = {str(k).strip().lower(): v for k, v in obj.items()}
     for key in SCORE_KEYS:
         if key not in lowered:
@@ -145,11 +145,12 @@ def _score_in_object(obj: dict) -> tuple[float, float | None] | None:
     return None
 
 
-def _reason_in_object(obj: dict) -> str:
+def _reason_in_object(obj: dict[Any, Any]) -> str:
     lowered = {str(k).strip().lower(): v for k, v in obj.items()}
     for key in REASON_KEYS:
-        if isinstance(lowered.get(key), str):
-            return lowered[key]
+        value = lowered.get(key)
+        if isinstance(value, str):
+            return value
     return ""
 
 

@@ -16,7 +16,7 @@ from collections import Counter
 from fractions import Fraction
 from functools import lru_cache
 from types import ModuleType
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import guards
 from .hedging import number_words
@@ -168,8 +168,9 @@ def _symbolic_equal(engine: ModuleType, answer: str, reference: str) -> bool:
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _parse(engine: ModuleType, text: str) -> list:
-    return engine.parse(f"${text}$", parsing_timeout=None)
+def _parse(engine: ModuleType, text: str) -> list[Any]:
+    parsed: list[Any] = engine.parse(f"${text}$", parsing_timeout=None)
+    return parsed
 
 
 _ENGINE: list[ModuleType] = []

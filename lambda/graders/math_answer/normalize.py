@@ -81,8 +81,8 @@ def clean_answer(text: str) -> str:
     return text
 
 
-def _join_digits(match: re.Match) -> str:
-    return match.group(0).replace(" ", "")
+def _join_digits(match: re.Match[str]) -> str:
+    return str(match.group(0)).replace(" ", "")
 
 
 def _closes_at_end(text: str) -> bool:

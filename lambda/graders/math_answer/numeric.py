@@ -109,7 +109,7 @@ def _close(a: Fraction, r: Fraction, tolerance: Tolerance | None = None) -> bool
     return abs(a - r) <= abs(r) * RELATIVE_TOLERANCE and round(a, ROUND_PLACES) == round(r, ROUND_PLACES)
 
 
-def _value(match: re.Match) -> Fraction | None:
+def _value(match: re.Match[str]) -> Fraction | None:
     groups = match.groupdict()
     try:
         if groups["lnum"] is not None:

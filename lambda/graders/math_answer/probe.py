@@ -119,7 +119,8 @@ class _Parser:
                 raise _NotConstant()
             if base < 0 and not float(exponent).is_integer():
                 raise _NotConstant()
-            return base**exponent
+            result: float = base**exponent
+            return result
         return base
 
     def argument(self, *, exponent: bool = False) -> float:

@@ -106,9 +106,9 @@ def answer_calls(sample: Sample) -> tuple[list[Call], str]:
     if isinstance(legacy, Mapping) and as_call(legacy):
         return [as_call(legacy)], "function_call"  # type: ignore[list-item]
     for value in _json_values(message_text(last)):
-        calls = calls_from_value(value)
-        if calls is not None:
-            return calls, "content"
+        found = calls_from_value(value)
+        if found is not None:
+            return found, "content"
     return [], "none"
 
 

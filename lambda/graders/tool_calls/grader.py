@@ -94,7 +94,8 @@ def same_value(expected: Any, actual: Any, schema: Mapping[str, Any] | None = No
             and any(isinstance(e, str) and e.casefold() == expected.strip().casefold() for e in enum)
         )
     if isinstance(expected, Mapping) and isinstance(actual, Mapping):
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        properties = schema.get("properties")
+        props = properties if isinstance(properties, Mapping) else {}
         return set(expected) == set(actual) and all(
             same_value(expected[k], actual[k], props.get(k), depth + 1) for k in expected
         )
@@ -125,7 +126,8 @@ def coerce(value: Any, schema: Mapping[str, Any] | None, depth: int = 0) -> Any:
             return _bool(value)
         return value
     if isinstance(value, Mapping):
-        props = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        properties = schema.get("properties")
+        props = properties if isinstance(properties, Mapping) else {}
         return {k: coerce(v, props.get(k), depth + 1) for k, v in value.items()}
     if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         return [coerce(v, schema["items"], depth + 1) for v in value]
@@ -171,7 +173,7 @@ class PairScore:
     def total(self, weights: Mapping[str, float]) -> float:
         if not self.name:
             return 0.0  # arguments of another function earn nothing
-        return sum(weights[p] * getattr(self, p) for p in PARTS) / sum(weights.values())
+        return float(sum(weights[p] * getattr(self, p) for p in PARTS) / sum(weights.values()))
 
 
 def score_pair(reference: Call, answer: Call, schemas: Mapping[str, Mapping[str, Any]]) -> PairScore:
