@@ -433,6 +433,16 @@ CATALOG: dict[str, GraderKind] = {
                     encode=_tools_weights,
                     doc="partial credit per part of a call",
                 ),
+                Setting(
+                    "wrongCallCredit",
+                    "TOOLS_WRONG_CALL_CREDIT",
+                    "number",
+                    0.5,
+                    low=0,
+                    high=1,
+                    doc="share of its partial credit a call keeps when it is not exactly right (a wrong or "
+                    "missing value, an extra argument); 1: purely additive partial credit",
+                ),
             ),
         ),
     )
