@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Mapping
@@ -13,9 +14,19 @@ from typing import Any
 from graders.contract import Deadline, Grade, Sample, item_id, result, safe_grade, zero
 
 from .program import MAX_TESTS, RowTests, compiles, extract_program, plan_for_row
-from .sandbox import Limits, Outcome, ScratchSweeper, become_subreaper, protect_self, run_function_test, run_io_test
+from .sandbox import (
+    Limits,
+    Outcome,
+    ScratchSweeper,
+    become_subreaper,
+    protect_self,
+    report_isolation,
+    run_function_test,
+    run_io_test,
+)
 
 GRADER = "code"
+LOGGER = logging.getLogger("graders")
 MIN_TEST_SECONDS = 0.3  # a test is not started with less time than this left
 NOT_IN_TIME = "not graded: the Lambda's remaining time ran out"
 
@@ -95,6 +106,8 @@ class CodeGrader:
         self.subreaper = become_subreaper()
         self.protected = protect_self()
         self.sweeper = ScratchSweeper(list(self.settings.sweep_dirs), keep=self.settings.scratch_dir)
+        # Once per container: which isolation the programs get here (namespaces, or processes only).
+        self.isolation = report_isolation(self.settings.limits, LOGGER)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> CodeGrader:
