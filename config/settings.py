@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from graders.catalog import CATALOG, COMPONENTS, Setting
+from graders.catalog import CATALOG, COMPONENTS, Setting, composition_problems
 
 from . import base_models
 from .model import (  # noqa: F401
@@ -294,6 +294,8 @@ def _environment(name: str, raw: Mapping[str, Any], project: str, problems: list
             "inference profile id or ARN"
         )
     grader = r.raw.get("grader")
+    for kind in CATALOG:  # e.g. a composite that runs code (isolated, no network) cannot also call the judge
+        problems += [f"{r.path}.{kind}.{message}" for message in composition_problems(kind, sections)]
     if "invocationLogs" in r.raw.get("dataset", {}):
         composite_parts = r.raw.get("composite", {}).get("defaultGraders", [])
         needs_reference = grader == "math" or (grader == "composite" and "math" in composite_parts)

@@ -494,7 +494,12 @@ def weighted_components(kind: str, settings: Mapping[str, Mapping[str, Any]]) ->
     if not entry.components:
         return ()
     weights = settings.get(kind, {}).get("weights", COMPOSITE_DEFAULT_WEIGHTS)
-    return tuple(name for name in entry.components if float(weights.get(name, 0) or 0) > 0)
+    weights = weights if isinstance(weights, Mapping) else {}
+
+    def positive(value: Any) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+    return tuple(name for name in entry.components if positive(weights.get(name, 0)))
 
 
 def is_isolated(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> bool:
