@@ -21,7 +21,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from graders.catalog import CATALOG, GRADERS, JUDGE_RUBRICS, Setting  # noqa: F401 (re-exported)
+from graders.catalog import CATALOG, GRADERS, JUDGE_RUBRICS, Setting, composition_problems  # noqa: F401 (re-exported)
 
 from . import base_models
 from .document import (
@@ -342,6 +342,12 @@ def _rules(
                 inputs=(("judge", "rubric"), ("judge", "customRubric")),
             )
         )
+    if ok(*CATALOG):  # e.g. a composite that runs code (isolated, no network) cannot also call the judge
+        settings = _grader_sections(env)
+        for kind in CATALOG:
+            for message in composition_problems(kind, settings):
+                key, text = message.split(": ", 1)
+                problems.append(Problem((kind, key), text))
     deploy = env.model_deployment.enabled
     if base_model_id is not None and path == base_models.OPEN_WEIGHT:
         if ok("dataset") and logs is not None:

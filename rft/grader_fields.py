@@ -47,6 +47,9 @@ def graders_for_row(
         # The composite's default set is unknown here: check what the row evidently aims at.
         if has_constraint_fields(row):
             return ("format",), []
+        evident = tuple(name for name in ROW_CHECKS if _aims_at(row, name))  # code tests, reference tool calls
+        if evident:
+            return evident, []
         return (("math",) if _looks_like_math_reference(reference) else ()), []
     if isinstance(named, str):
         named = named.replace(";", ",").split(",")
@@ -60,7 +63,7 @@ def graders_for_row(
             (
                 "error",
                 COMPOSITE_GRADERS_FIELD,
-                f"unknown grader(s) {', '.join(map(repr, unknown))}; use 'math', 'format' or 'judge'"
+                f"unknown grader(s) {', '.join(map(repr, unknown))}; use {_names(COMPONENTS)}"
                 if unknown
                 else "names no grader",
             )
@@ -86,6 +89,28 @@ def tool_row_problems(row: Mapping[str, Any]) -> list[Problem]:
 
 
 ROW_CHECKS = {"code": code_row_problems, "tools": tool_row_problems}
+# What each row needs, the one rule: the composite applies its code/tools component exactly where it is None.
+NEEDS = {"code": "graders.code_exec.rows", "tools": "graders.tool_calls.rows"}
+
+
+def needs_problem(row: Mapping[str, Any], grader: str) -> str | None:
+    """Why ``grader`` (code or tools) cannot grade this row whatever the answer: its ``rows.needs_problem``."""
+    import importlib
+
+    return importlib.import_module(NEEDS[grader]).needs_problem(row)
+
+
+def _aims_at(row: Mapping[str, Any], grader: str) -> bool:
+    """The row carries the fields of that grader (tests, tool calls), usable or not: checked as that grader."""
+    reference = row.get(REFERENCE)
+    sources = [row] + ([reference] if isinstance(reference, dict) else [])
+    markers = {"code": ("tests", "test_cases", "test_list", "entry_point"), "tools": ("tool_calls", "tools")}
+    return needs_problem(row, grader) is None or any(key in source for source in sources for key in markers[grader])
+
+
+def _names(names: Sequence[str]) -> str:
+    quoted = [repr(n) for n in names]
+    return ", ".join(quoted[:-1]) + " or " + quoted[-1] if len(quoted) > 1 else "".join(quoted)
 
 
 # -- math ----------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from graders.catalog import COMPOSITE_DEFAULT_GRADERS  # graders.composite's default when unconfigured
 from graders.format_rules.constraints import decoded_field
 
 from .format_synthesis import compliant_response
@@ -33,7 +34,6 @@ from .format_violation import violating_response
 from .rows import Row
 
 REFERENCE = "reference"
-COMPOSITE_DEFAULT_GRADERS = ("math", "format")  # graders.composite's default when unconfigured
 
 
 @dataclass(frozen=True)
@@ -218,6 +218,9 @@ def _composite_family(row: Row, defaults: Sequence[str]) -> str | None:
     graders = [str(g).strip().lower() for g in named] if isinstance(named, list) else list(defaults)
     if "format" in graders and ifeval_constraints(row.data)[0] is not None:
         return "format"
+    for family in ROWS_MODULES:  # code, tools: where the grader can use the row (its rows.needs_problem)
+        if family in graders and importlib.import_module(ROWS_MODULES[family]).needs_problem(row.data) is None:
+            return family
     if "math" in graders and isinstance(reference, (str, int, float)) and not isinstance(reference, bool):
         return "math"
     if "judge" in graders:

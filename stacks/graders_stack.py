@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from config.settings import EnvironmentConfig
-from graders.catalog import CATALOG, SHARED_CODE
+from graders.catalog import CATALOG, SHARED_CODE, is_isolated
 
 from .constructs.grader_function import GraderFunction
 from .constructs.isolated_grader_network import IsolatedNetwork
@@ -40,7 +40,9 @@ class GradersStack(cdk.Stack):
         self.network: IsolatedNetwork | None = None
         for kind, entry in CATALOG.items():
             network = None
-            if entry.isolated:  # runs model-written programs: no route anywhere, a role that can only log
+            # Runs model-written programs (the code grader, or a composite weighting it): no route anywhere, a role
+            # that can only log.
+            if is_isolated(kind, config.grader_settings):
                 self.network = network = self.network or IsolatedNetwork(self, "SandboxNetwork", max_azs=2)
             grader = GraderFunction(
                 self,

@@ -293,8 +293,16 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.composite_handler.handler",
             memory_mb=1024,
             timeout_seconds=600,
-            code=("math_answer", "format_rules", "judge", "composite.py", "composite_handler.py"),
-            components=("math", "format", "judge"),
+            code=(
+                "math_answer",
+                "format_rules",
+                "judge",
+                "code_exec",
+                "tool_calls",
+                "composite.py",
+                "composite_handler.py",
+            ),
+            components=("math", "format", "judge", "code", "tools"),
             row_needs="what each component it applies needs (a graders field may name them)",
             settings=(
                 Setting(
@@ -320,6 +328,7 @@ CATALOG: dict[str, GraderKind] = {
             timeout_seconds=600,
             code=("code_exec", "code_handler.py"),
             isolated=True,
+            composable=True,
             row_needs="tests: entry_point + tests (HumanEval check or MBPP asserts) or test_cases (stdin/stdout)",
             settings=(
                 Setting(
@@ -422,6 +431,7 @@ CATALOG: dict[str, GraderKind] = {
             memory_mb=512,
             timeout_seconds=60,
             code=("tool_calls", "tools_handler.py"),
+            composable=True,
             row_needs="reference_answer.tool_calls (name, arguments); optional OpenAI tools schemas",
             settings=(
                 Setting("ordered", "TOOLS_ORDERED", "boolean", False, doc="calls must come in the reference order"),
@@ -432,6 +442,16 @@ CATALOG: dict[str, GraderKind] = {
                     {"name": 0.2, "argument_names": 0.3, "argument_values": 0.4, "schema_valid": 0.1},
                     encode=_tools_weights,
                     doc="partial credit per part of a call",
+                ),
+                Setting(
+                    "wrongCallCredit",
+                    "TOOLS_WRONG_CALL_CREDIT",
+                    "number",
+                    0.5,
+                    low=0,
+                    high=1,
+                    doc="share of its partial credit a call keeps when it is not exactly right (a wrong or "
+                    "missing value, an extra argument); 1: purely additive partial credit",
                 ),
             ),
         ),
@@ -465,6 +485,43 @@ def calls_judge(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> bool:
             own.get("weights", COMPOSITE_DEFAULT_WEIGHTS), own.get("defaultGraders", COMPOSITE_DEFAULT_GRADERS)
         )
     return False
+
+
+def weighted_components(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """The components a grader of this kind can run with these settings: those of positive weight (a component
+    of weight 0 never runs, ``graders.composite``); a kind without components runs only itself."""
+    entry = CATALOG[kind]
+    if not entry.components:
+        return ()
+    weights = settings.get(kind, {}).get("weights", COMPOSITE_DEFAULT_WEIGHTS)
+    weights = weights if isinstance(weights, Mapping) else {}
+
+    def positive(value: Any) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+    return tuple(name for name in entry.components if positive(weights.get(name, 0)))
+
+
+def is_isolated(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether the function must be deployed isolated (no network path, a role that can only log): the kind runs
+    model-written programs itself, or it is a composite one of whose weighted components does."""
+    return CATALOG[kind].isolated or any(CATALOG[name].isolated for name in weighted_components(kind, settings))
+
+
+def composition_problems(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Why these settings cannot be deployed for this kind (empty when they can).
+
+    An isolated function has no route to any AWS API, so it cannot call the judge model: a composite that
+    weights an isolated component (code) and the judge cannot work, and is refused before any deployment.
+    """
+    if is_isolated(kind, settings) and calls_judge(kind, settings):
+        isolated = [name for name in weighted_components(kind, settings) if CATALOG[name].isolated]
+        return [
+            f"weights: the {kind} grader runs {', '.join(isolated)} (model-written programs), so it is deployed "
+            "with no network path and a role that can only write its logs, and cannot call the judge model; "
+            "set the judge's weight to 0 or use separate jobs"
+        ]
+    return []
 
 
 def environment(

@@ -1,4 +1,4 @@
-"""The composite grader: a weighted sum of the math, format and judge graders, run in-process.
+"""The composite grader: a weighted sum of the math, format, judge, code and tools graders, run in-process.
 
 Bedrock takes one grader per job, so this is how one job gets a multi-dimensional reward. Each row
 may name the graders that apply to it (``"graders": ["math", "judge"]`` in its metadata); rows
@@ -7,7 +7,7 @@ normalised to sum to 1, so the aggregate stays in [0, 1]. Each component's score
 ``Reward`` entry named after it; its own metrics follow as ``Metric`` entries prefixed ``<name>.``.
 
 Components are built on first use (lazy imports keep the cold start small) and run differently:
-math and format item by item on the main thread (the math grader's time limit needs it), the judge
+math, format, code and tools item by item on the main thread (the math grader's time limit needs it), the judge
 as one concurrent batch on a background thread meanwhile. The judge gets a deadline a little earlier
 than the batch's, so its grades are collected before the batch's own deadline, and the wait for it
 never goes past that deadline. A component that fails, cannot be built or runs out of time scores 0
@@ -26,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as Futur
 from dataclasses import dataclass, field
 from typing import Any
 
-from graders.catalog import COMPOSITE_DEFAULT_GRADERS, COMPOSITE_DEFAULT_WEIGHTS
+from graders.catalog import CATALOG, COMPOSITE_DEFAULT_GRADERS, COMPOSITE_DEFAULT_WEIGHTS
 from graders.contract import (
     Deadline,
     Grade,
@@ -40,7 +40,7 @@ from graders.contract import (
 
 LOGGER = logging.getLogger("graders")
 
-COMPONENTS = ("math", "format", "judge")
+COMPONENTS = CATALOG["composite"].components  # math, format, judge, code, tools (the catalogue's one list)
 BATCH_COMPONENT = "judge"  # graded as one concurrent batch; the others item by item
 SELECTION_FIELD = "graders"
 DEFAULT_WEIGHTS = dict(COMPOSITE_DEFAULT_WEIGHTS)
@@ -94,7 +94,9 @@ def settings_from_env(env: Mapping[str, str]) -> CompositeSettings:
 
 
 def row_checks(settings: CompositeSettings) -> dict[str, Callable[[Sample], bool]]:
-    """What the real components need from a row: a reference for math, constraints for format."""
+    """What the real components need from a row: a reference for math, constraints for format, tests the code
+    grader can run for code, readable reference calls (and tools) for tools. The code and tools checks are the
+    graders' own ``rows.needs_problem``, the rule ``rft validate`` reports (``rft.grader_fields``)."""
 
     def math_applies(sample: Sample) -> bool:
         from graders.math_answer.reference import reference_answers, sample_reference
@@ -111,7 +113,17 @@ def row_checks(settings: CompositeSettings) -> dict[str, Callable[[Sample], bool
         fields = constraint_fields(sample.metadata, sample.reference_answer)[0]
         return settings.format_defaults or spec_from_fields(fields) is not None
 
-    return {"math": math_applies, "format": format_applies}
+    def code_applies(sample: Sample) -> bool:
+        from graders.code_exec.rows import needs_problem
+
+        return needs_problem(sample) is None
+
+    def tools_applies(sample: Sample) -> bool:
+        from graders.tool_calls.rows import needs_problem
+
+        return needs_problem(sample) is None
+
+    return {"math": math_applies, "format": format_applies, "code": code_applies, "tools": tools_applies}
 
 
 def _json_env(env: Mapping[str, str], name: str) -> Any:

@@ -1,7 +1,8 @@
 """Lambda entry point of the tool-call grader (tagged ``rft:grader=tools``): ``graders.tools_handler.handler``.
 
 Settings from the environment on the first invocation: ``TOOLS_ORDERED`` (``false``), ``TOOLS_WEIGHTS``
-(``name=0.2,argument_names=0.3,argument_values=0.4,schema_valid=0.1``). See graders/tool_calls/README.md.
+(``name=0.2,argument_names=0.3,argument_values=0.4,schema_valid=0.1``), ``TOOLS_WRONG_CALL_CREDIT`` (``0.5``).
+See graders/tool_calls/README.md.
 """
 
 from __future__ import annotations

@@ -190,3 +190,56 @@ def test_flow_logs_go_to_their_own_log_group_with_a_role_scoped_to_it(synthesize
         and s["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
         for s in statements
     )
+
+
+# -- the composite, when it runs code ------------------------------------------------------------------------------
+
+CODE_COMPOSITE = {"weights": {"code": 0.7, "format": 0.3, "math": 0, "judge": 0}, "defaultGraders": ["code", "format"]}
+
+
+@pytest.fixture(scope="module")
+def code_composite():
+    import json
+
+    from tests.infra.conftest import document_with, synthesize
+
+    return synthesize(json.dumps(document_with(composite=CODE_COMPOSITE)))
+
+
+def test_a_composite_weighting_code_is_deployed_like_the_code_grader(code_composite):
+    """No route out (the code grader's VPC, subnets and security group) and a role that can only log."""
+    raw = code_composite.raw["graders"]
+    composite = _function(raw, "rft-dev-composite-grader")["Properties"]
+    code = _function(raw, "rft-dev-code-grader")["Properties"]
+    assert sorted(map(_ref_id, composite["VpcConfig"]["SubnetIds"])) == sorted(
+        map(_ref_id, code["VpcConfig"]["SubnetIds"])
+    )
+    assert list(map(_ref_id, composite["VpcConfig"]["SecurityGroupIds"])) == list(
+        map(_ref_id, code["VpcConfig"]["SecurityGroupIds"])
+    )
+    statements = {s["Sid"]: s for s in _role_statements(raw, _ref_id(composite["Role"]))}
+    assert set(statements) == {"WriteLogs", "LambdaManagesVpcInterfaces", "NoInterfaceCallsFromFunctionCode"}
+    assert not any("bedrock:" in action for s in statements.values() for action in _actions(s))
+    assert json_env(composite)["COMPOSITE_WEIGHTS"] == '{"code": 0.7, "format": 0.3, "judge": 0.0, "math": 0.0}'
+    assert "CODE_TEST_TIMEOUT_SECONDS" in json_env(composite)  # the code component's settings reach it
+    # Still one network for the stack, with no route out.
+    template = code_composite["graders"]
+    assert len(template.find_resources("AWS::EC2::VPC")) == 1
+    for resource_type in ROUTE_OUT_TYPES:
+        assert template.find_resources(resource_type) == {}, resource_type
+    # The other graders stay outside it.
+    for name in ("math", "format", "judge", "tools"):
+        assert "VpcConfig" not in _function(raw, f"rft-dev-{name}-grader")["Properties"], name
+
+
+def test_the_default_composite_is_not_isolated_and_keeps_its_judge(dev):
+    raw = dev.raw["graders"]
+    composite = _function(raw, "rft-dev-composite-grader")["Properties"]
+    assert "VpcConfig" not in composite
+    statements = _role_statements(raw, _ref_id(composite["Role"]))
+    assert [s["Sid"] for s in statements if s.get("Sid")] == ["WriteLogs"]
+    assert any("bedrock:InvokeModel" in _actions(s) for s in statements)
+
+
+def json_env(function_properties: dict) -> dict[str, str]:
+    return function_properties["Environment"]["Variables"]

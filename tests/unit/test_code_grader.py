@@ -244,12 +244,25 @@ def test_the_program_gets_an_empty_environment(grade, monkeypatch) -> None:
 # --- resource abuse --------------------------------------------------------------------------------------------
 
 
+def _another_checkouts_sandbox(pid: str) -> bool:
+    """A sandbox child of another checkout's grader (a shared test host where other sessions run these tests too):
+    its command line runs a ``_child.py`` that is not this one. Anything else of the sandbox user still counts."""
+    from graders.code_exec.sandbox import CHILD
+
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    children = [a.decode(errors="replace") for a in argv if a.endswith(b"/code_exec/_child.py")]
+    return bool(children) and all(c != CHILD for c in children)
+
+
 def _sandbox_processes() -> list[int]:
     """Live processes of the sandbox user (nobody when the tests run as root, else our own descendants)."""
     me = os.getpid()
     out = []
     for name in os.listdir("/proc"):
-        if not name.isdigit():
+        if not name.isdigit() or _another_checkouts_sandbox(name):
             continue
         try:
             status = Path(f"/proc/{name}/status").read_text()
@@ -461,3 +474,51 @@ def test_no_network_not_even_loopback(grade, env) -> None:
         )
         [res] = grade(item(fenced(program), tests=["assert probe() == 'no route'", "assert pid() == 1"]))
     assert res["aggregate_reward_score"] == 1.0, res
+
+
+# --- the isolation mode, reported once per container ----------------------------------------------------------
+
+
+def isolation_lines(caplog) -> list[Any]:
+    return [r for r in caplog.records if r.getMessage().startswith("code sandbox isolation: ")]
+
+
+def test_the_isolation_mode_is_logged_once_per_container(env, caplog, monkeypatch) -> None:
+    import logging
+
+    from graders.code_exec import sandbox
+
+    monkeypatch.setattr(sandbox, "_REPORTED", [])  # a fresh container
+    with caplog.at_level(logging.INFO, logger="graders"):
+        handler = handler_for(env)
+        for _ in range(2):  # two batches in one container
+            [res] = handler([item(fenced(ADD), tests=ADD_TESTS)], None)
+            assert res["aggregate_reward_score"] == 1.0
+        handler_for(env)([item(fenced(ADD), tests=ADD_TESTS)], None)  # another grader object, same container
+    [line] = isolation_lines(caplog)
+    details = json.loads(line.getMessage().split(": ", 1)[1])
+    if env["CODE_NAMESPACES"] == "false":
+        assert details["mode"] == "processes-only (CODE_NAMESPACES=false)" and line.levelname == "INFO"
+    else:
+        expected = "namespaces" if sandbox.namespaces_available() else "processes-only"
+        assert details["mode"] == expected
+        assert line.levelname == ("INFO" if expected == "namespaces" else "WARNING")
+    assert details["subreaper"] is True and details["grader_not_dumpable"] is True
+    assert details["user"] == ("nobody (grader runs as root)" if os.geteuid() == 0 else "the grader's own user")
+
+
+def test_a_host_that_refuses_namespaces_is_reported_as_a_warning(env, caplog, monkeypatch) -> None:
+    """As on a Lambda without unprivileged user namespaces: the fallback is named in the logs, and grading works."""
+    import logging
+
+    from graders.code_exec import sandbox
+
+    if env["CODE_NAMESPACES"] == "false":
+        pytest.skip("the fallback is reported only where namespaces were asked for")
+    monkeypatch.setattr(sandbox, "_REPORTED", [])
+    monkeypatch.setattr(sandbox, "_NAMESPACES", [False])  # the probe's answer on such a host
+    with caplog.at_level(logging.INFO, logger="graders"):
+        [res] = handler_for(env)([item(fenced(ADD), tests=ADD_TESTS)], None)
+    assert res["aggregate_reward_score"] == 1.0
+    [line] = isolation_lines(caplog)
+    assert line.levelname == "WARNING" and json.loads(line.getMessage().split(": ", 1)[1])["mode"] == "processes-only"

@@ -289,3 +289,22 @@ def test_pydantic_stays_at_synth_time_nothing_under_lambda_imports_it():
         if re.search(r"^\s*(import|from)\s+pydantic\b", path.read_text(encoding="utf-8"), re.MULTILINE)
     ]
     assert importers == []
+
+
+def test_a_composite_may_weight_code_and_tools_and_is_then_isolated_but_never_with_the_judge():
+    from graders.catalog import is_isolated
+
+    code_and_format = {"weights": {"code": 0.7, "format": 0.3, "math": 0, "judge": 0}, "defaultGraders": ["code"]}
+    dev = parse_config(with_dev(grader="composite", composite=code_and_format))["dev"]
+    assert dev.composite.weights == {"code": 0.7, "format": 0.3, "math": 0.0, "judge": 0.0}
+    assert is_isolated("composite", dev.grader_settings) and not dev.grader_calls_judge("composite")
+    assert dev.grader_environment("composite")["COMPOSITE_DEFAULT_GRADERS"] == '["code"]'
+    assert "CODE_TEST_TIMEOUT_SECONDS" in dev.grader_environment("composite")
+    tools = parse_config(with_dev(composite={"weights": {"tools": 1, "math": 0, "judge": 0, "format": 0}}))["dev"]
+    assert not is_isolated("composite", tools.grader_settings)  # the tool-call grader runs no programs
+    assert not is_isolated("composite", parse_config(BASE)["dev"].grader_settings)
+    # The shipped weights merge in a judge of 0.2: an isolated function cannot reach the judge model.
+    [problem] = problems(with_dev(composite={"weights": {"code": 0.5}}))
+    assert problem.startswith("environments.dev.composite.weights: the composite grader runs code")
+    assert "set the judge's weight to 0" in problem
+    assert any("defaultGraders" in p for p in problems(with_dev(composite={"defaultGraders": ["code", "vibes"]})))

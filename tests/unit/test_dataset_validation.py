@@ -505,7 +505,7 @@ def test_composite_rows_are_checked_for_the_graders_they_name(tmp_path):
     found = errors(validate_dataset(path, grader="composite"))
     assert found == [
         f"{path}:5: reference_answer: missing: the math grader compares the answer with it",
-        f"{path}:6: graders: unknown grader(s) 'vibes'; use 'math', 'format' or 'judge'",
+        f"{path}:6: graders: unknown grader(s) 'vibes'; use 'math', 'format', 'judge', 'code' or 'tools'",
     ]
 
 

@@ -135,7 +135,45 @@ def test_order_insensitive_by_default_and_ordered_when_configured() -> None:
     ref = {"tool_calls": [PARIS, ROME]}
     swapped = row(openai_calls(ROME, PARIS), ref, [WEATHER])
     assert score(swapped) == 1.0
-    assert score(swapped, env={"TOOLS_ORDERED": "true"}) == pytest.approx(0.8)  # each city in the wrong call
+    # Paired by position each call has the wrong city: a wrong call, worth half its partial credit (0.8).
+    assert score(swapped, env={"TOOLS_ORDERED": "true"}) == pytest.approx(0.4)
+
+
+def test_a_wrong_value_makes_a_wrong_call_and_partial_credit_stays_ordered() -> None:
+    """Right call > right name and argument names with a wrong value > every value wrong > right name only >
+    wrong name; a wrong call never earns more than TOOLS_WRONG_CALL_CREDIT (0.5)."""
+    ref = {"tool_calls": [{"name": "get_weather", "arguments": {"city": "Paris", "unit": "celsius", "days": 3}}]}
+
+    def call(**arguments: Any) -> dict:
+        return openai_calls({"name": "get_weather", "arguments": arguments})
+
+    right = score(row(call(city="Paris", unit="celsius", days=3), ref, [WEATHER]))
+    one_wrong = score(row(call(city="Lyon", unit="celsius", days=3), ref, [WEATHER]))
+    all_wrong = score(row(call(city="Lyon", unit="fahrenheit", days=5), ref, [WEATHER]))
+    name_only = score(row(call(), ref, [WEATHER]))
+    wrong_name = score(row(openai_calls({"name": "get_time", "arguments": {"city": "Paris"}}), ref, [WEATHER, TIME]))
+    assert right == 1.0
+    assert 0.5 >= one_wrong > all_wrong > name_only > wrong_name == 0.0
+    assert one_wrong == pytest.approx(0.5 * (0.2 + 0.3 + 0.4 * 2 / 3 + 0.1))
+    assert all_wrong == pytest.approx(0.5 * (0.2 + 0.3 + 0.1))
+    assert name_only == pytest.approx(0.5 * 0.2)  # no arguments: the schema's required city is missing too
+    # An argument the reference does not have is a different call as well, even with every reference value right.
+    extra = score(row(call(city="Paris", unit="celsius", days=3, hours=2), {"tool_calls": [PARIS]}))
+    assert extra <= 0.5
+    [res] = grade(row(call(city="Lyon", unit="celsius", days=3), ref, [WEATHER]))
+    assert checks(res)["right_calls"] == 0.0 and checks(res)["argument_values"] == pytest.approx(2 / 3)
+    [res] = grade(row(call(city="Paris", unit="celsius", days=3), ref, [WEATHER]))
+    assert checks(res)["right_calls"] == 1.0
+
+
+def test_wrong_call_credit_is_a_setting() -> None:
+    wrong_city = row(openai_calls({"name": "get_weather", "arguments": {"city": "Lyon", "unit": "celsius"}}), REF)
+    assert score(wrong_city, env={"TOOLS_WRONG_CALL_CREDIT": "1"}) == pytest.approx(0.8)  # additive credit
+    assert score(wrong_city, env={"TOOLS_WRONG_CALL_CREDIT": "0"}) == 0.0
+    assert score(wrong_city) == pytest.approx(0.4)
+    for bad in ("2", "x"):
+        with pytest.raises(ValueError):
+            ToolSettings.from_environment({"TOOLS_WRONG_CALL_CREDIT": bad})
 
 
 def test_missing_and_extra_calls_cost() -> None:

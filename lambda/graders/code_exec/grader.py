@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -12,9 +13,19 @@ from pathlib import Path
 from graders.contract import NOT_IN_TIME, Deadline, Grade, Sample, grade_safely, zero
 
 from .program import MAX_TESTS, RowTests, compiles, extract_program, plan_for_row
-from .sandbox import Limits, Outcome, ScratchSweeper, become_subreaper, protect_self, run_function_test, run_io_test
+from .sandbox import (
+    Limits,
+    Outcome,
+    ScratchSweeper,
+    become_subreaper,
+    protect_self,
+    report_isolation,
+    run_function_test,
+    run_io_test,
+)
 
 GRADER = "code"
+LOGGER = logging.getLogger("graders")
 MIN_TEST_SECONDS = 0.3  # a test is not started with less time than this left
 
 
@@ -93,6 +104,8 @@ class CodeGrader:
         self.subreaper = become_subreaper()
         self.protected = protect_self()
         self.sweeper = ScratchSweeper(list(self.settings.sweep_dirs), keep=self.settings.scratch_dir)
+        # Once per container: which isolation the programs get here (namespaces, or processes only).
+        self.isolation = report_isolation(self.settings.limits, LOGGER)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str]) -> CodeGrader:

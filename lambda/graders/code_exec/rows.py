@@ -10,7 +10,7 @@ import ast
 from collections.abc import Mapping
 from typing import Any
 
-from graders.contract import ItemError
+from graders.contract import ItemError, Sample
 
 from .program import RowTests, compiles, extract_program, plan_for_row
 
@@ -25,15 +25,33 @@ def reference_program(row: Mapping[str, Any]) -> str | None:
     return reference if isinstance(reference, str) and reference.strip() else None
 
 
-def row_problems(row: Mapping[str, Any]) -> list[Problem]:
-    """Errors for rows the code grader would score 0 whatever the answer; a warning without a reference program."""
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The row's fields over those of an object reference_answer (as ``Sample.field`` reads them)."""
     fields = dict(row)
     if isinstance(row.get("reference_answer"), Mapping):
         fields = {**row["reference_answer"], **fields}
+    return fields
+
+
+def needs_problem(row: Mapping[str, Any] | Sample) -> str | None:
+    """Why the code grader cannot grade this row whatever the answer (no tests it can run), or None.
+
+    The one rule of "what a code row needs": ``rft validate`` reports it (``row_problems``) and the composite
+    applies its code component only to rows where it is None (``graders.composite.row_checks``).
+    """
     try:
-        plan = plan_for_row(fields)
+        plan_for_row(row if isinstance(row, Sample) else _fields(row))
     except ItemError as exc:
-        return [("error", "tests", f"the code grader cannot use it: {exc}")]
+        return f"the code grader cannot use it: {exc}"
+    return None
+
+
+def row_problems(row: Mapping[str, Any]) -> list[Problem]:
+    """Errors for rows the code grader would score 0 whatever the answer; a warning without a reference program."""
+    problem = needs_problem(row)
+    if problem is not None:
+        return [("error", "tests", problem)]
+    plan = _plan(row)
     solution = reference_program(row)
     if solution is None:
         return [("warning", "reference_answer", "no reference program: rft rehearse has no right answer to grade")]
@@ -53,10 +71,7 @@ def reference_response(row: Mapping[str, Any]) -> str | None:
 
 
 def _plan(row: Mapping[str, Any]) -> RowTests:
-    fields = dict(row)
-    if isinstance(row.get("reference_answer"), Mapping):
-        fields = {**row["reference_answer"], **fields}
-    return plan_for_row(fields)
+    return plan_for_row(_fields(row))
 
 
 def _first_call_args(plan: RowTests) -> list[Any] | None:

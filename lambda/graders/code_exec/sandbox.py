@@ -373,6 +373,40 @@ def namespaces_available() -> bool:
     return _NAMESPACES[0]
 
 
+_REPORTED: list[dict[str, Any]] = []
+ISOLATION_LOG = "code sandbox isolation: %s"
+
+
+def isolation_mode(limits: Limits) -> dict[str, Any]:
+    """Which isolation this host gives the programs: ``mode`` is ``namespaces`` (user+PID+network namespaces per
+    program), ``processes-only`` (the kernel refused unprivileged user namespaces: process groups, rlimits, the
+    subreaper sweep and the non-dumpable grader do the work, and the stack's no-network VPC and logs-only role keep
+    what a program can still reach harmless) or ``processes-only (CODE_NAMESPACES=false)``."""
+    if not limits.namespaces:
+        mode = "processes-only (CODE_NAMESPACES=false)"
+    elif namespaces_available():
+        mode = "namespaces"
+    else:
+        mode = "processes-only"
+    switch_to, _ = _sandbox_ids()
+    return {
+        "mode": mode,
+        "user": "nobody (grader runs as root)" if switch_to is not None else "the grader's own user",
+        "subreaper": become_subreaper(),
+        "grader_not_dumpable": protect_self(),
+    }
+
+
+def report_isolation(limits: Limits, logger: Any) -> dict[str, Any]:
+    """Log the isolation mode once per process (a Lambda container), at WARNING when namespaces are refused."""
+    if not _REPORTED:
+        details = isolation_mode(limits)
+        _REPORTED.append(details)
+        fallback = limits.namespaces and details["mode"] != "namespaces"
+        (logger.warning if fallback else logger.info)(ISOLATION_LOG, json.dumps(details, sort_keys=True))
+    return _REPORTED[0]
+
+
 # --- the two kinds of test -------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from graders.contract import ItemError
+from graders.contract import ItemError, Sample
 
 from .calls import Call, reference_calls, tool_schemas
 from .grader import schema_problem
@@ -22,14 +22,29 @@ def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def needs_problem(row: Mapping[str, Any] | Sample) -> str | None:
+    """Why the tool-call grader cannot grade this row whatever the answer (reference calls or tools it cannot
+    read), or None.
+
+    The one rule of "what a tools row needs": ``rft validate`` reports it (``row_problems``) and the composite
+    applies its tools component only to rows where it is None (``graders.composite.row_checks``).
+    """
+    fields = row if isinstance(row, Sample) else _fields(row)
+    try:
+        reference_calls(fields)
+        tool_schemas(fields)
+    except ItemError as exc:
+        return f"the tool-call grader cannot use it: {exc}"
+    return None
+
+
 def row_problems(row: Mapping[str, Any]) -> list[Problem]:
     """Errors when the grader cannot read the reference calls or tools, or the reference breaks its own schema."""
+    problem = needs_problem(row)
+    if problem is not None:
+        return [("error", "reference_answer", problem)]
     fields = _fields(row)
-    try:
-        calls = reference_calls(fields)
-        schemas = tool_schemas(fields)
-    except ItemError as exc:
-        return [("error", "reference_answer", f"the tool-call grader cannot use it: {exc}")]
+    calls, schemas = reference_calls(fields), tool_schemas(fields)
     problems: list[Problem] = []
     if not schemas:
         problems.append(("warning", "tools", "no tool schemas: arguments are not checked against a schema"))
