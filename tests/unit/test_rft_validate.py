@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from rft.cli import main
@@ -44,19 +47,21 @@ def test_errors_are_listed_and_fail_the_command(tmp_path, capsys):
     del rows[9]["reference_answer"]
     path = write_rows(tmp_path / "bad.jsonl", rows)
     code = main(["validate", "--grader", "math", str(path)])
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    err = captured.err
     assert code == 1
-    assert f"error: {path}:7: messages[0].role: 'bot2' is not one of" in out
-    assert f"error: {path}:10: reference_answer: missing" in out
-    assert "FAIL" in out
+    assert "FAIL" in captured.out and "error:" not in captured.out  # the summary on stdout, problems on stderr
+    assert "FAIL" not in err
+    assert f"error: {path}:7: messages[0].role: 'bot2' is not one of" in err
+    assert f"error: {path}:10: reference_answer: missing" in err
 
 
 def test_several_files_fail_if_any_fails(tmp_path, capsys):
     good = write_rows(tmp_path / "good.jsonl", math_rows())
     short = write_rows(tmp_path / "short.jsonl", math_rows(20))
     assert main(["validate", str(good), str(short)]) == 1
-    out = capsys.readouterr().out
-    assert f"{short}: 20 rows: Bedrock RFT needs at least 100 prompts" in out
+    err = capsys.readouterr().err
+    assert f"{short}: 20 rows: Bedrock RFT needs at least 100 prompts" in err
 
 
 def test_without_grader_only_common_checks_run(tmp_path, capsys):
@@ -72,7 +77,7 @@ def test_warnings_fail_only_in_strict_mode(tmp_path, capsys):
     rows[50] = dict(rows[3])  # a duplicate prompt
     path = write_rows(tmp_path / "dup.jsonl", rows)
     assert main(["validate", "--grader", "math", str(path)]) == 0
-    assert f"warning: {path}:51: messages: the same prompt as line 4" in capsys.readouterr().out
+    assert f"warning: {path}:51: messages: the same prompt as line 4" in capsys.readouterr().err
     assert main(["validate", "--grader", "math", "--strict", str(path)]) == 1
 
 
@@ -91,12 +96,12 @@ def test_object_and_list_math_references_pass_as_the_math_grader_reads_them(tmp_
     rows[2]["reference_answer"] = {"note": "3"}
     path = write_rows(tmp_path / "shapes.jsonl", rows)
     assert main(["validate", "--grader", "math", str(path)]) == 1
-    out = capsys.readouterr().out
+    err = capsys.readouterr().err
     assert (
         f"error: {path}:3: reference_answer: the math grader cannot use it: reference_answer object has none "
-        "of the keys" in out
+        "of the keys" in err
     )
-    assert f"{path}:1:" not in out and f"{path}:2:" not in out
+    assert f"{path}:1:" not in err and f"{path}:2:" not in err
 
 
 def test_constraints_the_format_grader_would_score_zero_fail_the_command(tmp_path, capsys):
@@ -110,9 +115,9 @@ def test_constraints_the_format_grader_would_score_zero_fail_the_command(tmp_pat
     rows[5]["kwargs"] = [{"num_words": 3}]
     write_rows(path, rows)
     assert main(["validate", "--grader", "format", str(path)]) == 1
-    out = capsys.readouterr().out
-    assert f"error: {path}:5: instruction_id_list[0]: punctuation:no_commas: unknown instruction id" in out
-    assert f"error: {path}:6: kwargs[0]: punctuation:no_comma: bad kwargs: unexpected kwargs ['num_words']" in out
+    err = capsys.readouterr().err
+    assert f"error: {path}:5: instruction_id_list[0]: punctuation:no_commas: unknown instruction id" in err
+    assert f"error: {path}:6: kwargs[0]: punctuation:no_comma: bad kwargs: unexpected kwargs ['num_words']" in err
 
 
 def test_the_number_of_messages_printed_is_capped(tmp_path, capsys):
@@ -122,22 +127,22 @@ def test_the_number_of_messages_printed_is_capped(tmp_path, capsys):
         rows[10 + index]["messages"][0]["role"] = f"bot{index}"
     path = write_rows(tmp_path / "bad.jsonl", rows)
     assert main(["validate", "--grader", "math", "--max-messages", "3", str(path)]) == 1
-    out = capsys.readouterr().out
-    assert out.count("reference_answer: missing") == 3 and f"more for {path}" in out
+    err = capsys.readouterr().err
+    assert err.count("reference_answer: missing") == 3 and f"more for {path}" in err
 
 
 def test_a_problem_on_every_row_is_one_line_with_its_count(tmp_path, capsys):
     path = write_rows(tmp_path / "bad.jsonl", [{"messages": r["messages"]} for r in math_rows()])
     assert main(["validate", "--grader", "math", str(path)]) == 1
-    out = capsys.readouterr().out
-    assert out.count("reference_answer: missing") == 1 and "rows (lines 1, 2, 3, 4, 5, ...)" in out
+    err = capsys.readouterr().err
+    assert err.count("reference_answer: missing") == 1 and "rows (lines 1, 2, 3, 4, 5, ...)" in err
 
 
 def test_a_missing_file_is_a_message_not_a_traceback(tmp_path, capsys):
     code = main(["validate", str(tmp_path / "absent.jsonl")])
     captured = capsys.readouterr()
     assert code == 1
-    assert "cannot read the file" in captured.out
+    assert "cannot read the file" in captured.err
     assert "Traceback" not in captured.out + captured.err
 
 
@@ -146,3 +151,22 @@ def test_usage_errors_exit_2(capsys):
     assert "usage:" in capsys.readouterr().err
     assert main(["validate", "--grader", "vibes", "x.jsonl"]) == 2
     assert main([]) == 2
+
+
+def test_the_real_command_sends_problems_to_stderr_and_the_summary_to_stdout(tmp_path):
+    """`rft validate ... 2>errors.txt` keeps the problems; `2>/dev/null` leaves only the summary (docs/cli.md)."""
+    rows = math_rows()
+    del rows[9]["reference_answer"]
+    path = write_rows(tmp_path / "bad.jsonl", rows)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "lambda")])}
+    done = subprocess.run(
+        [sys.executable, "-m", "rft.cli", "validate", "--grader", "math", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"error: {path}:10: reference_answer: missing: the math grader compares the answer with it\n"
+    assert "error:" not in done.stdout and "FAIL" in done.stdout and "bad.jsonl" in done.stdout
+    assert done.stdout.endswith("\n")
