@@ -27,6 +27,11 @@ from .scoring import auc, metric_means, stats
 RESULTS_DIR = Path("rft-results")
 DEFAULT_MIN_GAP = 0.3
 DEFAULT_MIN_AUC = 0.8
+GRADER_HELP = (
+    "the grader whose Lambda handler scores the answers: math (against reference_answer), format (IFEval "
+    "constraints), judge (an LLM through the Bedrock runtime: billed calls), composite (a weighted mix), code "
+    "(runs the row's tests), tools (tool calls). Default: the grader of --env"
+)
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -37,10 +42,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "assistant turn) with the grader's Lambda handler, locally.",
     )
     grade.add_argument("file", metavar="FILE", help="JSONL: dataset rows plus a response")
-    grade.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
+    grade.add_argument("--grader", choices=tuple(HANDLER_MODULES), help=GRADER_HELP)
     add_environment_arguments(grade)
     grade.add_argument("--region", help="AWS region of the judge's calls (default: AWS_REGION or the profile's)")
-    grade.add_argument("--out", type=Path, help="per-row results JSONL (default rft-results/<FILE>.graded.jsonl)")
+    grade.add_argument(
+        "--out", type=Path, help="per-row results JSONL (default rft-results/<FILE stem>.<grader>.graded.jsonl)"
+    )
     grade.set_defaults(run=run_grade)
 
     rehearse = subparsers.add_parser(
@@ -51,7 +58,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "them apart.",
     )
     rehearse.add_argument("dataset", metavar="DATASET", help="the training JSONL")
-    rehearse.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
+    rehearse.add_argument("--grader", choices=tuple(HANDLER_MODULES), help=GRADER_HELP)
     add_environment_arguments(rehearse)
     rehearse.add_argument("--region", help="AWS region of the judge's calls (default: AWS_REGION or the profile's)")
     rehearse.add_argument(

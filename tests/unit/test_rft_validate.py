@@ -170,3 +170,52 @@ def test_the_real_command_sends_problems_to_stderr_and_the_summary_to_stdout(tmp
     assert done.stderr == f"error: {path}:10: reference_answer: missing: the math grader compares the answer with it\n"
     assert "error:" not in done.stdout and "FAIL" in done.stdout and "bad.jsonl" in done.stdout
     assert done.stdout.endswith("\n")
+
+
+def test_a_near_miss_role_suggests_the_role_and_is_one_error(tmp_path, capsys):
+    rows = math_rows()
+    rows[3]["messages"][0]["role"] = "User"
+    rows[5]["messages"][0]["role"] = "human"
+    rows[4]["messages"][0] = {"role": "user", "text": "5 + 1 = ?"}
+    path = write_rows(tmp_path / "roles.jsonl", rows)
+    assert main(["validate", "--grader", "math", str(path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if ":4:" in line] == [
+        f"error: {path}:4: messages[0].role: 'User' is not one of 'assistant', 'bot', 'developer', 'system', "
+        "'tool', 'user': did you mean 'user'?"
+    ]  # and no "no 'user' turn" for the same mistake
+    assert any(f"{path}:6: messages[0].role: 'human'" in line and "did you mean 'user'?" in line for line in err)
+    assert [line for line in err if ":5:" in line] == [
+        f"error: {path}:5: messages[0]: unexpected key(s) 'text' (did you mean 'content'?); "
+        "allowed: content, role, tool_call_id, tool_calls"
+    ]  # and no "content: missing"
+
+
+def test_a_role_that_is_no_near_miss_still_reports_the_missing_user_turn(tmp_path, capsys):
+    rows = math_rows()
+    rows[6]["messages"][0]["role"] = "bot2"
+    path = write_rows(tmp_path / "bot2.jsonl", rows)
+    assert main(["validate", "--grader", "math", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "'bot2' is not one of" in err and "did you mean" not in err and "no 'user' turn" in err
+
+
+def test_a_directory_suggests_its_jsonl_files(tmp_path, capsys):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert main(["validate", "--grader", "math", str(folder)]) == 1
+    assert f"error: {folder}: is a directory, not a file: give its files, e.g. {folder}/*.jsonl" in (
+        capsys.readouterr().err
+    )
+
+
+def test_version_and_grader_help(capsys):
+    from rft.cli import version
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"rft {version()}\n" and version()[0].isdigit()
+    for command in ("grade", "rehearse", "validate"):
+        assert main([command, "--help"]) == 0
+        text = " ".join(capsys.readouterr().out.split())
+        assert "--grader {math,format,judge,composite,code,tools}" in text
+        assert ("the grader whose Lambda handler" in text) or ("the grader the data is for" in text), command
