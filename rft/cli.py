@@ -24,6 +24,24 @@ from . import cmd_evaluate, cmd_grade, cmd_jobs, cmd_report, cmd_validate
 from .errors import CliError
 
 PIPED_WIDTH = 160
+DISTRIBUTION = "bedrock-rft-pipeline"  # pyproject.toml's project name
+
+
+def version() -> str:
+    """The installed version, else (run from a checkout without ``pip install -e .``) pyproject.toml's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:
+        import tomllib
+        from pathlib import Path
+
+        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        try:
+            return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]) + " (checkout)"
+        except (OSError, KeyError, ValueError):
+            return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Amazon Bedrock reinforcement fine-tuning: check "
         "datasets and graders before training, then follow the job.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     cmd_validate.add_parser(subparsers)
     cmd_grade.add_parsers(subparsers)

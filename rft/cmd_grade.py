@@ -19,7 +19,7 @@ from graders.catalog import CATALOG, calls_judge
 from .environment_settings import add_environment_arguments, apply_environment
 from .errors import CliError
 from .local_grading import HANDLER_MODULES, batch_item, load_handler, metrics_of, prompt_and_response, run_grader
-from .rehearsal import REFERENCE, build_cases
+from .rehearsal import REFERENCE, build_cases, low_score_details
 from .render import distribution_tables, metrics_table
 from .rows import read_rows
 from .scoring import auc, metric_means, stats
@@ -27,6 +27,11 @@ from .scoring import auc, metric_means, stats
 RESULTS_DIR = Path("rft-results")
 DEFAULT_MIN_GAP = 0.3
 DEFAULT_MIN_AUC = 0.8
+GRADER_HELP = (
+    "the grader whose Lambda handler scores the answers: math (against reference_answer), format (IFEval "
+    "constraints), judge (an LLM through the Bedrock runtime: billed calls), composite (a weighted mix), code "
+    "(runs the row's tests), tools (tool calls). Default: the grader of --env"
+)
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -37,10 +42,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "assistant turn) with the grader's Lambda handler, locally.",
     )
     grade.add_argument("file", metavar="FILE", help="JSONL: dataset rows plus a response")
-    grade.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
+    grade.add_argument("--grader", choices=tuple(HANDLER_MODULES), help=GRADER_HELP)
     add_environment_arguments(grade)
     grade.add_argument("--region", help="AWS region of the judge's calls (default: AWS_REGION or the profile's)")
-    grade.add_argument("--out", type=Path, help="per-row results JSONL (default rft-results/<FILE>.graded.jsonl)")
+    grade.add_argument(
+        "--out", type=Path, help="per-row results JSONL (default rft-results/<FILE stem>.<grader>.graded.jsonl)"
+    )
     grade.set_defaults(run=run_grade)
 
     rehearse = subparsers.add_parser(
@@ -51,7 +58,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "them apart.",
     )
     rehearse.add_argument("dataset", metavar="DATASET", help="the training JSONL")
-    rehearse.add_argument("--grader", choices=tuple(HANDLER_MODULES), help="the grader (default: --env's grader)")
+    rehearse.add_argument("--grader", choices=tuple(HANDLER_MODULES), help=GRADER_HELP)
     add_environment_arguments(rehearse)
     rehearse.add_argument("--region", help="AWS region of the judge's calls (default: AWS_REGION or the profile's)")
     rehearse.add_argument(
@@ -82,11 +89,13 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _grade_items(console: Console, grader: str, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _grade_items(
+    console: Console, grader: str, items: Sequence[dict[str, Any]], *, reasons: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
     handler = load_handler(grader)
     with _progress(console) as progress:
         task = progress.add_task(f"grading with {grader}", total=len(items))
-        return run_grader(handler, items, progress=lambda n: progress.advance(task, n))
+        return run_grader(handler, items, progress=lambda n: progress.advance(task, n), reasons=reasons)
 
 
 def _write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> None:
@@ -206,7 +215,8 @@ def run_rehearse(args: argparse.Namespace, console: Console) -> int:
             markup=False,
             soft_wrap=True,
         )
-    results = _grade_items(console, args.grader, items)
+    reasons: dict[str, str] = {}
+    results = _grade_items(console, args.grader, items, reasons=reasons)
     scores = [float(r.get("aggregate_reward_score", 0.0)) for r in results]
     if args.out:
         _write_jsonl(
@@ -262,13 +272,17 @@ def run_rehearse(args: argparse.Namespace, console: Console) -> int:
         markup=False,
         soft_wrap=True,
     )
-    low = [(c, s) for c, s in zip(cases, scores) if c.kind == REFERENCE and s < 0.5]
-    for case, score in low[:10]:
+    low = [(c, s, r) for c, s, r in zip(cases, scores, results) if c.kind == REFERENCE and s < 0.5]
+    for case, score, result in low[:10]:
+        details = low_score_details(metrics_of(result), reasons.get(case.item_id))
         console.print(
-            f"note: the reference answer on {args.dataset}:{case.row.line} scores only {score:.2f}",
+            f"note: the reference answer on {args.dataset}:{case.row.line} scores only {score:.2f}"
+            + (f" ({details})" if details else ""),
             markup=False,
             soft_wrap=True,
         )
+    if len(low) > 10:
+        console.print(f"... and {len(low) - 10} more reference answers below 0.5", markup=False, soft_wrap=True)
     if overall_gap < args.min_gap:
         problems.insert(0, f"mean gap {overall_gap:.2f} < {args.min_gap}")
     if separation < args.min_auc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -15,11 +16,20 @@ from rich.text import Text
 from . import clients, openweight_jobs
 from .errors import CliError
 from .jobs import add_job_arguments, elapsed, format_duration, get_job, resolve_job_arn
-from .metrics_files import Record, columns, is_metrics_candidate, merge, parse_metrics_file, reward_columns
+from .metrics_files import (
+    Record,
+    columns,
+    is_metrics_candidate,
+    merge,
+    metric_goal,
+    parse_metrics_file,
+    reward_columns,
+)
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FILES = 200
 MAX_TABLE_COLUMNS = 30
+TABLE_DECIMALS = 4
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -127,19 +137,49 @@ def metric_keys(s3: Any, bucket: str, prefix: str, *, job_id: str) -> list[str]:
 
 
 def summary_table(records: list[Record], names: list[str]) -> Table:
+    """First, last, min and max per metric, with its goal and the step of its best value.
+
+    The best step is the highest value's for rewards, scores and accuracies and the lowest's for losses
+    (``metric_goal``); metrics with no better direction (entropy, response length) get none. Each row's
+    numbers share one format, so the columns line up."""
     table = Table(title=f"training metrics ({len(records)} steps)")
-    for column in ("metric", "first", "last", "min", "max", "best step"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
+    for column in ("metric", "goal", "first", "last", "min", "max", "best step"):
+        table.add_column(column, justify="left" if column in ("metric", "goal") else "right")
     for name in names[:MAX_TABLE_COLUMNS]:
         series = [(r["step"], r[name]) for r in records if name in r]
         if not series:
             continue
         values = [v for _, v in series]
-        best_step = max(series, key=lambda s: s[1])[0]
+        goal = metric_goal(name)
+        best_step = ""
+        if goal is not None:
+            pick = max if goal == "max" else min
+            best_value = pick(values)
+            best_step = _step(next(step for step, value in series if value == best_value))  # the first such step
+        number = _row_format(values)
         table.add_row(
-            Text(name), _fmt(values[0]), _fmt(values[-1]), _fmt(min(values)), _fmt(max(values)), _fmt(best_step)
+            Text(name),
+            goal or "",
+            number(values[0]),
+            number(values[-1]),
+            number(min(values)),
+            number(max(values)),
+            best_step,
         )
     return table
+
+
+def _row_format(values: list[float]) -> Callable[[float], str]:
+    """One format for a row: integers as integers, else fixed decimals, or exponents for tiny or huge values."""
+    if all(float(v).is_integer() and abs(v) < 1e15 for v in values):
+        return lambda v: str(int(v))
+    if any(abs(v) >= 1e7 or (v and abs(v) < 1e-3) for v in values):
+        return lambda v: f"{v:.3e}"
+    return lambda v: f"{v:.{TABLE_DECIMALS}f}"
+
+
+def _step(step: float) -> str:
+    return str(int(step)) if float(step).is_integer() else f"{step:g}"
 
 
 def write_csv(path: Path, records: list[Record], names: list[str]) -> None:
@@ -147,7 +187,7 @@ def write_csv(path: Path, records: list[Record], names: list[str]) -> None:
         writer = csv.DictWriter(handle, fieldnames=["step"] + names)
         writer.writeheader()
         for record in records:
-            writer.writerow({k: _fmt(v) for k, v in record.items()})
+            writer.writerow({k: _csv_number(v) for k, v in record.items()})
 
 
 def plot_rewards(path: Path, records: list[Record], names: list[str], *, title: str) -> None:
@@ -174,5 +214,6 @@ def plot_rewards(path: Path, records: list[Record], names: list[str], *, title: 
         pyplot.close(figure)
 
 
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.4g}"
+def _csv_number(value: float) -> str:
+    """Full precision (the shortest text that reads back as the same number); integers without ``.0``."""
+    return str(int(value)) if float(value).is_integer() else repr(float(value))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -49,6 +50,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    """Problems (``error:``/``warning:`` lines) on standard error, the summary table on standard output."""
+    problems = Console(file=sys.stderr, highlight=False, soft_wrap=True)
     config = apply_environment(args)
     # The Nova path's limit; the open-weight path (no hyperparameters) has none to default to.
     if config is not None and args.max_prompt_length is None and config.hyperparameters is not None:
@@ -73,9 +76,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"warning: {m}" for m in report.grouped("warning")
         ]
         for message in messages[: args.max_messages]:
-            console.print(message, markup=False, highlight=False, soft_wrap=True)
+            problems.print(message, markup=False, highlight=False, soft_wrap=True)
         if len(messages) > args.max_messages:
-            console.print(f"... and {len(messages) - args.max_messages} more for {path}", markup=False, soft_wrap=True)
+            problems.print(f"... and {len(messages) - args.max_messages} more for {path}", markup=False, soft_wrap=True)
         bad = not report.ok or bool(args.strict and report.warnings)
         failed = failed or bad
         summary.add_row(

@@ -36,6 +36,18 @@ from .grader_fields import (
 ROLES = ("assistant", "bot", "developer", "system", "tool", "user")
 ANSWER_ROLES = frozenset({"assistant", "bot"})
 MESSAGE_KEYS = frozenset({"role", "content", "tool_calls", "tool_call_id"})
+ROLE_ALIASES = {"human": "user", "model": "assistant", "ai": "assistant"}  # other formats' names for the roles
+
+
+def suggested_role(role: Any) -> str | None:
+    """The role a near miss means (``'User'``, ``' user'``, ``'model'``), or None."""
+    if not isinstance(role, str):
+        return None
+    folded = role.strip().lower()
+    folded = ROLE_ALIASES.get(folded, folded)
+    return folded if folded in ROLES and folded != role else None
+
+
 MIN_ROWS = 100  # Bedrock RFT: at least 100 prompts ...
 MAX_ROWS = 20_000  # ... and at most 20,000.
 CHARS_PER_TOKEN = 4  # typical estimate, reported as an error when over the limit
@@ -160,6 +172,9 @@ def validate_dataset(
         has_default_format_constraints=has_default_format_constraints,
         composite_graders=tuple(composite_graders) if composite_graders is not None else None,
     )
+    if Path(path).is_dir():
+        checker.file_error(f"is a directory, not a file: give its files, e.g. {str(path).rstrip('/')}/*.jsonl")
+        return checker.report
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -345,19 +360,27 @@ class _RowChecker:
                 self.error(number, where, f"must be an object with 'role' and 'content', got {describe(message)}")
                 continue
             extra = sorted(set(message) - MESSAGE_KEYS)
+            text_for_content = "text" in extra and "content" not in message  # {"role", "text"}: one mistake
             if extra:
+                hint = " (did you mean 'content'?)" if text_for_content else ""
                 self.error(
                     number,
                     where,
-                    f"unexpected key(s) {', '.join(map(repr, extra))}; allowed: {', '.join(sorted(MESSAGE_KEYS))}",
+                    f"unexpected key(s) {', '.join(map(repr, extra))}{hint}; "
+                    f"allowed: {', '.join(sorted(MESSAGE_KEYS))}",
                 )
             role = message.get("role")
             if role == "system" and index > 0:
                 self.error(number, f"{where}.role", "a system message may only be the first turn")
+            meant = suggested_role(role) if role not in ROLES else None
             if role not in ROLES:
-                self.error(number, f"{where}.role", f"{role!r} is not one of {', '.join(map(repr, ROLES))}")
-            has_user = has_user or role == "user"
-            text = self.check_content(number, where, message)
+                hint = f": did you mean {meant!r}?" if meant else ""
+                self.error(number, f"{where}.role", f"{role!r} is not one of {', '.join(map(repr, ROLES))}{hint}")
+            has_user = has_user or role == "user" or meant == "user"  # no second error for the same mistake
+            if text_for_content:
+                text = message["text"] if isinstance(message["text"], str) else ""
+            else:
+                text = self.check_content(number, where, message)
             characters += len(text)
             prompt_key.append((str(role), text))
         last = messages[-1]

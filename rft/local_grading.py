@@ -43,18 +43,46 @@ def load_handler(grader: str) -> Handler:
     return handler
 
 
+# How every grader logs the reason for an item's score (graders.contract.safe_grade, the judge, the composite).
+REASON_LOG_FORMAT = "item %s scored %.3f: %s"
+
+
+class _ReasonFilter(logging.Filter):
+    """On the ``graders`` logger while grading locally: keeps each item's logged reason, lets only errors through."""
+
+    def __init__(self, reasons: dict[str, str] | None) -> None:
+        super().__init__()
+        self.reasons = reasons
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if self.reasons is not None and record.msg == REASON_LOG_FORMAT and len(args) == 3:
+            self.reasons[str(args[0])] = str(args[2])
+        return record.levelno >= logging.ERROR
+
+
 @contextlib.contextmanager
-def _quiet_graders() -> Iterator[None]:
-    """Only error logs from the graders, and their EMF metric lines (printed) discarded."""
+def _quiet_graders(reasons: dict[str, str] | None = None) -> Iterator[None]:
+    """Only error logs from the graders, and their EMF metric lines (printed) discarded.
+
+    The ``graders`` logger itself is opened to INFO behind a filter, so the reason each item's score
+    is logged with can be kept (``reasons``, by item id) without printing anything below ERROR."""
     # Powertools names each handler's logger after its service; the grader modules log to "graders".
-    loggers = [logging.getLogger(name) for name in ["graders", *(f"rft-grader-{g}" for g in HANDLER_MODULES)]]
+    names = ["graders", *(f"rft-grader-{g}" for g in HANDLER_MODULES)]
+    children = [n for n in list(logging.root.manager.loggerDict) if n.startswith("graders.")]
+    loggers = [logging.getLogger(name) for name in [*names, *children]]
     saved_levels = [logger.level for logger in loggers]
     for logger in loggers:
-        logger.setLevel(logging.ERROR)
+        logger.setLevel(logging.ERROR)  # children explicitly too: they would inherit INFO from "graders"
+    parent = logging.getLogger("graders")
+    reason_filter = _ReasonFilter(reasons)
+    parent.setLevel(logging.INFO)
+    parent.addFilter(reason_filter)
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             yield
     finally:
+        parent.removeFilter(reason_filter)
         for logger, level in zip(loggers, saved_levels):
             logger.setLevel(level)
 
@@ -82,11 +110,17 @@ def batch_item(row: Row, response: Any, *, item_id: str | None = None) -> dict[s
 
 
 def run_grader(
-    handler: Handler, items: Sequence[dict[str, Any]], *, progress: Callable[[int], None] | None = None
+    handler: Handler,
+    items: Sequence[dict[str, Any]],
+    *,
+    progress: Callable[[int], None] | None = None,
+    reasons: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Grade ``items`` in Lambda-sized batches; results are aligned with ``items``."""
+    """Grade ``items`` in Lambda-sized batches; results are aligned with ``items``. ``reasons`` (when given)
+    receives the reason the grader logged for an item's score, by item id (graders log one for most
+    scores below full: a failed check, a hedged answer, a judge call that failed)."""
     results: list[dict[str, Any]] = []
-    with _quiet_graders():
+    with _quiet_graders(reasons):
         for start in range(0, len(items), BATCH_SIZE):
             batch = list(items[start : start + BATCH_SIZE])
             try:

@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -130,3 +131,20 @@ def columns(records: Iterable[Record]) -> list[str]:
 def reward_columns(names: Iterable[str]) -> list[str]:
     """Columns that measure reward: 'critic/rewards/mean', 'val-score/rewards/mean@1', 'reward', 'score'."""
     return [n for n in names if "reward" in n.lower() or "score" in n.lower()]
+
+
+LOWER_IS_BETTER = ("loss", "perplexity")  # name parts of metrics a run minimises
+HIGHER_IS_BETTER = ("reward", "score", "accuracy")  # name parts of metrics a run maximises
+HIGHER_IS_BETTER_WORDS = ("acc", "correct", "pass")  # whole words only ("acc" is not "accumulated")
+
+
+def metric_goal(name: str) -> str | None:
+    """``"max"`` for rewards, scores and accuracies, ``"min"`` for losses, None for the rest (entropy,
+    response length, KL, gradient norm, learning rate: neither direction is "better")."""
+    lowered = name.lower()
+    if any(part in lowered for part in LOWER_IS_BETTER):
+        return "min"
+    words = re.split(r"[^a-z0-9]+", lowered)
+    if any(part in lowered for part in HIGHER_IS_BETTER) or any(w in HIGHER_IS_BETTER_WORDS for w in words):
+        return "max"
+    return None

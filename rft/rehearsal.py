@@ -86,6 +86,87 @@ def build_cases(
     return cases, skipped
 
 
+# -- why a reference answer scored low ----------------------------------------------------------------
+# Metrics where 1 (or any count above 0) marks a problem: listed as "flagged" when set.
+FLAG_METRICS = frozenset(
+    {
+        "grader_error",
+        "malformed",
+        "configuration_error",
+        "no_constraints",
+        "hedged",
+        "unverifiable",
+        "judge_error",
+        "timed_out",
+        "timeout",
+        "error",
+        "injection_detected",
+        "verdict_unusable",
+        "memory_exceeded",
+        "crashed",
+        "output_exceeded",
+        "missing_calls",
+        "extra_calls",
+        "unknown_tools",
+    }
+)
+# Metrics that describe the grading rather than pass or fail (usage, weights, scores shown as values).
+INFO_METRICS = frozenset(
+    {
+        "neutral",
+        "symbolic_check",
+        "injection_penalty",
+        "input_tokens",
+        "output_tokens",
+        "calls",
+        "throttled",
+        "server_errors",
+        "verdict_retries",
+        "raw_score",
+        "tests_run",
+        "weight",
+    }
+)
+SCORE_METRICS = frozenset({"judge_score"})  # a score of its own, shown with its value
+MAX_REASON_CHARS = 160
+MAX_NAMES_SHOWN = 6
+
+
+def low_score_details(metrics: Mapping[str, Any], reason: str | None = None) -> str:
+    """Why an answer scored low, from its ``metrics_list`` and the grader's logged reason.
+
+    ``failed: change_case:english_lowercase`` (a pass/fail check at 0; a partial one with its value),
+    ``flagged: hedged`` (a problem flag that is set), ``judge_score 0.20``, then the reason when short.
+    Composite metrics (``format.punctuation:no_comma``) are judged by their last part."""
+    failed, flagged, scores = [], [], []
+    for name, raw in metrics.items():
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            continue
+        base = str(name).rsplit(".", 1)[-1]
+        if base in SCORE_METRICS:
+            scores.append(f"{name} {value:.2f}")
+        elif base in FLAG_METRICS:
+            if value > 0:
+                flagged.append(str(name) if value == 1 else f"{name} {value:g}")
+        elif base not in INFO_METRICS and 0 <= value < 1:
+            failed.append(str(name) if value == 0 else f"{name} {value:.2f}")
+    parts = []
+    for label, names in (("failed", failed), ("flagged", flagged)):
+        if names:
+            shown = ", ".join(names[:MAX_NAMES_SHOWN])
+            more = f" and {len(names) - MAX_NAMES_SHOWN} more" if len(names) > MAX_NAMES_SHOWN else ""
+            parts.append(f"{label}: {shown}{more}")
+    parts += scores
+    if reason and reason.strip():
+        text = " ".join(reason.split())
+        if len(text) > MAX_REASON_CHARS:
+            text = text[: MAX_REASON_CHARS - 3].rstrip() + "..."
+        parts.append(f"grader: {text}")
+    return "; ".join(parts)
+
+
 # -- code and tools (issue 13) ---------------------------------------------------------------------
 ROWS_MODULES = {"code": "graders.code_exec.rows", "tools": "graders.tool_calls.rows"}
 

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
-from config.settings import ConfigError, parse_config, parse_delivery
+from config.settings import REPO_ROOT, ConfigError, parse_config, parse_delivery
 from stacks.delivery_pipeline_stack import DeliveryPipelineStack
 
 from .conftest import BASE_DOCUMENT, CDK_CONTEXT
+
+PARTS = ("Data", "Graders", "Training")
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +112,80 @@ def test_delivery_configuration_is_validated():
     with pytest.raises(ConfigError, match="uses the caller's account"):
         parse_delivery(document, environments)
     assert parse_delivery({k: v for k, v in BASE_DOCUMENT.items() if k != "delivery"}, environments) is None
+
+
+# -- `-c env=...`: which stacks one synth builds (walkthrough F-11) ---------------------------------------------
+def planned(wanted: str, document: dict | None = None) -> tuple[list[str], list[str]]:
+    import app
+
+    document = BASE_DOCUMENT if document is None else document
+    selection = app.plan(wanted, document, parse_config(document))
+    return [c.name for c in selection.standalone], selection.staged
+
+
+def test_env_all_builds_each_environment_once():
+    assert planned("all") == (["dev"], ["staging", "prod"])  # the staged ones only inside the pipeline
+    without_delivery = {k: v for k, v in BASE_DOCUMENT.items() if k != "delivery"}
+    assert planned("all", without_delivery) == (["dev", "staging", "prod"], [])
+    assert planned("delivery") == ([], ["staging", "prod"])
+    assert planned("staging") == (["staging"], [])  # one environment stand-alone, as before
+
+
+def test_env_selection_errors_name_every_choice():
+    with pytest.raises(ConfigError) as caught:
+        planned("nosuch")
+    assert caught.value.problems == [
+        "env: 'nosuch' is not a configured environment (have: dev, staging, prod) nor all (every environment "
+        "once) or delivery (the delivery pipeline alone)"
+    ]
+    without_delivery = {k: v for k, v in BASE_DOCUMENT.items() if k != "delivery"}
+    with pytest.raises(ConfigError, match=r"nor all \(every environment once\)$"):
+        planned("nosuch", without_delivery)
+    with pytest.raises(ConfigError, match="no 'delivery' section"):
+        planned("delivery", without_delivery)
+
+
+def assembly_stacks(directory: Path, prefix: str = "") -> list[str]:
+    """Every stack of a cloud assembly as `cdk ls` shows it (path in the app), nested assemblies included."""
+    manifest = json.loads((directory / "manifest.json").read_text())
+    found = []
+    for artifact_id, artifact in manifest["artifacts"].items():
+        if artifact["type"] == "cdk:cloud-assembly":
+            found += assembly_stacks(directory / artifact["properties"]["directoryName"])
+        elif artifact["type"] == "aws:cloudformation:stack":
+            found.append(artifact.get("displayName") or artifact_id)
+    return found
+
+
+def test_the_app_with_env_all_lists_every_stack_once(tmp_path):
+    """The real app.py, as `npx cdk ls -c env=all` runs it (bundling skipped: the stack list is the point)."""
+    out = tmp_path / "cdk.out"
+    result = subprocess.run(
+        [sys.executable, "app.py"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        env={
+            **os.environ,
+            "CDK_CONTEXT_JSON": json.dumps({**CDK_CONTEXT, "env": "all", "aws:cdk:bundling-stacks": []}),
+            "CDK_OUTDIR": str(out),
+        },
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    paths = assembly_stacks(out)
+    assert sorted(paths) == sorted(
+        ["RftData-dev", "RftGraders-dev", "RftTraining-dev", "RftDelivery"]
+        + [f"RftDelivery/{stage}/Rft{part}-{stage.lower()}" for stage in ("Staging", "Prod") for part in PARTS]
+    )
+    names = [path.rsplit("/", 1)[-1] for path in paths]
+    assert len(names) == len(set(names))  # no stack name twice: `cdk deploy --all` cannot deploy one two ways
+    # `make synth` lints cdk.out/*.template.json and cdk.out/assembly-*/*.template.json: every environment's
+    # three templates are among them.
+    templates = [*out.glob("*.template.json"), *out.glob("assembly-*/*.template.json")]
+    for environment in ("dev", "staging", "prod"):
+        for part in PARTS:
+            assert sum(f"Rft{part}" in t.name and environment in t.name.lower() for t in templates) == 1, (
+                environment,
+                part,
+            )

@@ -64,7 +64,7 @@ def test_the_shipped_datasets_validate(kind: str, path: Path, capsys) -> None:
 )
 def test_rows_for_the_other_grader_fail_validation_with_the_graders_reason(kind, path, message, capsys) -> None:
     assert main(["validate", "--grader", kind, str(path)]) == 1
-    assert message in capsys.readouterr().out
+    assert message in capsys.readouterr().err
 
 
 def test_a_code_row_with_unusable_tests_is_an_error(tmp_path, capsys) -> None:
@@ -72,7 +72,7 @@ def test_a_code_row_with_unusable_tests_is_an_error(tmp_path, capsys) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text(json.dumps(row) + "\n")
     assert main(["validate", "--grader", "code", str(path)]) == 1
-    assert "tests" in capsys.readouterr().out
+    assert "tests" in capsys.readouterr().err
 
 
 def _with_responses(rows: list[dict], responses: Sequence[str | None], path: Path) -> Path:

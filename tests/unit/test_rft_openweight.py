@@ -75,7 +75,7 @@ def test_watch_ends_with_the_fine_tuned_model(api, capsys, monkeypatch) -> None:
         return real_get_job(client, ref)
 
     monkeypatch.setattr(openweight_jobs, "get_job", get_job)
-    assert main(["watch", "--job-arn", job_id, "--region", "us-west-2", "--interval", "0"]) == 0
+    assert main(["watch", "--job-arn", job_id, "--region", "us-west-2", "--interval", "1"]) == 0
     out = capsys.readouterr().out
     assert "Completed" in out and "qwen.qwen3-32b-v1:0:ft:rft-dev-abc" in out
 
@@ -83,7 +83,7 @@ def test_watch_ends_with_the_fine_tuned_model(api, capsys, monkeypatch) -> None:
 def test_watch_exits_1_when_the_job_fails_with_the_service_message(api, capsys) -> None:
     job_id = start_job(api)
     api.set_status(job_id, "failed", error={"code": "grader", "message": "reward function returned no id"})
-    assert main(["watch", "--job-arn", job_id, "--region", "us-west-2", "--interval", "0"]) == 1
+    assert main(["watch", "--job-arn", job_id, "--region", "us-west-2", "--interval", "1"]) == 1
     assert "Failed" in capsys.readouterr().out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -10,10 +11,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
+from rich.console import Console
 
 from rft import clients
 from rft.cli import main
-from rft.metrics_files import merge, parse_metrics_file, reward_columns
+from rft.cmd_report import summary_table, write_csv
+from rft.metrics_files import merge, metric_goal, parse_metrics_file, reward_columns
 
 JOB_ID = "x7k2p9"
 JOB_ARN = f"arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/{JOB_ID}"
@@ -163,3 +166,84 @@ def test_merge_and_reward_columns():
         "critic/rewards/mean",
         "val-score/rewards/mean@1",
     ]
+
+
+def walkthrough_records() -> list[dict[str, float]]:
+    """Four metrics of the kinds the console shows: a reward, an entropy, a loss and a response length."""
+    rewards = {1: 0.401, 80: 0.62, 117: 0.8833, 120: 0.879}
+    entropy = {1: 1.187, 80: 0.5, 117: 0.3163, 120: 0.3163}
+    loss = {1: 0.1449, 80: -0.232, 117: 0.2679, 120: 0.089}
+    length = {1: 299.0, 80: 250.0, 117: 230.0, 120: 220.0}
+    return [
+        {
+            "step": float(step),
+            "critic/rewards/mean": rewards[step],
+            "actor/entropy": entropy[step],
+            "actor/pg_loss": loss[step],
+            "response_length/mean": length[step],
+        }
+        for step in (1, 80, 117, 120)
+    ]
+
+
+def rendered_rows(records: list[dict[str, float]], names: list[str]) -> dict[str, list[str]]:
+    screen = io.StringIO()
+    Console(file=screen, width=160).print(summary_table(records, names))
+    rows = {}
+    for line in screen.getvalue().splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if cells and cells[0] in names:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_best_step_follows_each_metrics_direction():
+    names = ["critic/rewards/mean", "actor/entropy", "actor/pg_loss", "response_length/mean"]
+    rows = rendered_rows(walkthrough_records(), names)
+    #                                goal   first     last      min       max       best step
+    assert rows["critic/rewards/mean"] == ["max", "0.4010", "0.8790", "0.4010", "0.8833", "117"]
+    assert rows["actor/pg_loss"] == ["min", "0.1449", "0.0890", "-0.2320", "0.2679", "80"]
+    assert rows["actor/entropy"] == ["", "1.1870", "0.3163", "0.3163", "1.1870", ""]  # no better direction
+    assert rows["response_length/mean"] == ["", "299", "220", "220", "299", ""]
+
+
+def test_numeric_columns_line_up():
+    names = ["critic/rewards/mean", "actor/entropy", "actor/pg_loss"]
+    screen = io.StringIO()
+    Console(file=screen, width=160).print(summary_table(walkthrough_records(), names))
+    lines = [line for line in screen.getvalue().splitlines() if any(line.startswith(f"│ {n} ") for n in names)]
+    assert len(lines) == 3
+    points = {tuple(i for i, ch in enumerate(line) if ch == ".") for line in lines}
+    assert len(points) == 1  # every row's decimal points in the same columns
+
+
+@pytest.mark.parametrize(
+    "name, goal",
+    [
+        ("critic/rewards/mean", "max"),
+        ("val-score/rewards/mean@1", "max"),
+        ("accuracy", "max"),
+        ("eval/acc", "max"),
+        ("pass@1", "max"),
+        ("actor/pg_loss", "min"),
+        ("critic/vf_loss", "min"),
+        ("trainingLoss", "min"),
+        ("actor/entropy", None),
+        ("response_length/mean", None),
+        ("actor/kl", None),
+        ("grad_norm", None),
+        ("accumulated_tokens", None),
+    ],
+)
+def test_metric_goals(name, goal):
+    assert metric_goal(name) == goal
+
+
+def test_tiny_and_huge_values_keep_their_digits_and_the_csv_keeps_full_precision(tmp_path):
+    records = [{"step": 1.0, "lr": 1e-6, "tokens": 2.5e8, "r": 0.123456789}, {"step": 2.0, "lr": 5e-7, "tokens": 3e8}]
+    rows = rendered_rows(records, ["lr", "tokens"])
+    assert rows["lr"] == ["", "1.000e-06", "5.000e-07", "5.000e-07", "1.000e-06", ""]
+    assert rows["tokens"][1] == "250000000"
+    write_csv(tmp_path / "m.csv", records, ["lr", "tokens", "r"])
+    table = list(csv.DictReader((tmp_path / "m.csv").open()))
+    assert table[0] == {"step": "1", "lr": "1e-06", "tokens": "250000000", "r": "0.123456789"}

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import re
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,9 +16,10 @@ import boto3
 import pytest
 from botocore.exceptions import NoCredentialsError
 from botocore.stub import Stubber
+from rich.console import Console
 
 from rft import clients, cmd_jobs
-from rft.cli import main
+from rft.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
@@ -221,29 +228,127 @@ def test_watch_polls_until_the_job_completes(aws, capsys):
     for status in ("InProgress", "InProgress"):
         expect_job(aws, status)
     expect_job(aws, "Completed", endTime=CREATED + timedelta(hours=2))
-    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "0"]) == 0
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "1"]) == 0
     out = capsys.readouterr().out
     assert "job rft-dev-1234 Completed after 2h 00m 00s" in out
 
 
-def test_watch_waits_the_interval_between_polls(aws, capsys, monkeypatch):
+def test_watch_off_a_terminal_prints_one_line_per_poll(aws, capsys, monkeypatch):
+    """A log file, a pipe or CI gets a plain line per poll, and the table and the last line never run together."""
+    now = CREATED + timedelta(hours=1, minutes=2, seconds=3)
+    monkeypatch.setattr(cmd_jobs, "clock", lambda: now)
+    expect_job(aws, "InProgress")
+    expect_job(
+        aws,
+        "InProgress",
+        statusDetails={"trainingDetails": {"status": "InProgress"}},
+        trainingMetrics={"trainingLoss": 0.4125},
+    )
+    expect_job(aws, "Stopped", endTime=CREATED + timedelta(minutes=5), failureMessage="Stopped by the user")
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "30"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [
+        "2026-11-25T09:02:03Z InProgress elapsed 1h 02m 03s",
+        "2026-11-25T09:02:03Z InProgress elapsed 1h 02m 03s training InProgress trainingLoss 0.4125",
+        "2026-11-25T09:02:03Z Stopped elapsed 5m 00s",
+    ]
+    assert lines[-1] == "job rft-dev-1234 Stopped after 5m 00s: Stopped by the user"
+    assert lines[-2].startswith("└") and lines[-2].endswith("┘")  # the job table's last line, on its own
+    assert not any("\x1b" in line or "⠋" in line for line in lines)  # no cursor control, no spinner
+
+
+def test_watch_off_a_terminal_waits_the_whole_interval_at_once(aws, capsys, monkeypatch):
     slept: list[float] = []
     monkeypatch.setattr(cmd_jobs, "sleep", slept.append)
     expect_job(aws, "InProgress")
     expect_job(aws, "Stopped", endTime=CREATED + timedelta(minutes=5))
     assert main(["watch", "--job-arn", JOB_ARN, "--interval", "2.5"]) == 1
-    assert slept == [1.0, 1.0, 0.5]  # the display refreshes every second while waiting
+    assert slept == [2.5]
     assert "job rft-dev-1234 Stopped after 5m 00s" in capsys.readouterr().out
+
+
+def test_watch_on_a_terminal_is_live_and_ends_on_a_new_line(aws, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(cmd_jobs, "sleep", slept.append)
+    expect_job(aws, "InProgress")
+    expect_job(aws, "Stopped", endTime=CREATED + timedelta(minutes=5))
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    args = build_parser().parse_args(["watch", "--job-arn", JOB_ARN, "--interval", "2.5"])
+    assert cmd_jobs.run_watch(args, console) == 1
+    assert slept == [1.0, 1.0, 0.5]  # the live display counts down every second while waiting
+    text = screen.getvalue()
+    assert "\x1b[" in text  # a terminal display (cursor control), not lines
+    assert "┘\njob rft-dev-1234 Stopped after 5m 00s" in re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
 
 
 def test_watch_rides_out_throttling_and_reports_failure(aws, capsys):
     expect_job(aws, "InProgress")
     aws["bedrock"].add_client_error("get_model_customization_job", "ThrottlingException", "Rate exceeded")
     expect_job(aws, "Failed", endTime=CREATED + timedelta(minutes=30), failureMessage="Data validation failed")
-    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "0"]) == 1
-    assert "Failed after 30m 00s: Data validation failed" in capsys.readouterr().out
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "(1 failed poll(s) in a row, retrying)" in out
+    assert "Failed after 30m 00s: Data validation failed" in out
 
 
-def test_watch_rejects_a_negative_interval(aws, capsys):
-    assert main(["watch", "--job-arn", JOB_ARN, "--interval", "-1"]) == 2
-    assert "--interval must be zero or more seconds" in capsys.readouterr().err
+@pytest.mark.parametrize("interval", ["-1", "0", "0.5", "nan", "soon"])
+def test_watch_polls_at_most_once_a_second(capsys, interval):
+    assert main(["watch", "--job-arn", JOB_ARN, "--interval", interval]) == 2  # argparse: before any AWS call
+    err = capsys.readouterr().err
+    assert "argument --interval:" in err and ("--interval 1 or more" in err or "not a number" in err)
+
+
+def test_watch_through_a_pipe_writes_each_poll_as_it_happens(tmp_path):
+    """The real command in a subprocess, its output to a file (as under nohup or in CI), against moto on 127.0.0.1."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+        bedrock = boto3.client("bedrock", region_name="us-east-1", endpoint_url=endpoint, **keys)
+        bedrock.create_model_customization_job(
+            jobName="rftdev42",  # by name: moto does not decode an ARN in the path; no hyphen: not an open-weight id
+            customModelName="rft-model",
+            roleArn="arn:aws:iam::123456789012:role/rft",
+            baseModelIdentifier="amazon.nova-2-lite-v1:0:256k",
+            customizationType="REINFORCEMENT_FINE_TUNING",
+            trainingDataConfig={"s3Uri": "s3://data-bucket/train.jsonl"},
+            outputDataConfig={"s3Uri": "s3://data-bucket/rft-output/"},
+        )
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "lambda")]),
+        }
+        log = tmp_path / "watch.log"
+        with log.open("w") as out:
+            watch = subprocess.Popen(
+                [sys.executable, "-m", "rft.cli", "watch", "--job-arn", "rftdev42", "--interval", "1"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=tmp_path,
+            )
+            try:
+                deadline = time.monotonic() + 30
+                while log.read_text().count("InProgress") < 2 and time.monotonic() < deadline:
+                    time.sleep(0.1)  # two polls reach the file while the job runs
+                assert log.read_text().count("InProgress") >= 2, log.read_text()
+                bedrock.stop_model_customization_job(jobIdentifier="rftdev42")
+                assert watch.wait(timeout=30) == 1
+            finally:
+                if watch.poll() is None:
+                    watch.kill()
+    finally:
+        server.stop()
+    lines = log.read_text().splitlines()
+    polls = [line for line in lines if re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \w+ elapsed .*", line)]
+    assert len(polls) >= 3 and polls[-1].split()[1] == "Stopped"
+    assert lines[-1].startswith("job rftdev42 Stopped after ")
+    assert lines[-2].startswith("└")  # the final table ends before the message starts
