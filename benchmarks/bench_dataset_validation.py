@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from rft.dataset_validation import validate_dataset
+from rft.checks.dataset_validation import validate_dataset
 
 ROWS = 20_000
 RUNS = 3

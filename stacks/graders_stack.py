@@ -12,7 +12,7 @@ from graders.catalog import CATALOG, SHARED_CODE
 
 from .constructs.grader_function import GraderFunction
 from .constructs.isolated_grader_network import IsolatedNetwork
-from .constructs.local_bundling import REPO_ROOT, bundled_code
+from .support.local_bundling import REPO_ROOT, bundled_code
 
 GRADER_SOURCE = REPO_ROOT / "lambda" / "graders"
 # The grader package files every kind runs; with each kind's own code they make its fingerprinted code.

@@ -8,7 +8,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from ..nag import accept_wildcard_resources
+from ..support.nag import accept_wildcard_resources
 
 
 class BedrockServiceRole(Construct):

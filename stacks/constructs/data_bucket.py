@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from ..nag import accept, accept_managed_policy, accept_wildcard_actions, accept_wildcard_resources
+from ..support.nag import accept, accept_managed_policy, accept_wildcard_actions, accept_wildcard_resources
 
 TRAINING_PREFIX = "training/"
 OUTPUT_PREFIX = "output/"

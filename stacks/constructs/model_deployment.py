@@ -4,7 +4,7 @@ The job ends hours after ``cdk deploy``, so the deployment cannot be a CloudForm
 Lambda on the job-state rule calls ``CreateCustomModelDeployment`` and records the deployment ARN in
 an SSM parameter (``/{project}/{env}/custom-model-deployment-arn``). A small custom resource
 deletes that recorded deployment when the stack is deleted, unless ``retain_on_delete``.
-Code: ``lambda/job_events`` (boto3 bundled: the runtime's may predate the deployment API).
+Code: ``lambda/rft_job/events`` (boto3 bundled: the runtime's may predate the deployment API).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
-from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.lambda_support import role_with_own_logs, scoped_provider
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
 
 CLEANUP_RESOURCE_TYPE = "Custom::ModelDeploymentCleanup"
-JOB_EVENTS_SOURCE = REPO_ROOT / "lambda" / "job_events"
+JOB_EVENTS_SOURCE = REPO_ROOT / "lambda" / "rft_job"
 
 
 def deployment_parameter_name(project: str, environment: str) -> str:
@@ -85,7 +85,7 @@ class ModelDeployment(Construct):
             self,
             "Handler",
             runtime=LAMBDA_RUNTIME,
-            handler="job_events.index.on_job_event",
+            handler="rft_job.events.index.on_job_event",
             code=code,
             role=handler_role,
             log_group=self.handler_logs,
@@ -126,7 +126,7 @@ class ModelDeployment(Construct):
             self,
             "CleanupHandler",
             runtime=LAMBDA_RUNTIME,
-            handler="job_events.index.on_cleanup_event",
+            handler="rft_job.events.index.on_cleanup_event",
             code=code,
             role=cleanup_role,
             log_group=cleanup_logs,

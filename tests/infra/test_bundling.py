@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from stacks.constructs.local_bundling import REPO_ROOT, RUNTIME_PYTHON_VERSION, bundle_package, runtime_python
+from stacks.support.local_bundling import REPO_ROOT, RUNTIME_PYTHON_VERSION, bundle_package, runtime_python
 
 TAG = "cpython-" + RUNTIME_PYTHON_VERSION.replace(".", "")
 
@@ -27,7 +27,7 @@ def grader_bundle(tmp_path_factory):
 
 
 def test_job_handler_bundle_carries_a_boto3_that_knows_rft(job_bundle):
-    assert (job_bundle / "rft_job" / "index.py").is_file()
+    assert (job_bundle / "rft_job" / "custom_resource" / "index.py").is_file()
     version = re.search(r"__version__ = '([\d.]+)'", (job_bundle / "boto3" / "__init__.py").read_text()).group(1)
     assert tuple(map(int, version.split("."))) >= (1, 42, 2)
     model = next((job_bundle / "botocore" / "data" / "bedrock").glob("*/service-2.json*"))
@@ -53,12 +53,12 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
     interpreter = runtime_python()
     if interpreter is None:
         pytest.skip(f"no python{RUNTIME_PYTHON_VERSION} on this machine to compile the runtime's bytecode")
-    pyc = next((job_bundle / "rft_job" / "__pycache__").glob(f"lifecycle.{TAG}.pyc"))
+    pyc = next((job_bundle / "rft_job" / "custom_resource" / "__pycache__").glob(f"lifecycle.{TAG}.pyc"))
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags & 0b1, "bytecode must be hash-based: asset zips reset file dates"
     # And the runtime's Python imports the bundle as Lambda would.
     probe = subprocess.run(
-        [interpreter, "-c", "import rft_job.index, boto3; print(boto3.__version__)"],
+        [interpreter, "-c", "import rft_job.custom_resource.index, boto3; print(boto3.__version__)"],
         cwd=job_bundle,
         capture_output=True,
         text=True,

@@ -86,7 +86,7 @@ def test_invocation_logging_is_managed_only_when_asked():
 
     from config.settings import parse_config
     from stacks.data_stack import DataStack
-    from stacks.pipeline import DATASETS_DIR
+    from stacks.environment import DATASETS_DIR
 
     from .conftest import CDK_CONTEXT, document_with
 

@@ -10,7 +10,7 @@ from graders.catalog import CATALOG
 from stacks.graders_stack import GRADER_SOURCE, SHARED_GRADER_CODE, grader_code_paths
 
 GRADER_CODE = {kind: entry.code for kind, entry in CATALOG.items()}
-from stacks.inputs_fingerprint import inputs_fingerprint
+from stacks.support.inputs_fingerprint import inputs_fingerprint
 
 
 @pytest.fixture

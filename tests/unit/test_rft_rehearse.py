@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from rft import local_grading
-from rft.cli import main
-from rft.rehearsal import build_cases, wrong_answer
+from rft.commands.cli import main
 from rft.rows import Row
 from rft.scoring import auc
+from rft.synthesis.rehearsal import build_cases, wrong_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 MATH = str(ROOT / "datasets" / "math_word_problems.jsonl")

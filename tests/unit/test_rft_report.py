@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from rft import clients
-from rft.cli import main
+from rft.commands.cli import main
 from rft.metrics_files import merge, parse_metrics_file, reward_columns
 
 JOB_ID = "x7k2p9"

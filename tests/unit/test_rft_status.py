@@ -11,8 +11,9 @@ import pytest
 from botocore.exceptions import NoCredentialsError
 from botocore.stub import Stubber
 
-from rft import clients, cmd_jobs
-from rft.cli import main
+from rft import clients
+from rft.commands import cmd_jobs
+from rft.commands.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from rft.cli import main
+from rft.commands.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 

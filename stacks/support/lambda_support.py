@@ -10,7 +10,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from ..nag import accept_wildcard_resources
+from .nag import accept_wildcard_resources
 
 
 def role_with_own_logs(scope: Construct, id_prefix: str, *, description: str) -> tuple[iam.Role, logs.LogGroup]:

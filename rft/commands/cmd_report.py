@@ -12,10 +12,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import clients, openweight_jobs
-from .errors import CliError
-from .jobs import add_job_arguments, elapsed, format_duration, get_job, resolve_job_arn
-from .metrics_files import Record, columns, is_metrics_candidate, merge, parse_metrics_file, reward_columns
+from .. import clients, openweight_jobs
+from ..errors import CliError
+from ..jobs import add_job_arguments, elapsed, format_duration, get_job, resolve_job_arn
+from ..metrics_files import Record, columns, is_metrics_candidate, merge, parse_metrics_file, reward_columns
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 MAX_FILES = 200
