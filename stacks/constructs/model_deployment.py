@@ -26,7 +26,8 @@ from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
 from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
 
 CLEANUP_RESOURCE_TYPE = "Custom::ModelDeploymentCleanup"
-JOB_EVENTS_SOURCE = REPO_ROOT / "lambda" / "rft_job"
+# The job package: the training job's custom resource and these event reactions share one asset and one lock.
+JOB_SOURCE = REPO_ROOT / "lambda" / "rft_job"
 
 
 def deployment_parameter_name(project: str, environment: str) -> str:
@@ -52,7 +53,7 @@ class ModelDeployment(Construct):
         parameter_arn = stack.format_arn(service="ssm", resource="parameter", resource_name=parameter_name.lstrip("/"))
         models_arn = stack.format_arn(service="bedrock", resource="custom-model", resource_name="*")
         deployments_arn = stack.format_arn(service="bedrock", resource="custom-model-deployment", resource_name="*")
-        code = bundled_code(JOB_EVENTS_SOURCE)
+        code = bundled_code(JOB_SOURCE)
 
         # On a job-state event: deploy (Completed) or explain (Failed, Stopped), and notify.
         handler_role, self.handler_logs = role_with_own_logs(

@@ -27,7 +27,10 @@ def grader_bundle(tmp_path_factory):
 
 
 def test_job_handler_bundle_carries_a_boto3_that_knows_rft(job_bundle):
-    assert (job_bundle / "rft_job" / "custom_resource" / "index.py").is_file()
+    # One asset for the job's two Lambdas: the custom resource and the event reactions.
+    for handler in ("custom_resource/index.py", "events/index.py"):
+        assert (job_bundle / "rft_job" / handler).is_file(), handler
+    assert not (job_bundle / "rft_job" / "requirements.txt").exists()
     version = re.search(r"__version__ = '([\d.]+)'", (job_bundle / "boto3" / "__init__.py").read_text()).group(1)
     assert tuple(map(int, version.split("."))) >= (1, 42, 2)
     model = next((job_bundle / "botocore" / "data" / "bedrock").glob("*/service-2.json*"))
@@ -58,7 +61,7 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
     assert flags & 0b1, "bytecode must be hash-based: asset zips reset file dates"
     # And the runtime's Python imports the bundle as Lambda would.
     probe = subprocess.run(
-        [interpreter, "-c", "import rft_job.custom_resource.index, boto3; print(boto3.__version__)"],
+        [interpreter, "-c", "import rft_job.custom_resource.index, rft_job.events.index, boto3"],
         cwd=job_bundle,
         capture_output=True,
         text=True,
