@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 UV := $(VENV)/bin/uv
 LOCK := $(UV) pip compile --quiet --generate-hashes --custom-compile-command "make lock" --index-url https://pypi.org/simple
 LAMBDA_LOCK := $(LOCK) --python-version 3.13 --python-platform x86_64-manylinux2014
-LAMBDA_BUNDLES := lambda/graders lambda/rft_job lambda/job_events lambda/openai_job lambda/evaluation
+LAMBDA_BUNDLES := lambda/graders lambda/rft_job lambda/rft_job_openweight lambda/evaluation
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: setup synth lint typecheck lock schema test bench clean

@@ -36,10 +36,10 @@ from config.settings import (
 )
 from graders.format_rules.grader import FormatGrader, FormatSettings
 from graders.judge.models import retired_judge_warning
-from rft.dataset_validation import DatasetError, ensure_valid
+from rft.checks.dataset_validation import DatasetError, ensure_valid
 from stacks.delivery_pipeline_stack import DeliveryPipelineStack
+from stacks.environment import build_environment
 from stacks.graders_stack import grader_environment
-from stacks.pipeline import build_pipeline
 
 ALL_ENVIRONMENTS = "all"  # `-c env=all`: every environment once (what `make synth` builds and lints)
 DELIVERY = "delivery"  # `-c env=delivery`: only the cross-account delivery pipeline stack
@@ -152,7 +152,7 @@ def main() -> None:
         if config.grader in ("judge", "composite") and (warning := retired_judge_warning(config.judge.model_id)):
             print(f"warning: environments.{config.name}.judge.modelId: {warning}", file=sys.stderr)
     for config in selection.standalone:
-        build_pipeline(app, config)
+        build_environment(app, config)
     if selection.delivery is not None:
         DeliveryPipelineStack(
             app,

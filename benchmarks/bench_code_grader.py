@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 from graders.code_exec import rows as code_rows

@@ -7,15 +7,13 @@ Builds two temporary files from the sample datasets (each row made unique) and r
 from __future__ import annotations
 
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from rft.checks.dataset_validation import validate_dataset
 
-from rft.dataset_validation import validate_dataset
+ROOT = Path(__file__).resolve().parents[1]
 
 ROWS = 20_000
 RUNS = 3

@@ -15,18 +15,16 @@ import argparse
 import json
 import logging
 import os
-import sys
 import time
 from collections import Counter
 from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "lambda")]
 
 from graders.contract import Deadline, per_item, run_batch
 from graders.format_rules import INSTRUCTIONS, FormatGrader
 from graders.format_rules.arguments import RowContext
 from graders.format_rules.variants import response_variants
+
+REPO = Path(__file__).resolve().parents[1]
 
 ANSWER = (
     "<<The Quiet Harbour>>\n\n"

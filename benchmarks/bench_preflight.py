@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
 
 from preflight.checks import PreflightFailed, run_preflight
-from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, build_preflight_batch
+from rft.synthesis.preflight_batch import DEFAULT_SAMPLE_ROWS, build_preflight_batch
 from stacks.constructs.grader_preflight import JUDGE_SAMPLE_ROWS
 from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour
 from tests.support.lambda_inprocess import InProcessLambda

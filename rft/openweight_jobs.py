@@ -26,7 +26,7 @@ STATUS_WORDS = {
     "failed": "Failed",
     "cancelled": "Stopped",
 }
-NAME_KEY = "rft-job-name"  # lambda/openai_job/job_spec.py: the job name the custom resource puts in metadata
+NAME_KEY = "rft-job-name"  # lambda/rft_job_openweight/job_spec.py: the job name the custom resource puts in metadata
 ENDPOINT_TEMPLATE = "https://bedrock-mantle.{region}.api.aws/v1"
 MAX_EVENTS = 100_000
 

@@ -16,8 +16,8 @@ from constructs import Construct
 
 from config.settings import PRODUCTION_NAMES, REPO_ROOT, DeliveryConfig, EnvironmentConfig
 
-from .nag import accept, accept_generated_wildcards
-from .pipeline import PipelineStage
+from .environment import EnvironmentStage
+from .support.nag import accept, accept_generated_wildcards
 
 CDK_CLI_VERSION = json.loads((REPO_ROOT / "package.json").read_text())["devDependencies"]["aws-cdk"]
 
@@ -53,7 +53,7 @@ class DeliveryPipelineStack(cdk.Stack):
         )
         for name in delivery.stages:
             config = environments[name]
-            stage = PipelineStage(
+            stage = EnvironmentStage(
                 self,
                 name.capitalize(),
                 config=config,

@@ -13,16 +13,14 @@ from graders.catalog import CATALOG, SHARED_CODE, is_isolated
 
 from .constructs.grader_function import GraderFunction
 from .constructs.isolated_grader_network import IsolatedNetwork
-from .constructs.local_bundling import REPO_ROOT, bundled_code
+from .support.local_bundling import REPO_ROOT, bundled_code
 
 GRADER_SOURCE = REPO_ROOT / "lambda" / "graders"
-# The grader package files every kind runs; with each kind's own code they make its fingerprinted code.
-# requirements.txt is the bundle's lock: a new sympy can change verdicts, so the bundled versions count too.
-SHARED_GRADER_CODE = SHARED_CODE
 
 
 def grader_code_paths(kind: str) -> list[Path]:
-    """What a kind's code is: shared modules plus its own. A job is fingerprinted by the code of the grader
+    """What a kind's code is: the package files every kind runs (``SHARED_CODE``, the bundle's lock included:
+    a new sympy can change verdicts) plus its own. A job is fingerprinted by the code of the grader
     it uses, so editing the judge does not restart a job graded by the math grader."""
     return [GRADER_SOURCE / name for name in (*SHARED_CODE, *CATALOG[kind].code)]
 

@@ -19,7 +19,6 @@ from .constructs.bedrock_service_role import BedrockServiceRole
 from .constructs.data_bucket import OUTPUT_PREFIX, TRAINING_PREFIX
 from .constructs.grader_preflight import GraderPreflight
 from .constructs.job_notifications import JobNotifications
-from .constructs.lambda_support import grant_data_key
 from .constructs.model_deployment import ModelDeployment, deployment_parameter_name
 from .constructs.model_evaluation import ModelEvaluation
 from .constructs.monitoring_dashboard import MonitoringDashboard, dashboard_url
@@ -28,7 +27,8 @@ from .constructs.reward_health import RewardHealthAlarms, RewardHealthThresholds
 from .constructs.rft_training_job import RftTrainingJob
 from .data_stack import data_bucket_name, data_key_alias
 from .graders_stack import grader_code_paths
-from .inputs_fingerprint import inputs_fingerprint
+from .support.inputs_fingerprint import inputs_fingerprint
+from .support.lambda_support import grant_data_key
 
 
 def dataset_uri(bucket_name: str, local_path: str | None) -> str | None:

@@ -2,7 +2,7 @@
 
 Standard library only and duck-typed (any exception with a botocore-shaped ``response``), so every
 Lambda package can carry it: the bundler copies this package into each asset whose code imports it
-(``stacks/constructs/local_bundling.py``, ``shared_packages``).
+(``stacks/support/local_bundling.py``, ``shared_packages``).
 """
 
 from __future__ import annotations

@@ -548,8 +548,3 @@ def environment(
     if environment_name and calls_judge(kind, settings) and not reward_only:
         env[ENVIRONMENT_NAME_ENV] = environment_name
     return env
-
-
-def declared_env_names() -> set[str]:
-    """Every environment variable the catalogue declares."""
-    return {s.env for kind in CATALOG.values() for s in kind.settings} | {ENVIRONMENT_NAME_ENV}

@@ -96,7 +96,7 @@ def settings_from_env(env: Mapping[str, str]) -> CompositeSettings:
 def row_checks(settings: CompositeSettings) -> dict[str, Callable[[Sample], bool]]:
     """What the real components need from a row: a reference for math, constraints for format, tests the code
     grader can run for code, readable reference calls (and tools) for tools. The code and tools checks are the
-    graders' own ``rows.needs_problem``, the rule ``rft validate`` reports (``rft.grader_fields``)."""
+    graders' own ``rows.needs_problem``, the rule ``rft validate`` reports (``rft.checks.grader_fields``)."""
 
     def math_applies(sample: Sample) -> bool:
         from graders.math_answer.reference import reference_answers, sample_reference

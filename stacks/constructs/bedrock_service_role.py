@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_lambda as lambda_, aws_s3 as s3
 from constructs import Construct
 
-from ..nag import accept_wildcard_resources
+from ..support.nag import accept_wildcard_resources
 
 
 class BedrockServiceRole(Construct):

@@ -9,7 +9,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_kms as kms, aws_s3 as s3, aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from ..nag import accept, accept_managed_policy, accept_wildcard_actions, accept_wildcard_resources
+from ..support.nag import accept, accept_managed_policy, accept_wildcard_actions, accept_wildcard_resources
 
 TRAINING_PREFIX = "training/"
 OUTPUT_PREFIX = "output/"

@@ -9,10 +9,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
+from ..support.lambda_support import role_with_own_logs
+from ..support.local_bundling import LAMBDA_RUNTIME
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
 from .isolated_grader_network import ENI_WILDCARD_REASON, IsolatedNetwork
-from .lambda_support import role_with_own_logs
-from .local_bundling import LAMBDA_RUNTIME
 
 GRADER_TAG = "rft:grader"
 # Cross-region inference profile prefix -> the regions its requests may be routed to.

@@ -1,6 +1,6 @@
 """Preflight of the RFT job as a custom resource: the deployed grader rehearsed before any training starts.
 
-The rehearsal batch is built at synth (``rft.preflight_batch``, the same cases as ``rft rehearse``) and
+The rehearsal batch is built at synth (``rft.synthesis.preflight_batch``, the same cases as ``rft rehearse``) and
 bundled beside the handler, so no property nears CloudFormation's size limits and a changed batch is a
 changed asset. The resource's properties carry the job's inputs fingerprint and the batch hash, so it
 runs again only when grader code, settings or the dataset change. The role may invoke only the job's
@@ -19,11 +19,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
-from rft.preflight_batch import DEFAULT_SAMPLE_ROWS, batch_hash, build_preflight_batch
+from rft.synthesis.preflight_batch import DEFAULT_SAMPLE_ROWS, batch_hash, build_preflight_batch
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
-from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, copy_sources
+from ..support.lambda_support import role_with_own_logs, scoped_provider
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, copy_sources
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
 
 RESOURCE_TYPE = "Custom::RftGraderPreflight"
 JUDGE_SAMPLE_ROWS = 4  # x 3 cases x 2 payload shapes = 24 judge calls

@@ -7,9 +7,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
-from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT
+from ..support.lambda_support import role_with_own_logs, scoped_provider
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
 
 RESOURCE_TYPE = "Custom::BedrockInvocationLogging"
 

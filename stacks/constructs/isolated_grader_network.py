@@ -32,8 +32,6 @@ ENI_WILDCARD_REASON = (
     "them to any request from inside an execution environment (lambda:SourceFunctionArn present), so only Lambda's "
     "own calls can use them, and the function has no network path to the EC2 API anyway."
 )
-# The CIDR CDK gives the placeholder egress rule of a security group created with allow_all_outbound=False.
-CDK_NO_EGRESS_PLACEHOLDER_CIDR = "255.255.255.255/32"
 
 
 class IsolatedNetwork(Construct):

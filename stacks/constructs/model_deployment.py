@@ -4,7 +4,7 @@ The job ends hours after ``cdk deploy``, so the deployment cannot be a CloudForm
 Lambda on the job-state rule calls ``CreateCustomModelDeployment`` and records the deployment ARN in
 an SSM parameter (``/{project}/{env}/custom-model-deployment-arn``). A small custom resource
 deletes that recorded deployment when the stack is deleted, unless ``retain_on_delete``.
-Code: ``lambda/job_events`` (boto3 bundled: the runtime's may predate the deployment API).
+Code: ``lambda/rft_job/events`` (boto3 bundled: the runtime's may predate the deployment API).
 """
 
 from __future__ import annotations
@@ -23,12 +23,13 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
-from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.lambda_support import role_with_own_logs, scoped_provider
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources
 
 CLEANUP_RESOURCE_TYPE = "Custom::ModelDeploymentCleanup"
-JOB_EVENTS_SOURCE = REPO_ROOT / "lambda" / "job_events"
+# The job package: the training job's custom resource and these event reactions share one asset and one lock.
+JOB_SOURCE = REPO_ROOT / "lambda" / "rft_job"
 
 
 def deployment_parameter_name(project: str, environment: str) -> str:
@@ -54,7 +55,7 @@ class ModelDeployment(Construct):
         parameter_arn = stack.format_arn(service="ssm", resource="parameter", resource_name=parameter_name.lstrip("/"))
         models_arn = stack.format_arn(service="bedrock", resource="custom-model", resource_name="*")
         deployments_arn = stack.format_arn(service="bedrock", resource="custom-model-deployment", resource_name="*")
-        code = bundled_code(JOB_EVENTS_SOURCE)
+        code = bundled_code(JOB_SOURCE)
 
         # On a job-state event: deploy (Completed) or explain (Failed, Stopped), and notify.
         handler_role, self.handler_logs = role_with_own_logs(
@@ -87,7 +88,7 @@ class ModelDeployment(Construct):
             self,
             "Handler",
             runtime=LAMBDA_RUNTIME,
-            handler="job_events.index.on_job_event",
+            handler="rft_job.events.index.on_job_event",
             code=code,
             role=handler_role,
             log_group=self.handler_logs,
@@ -128,7 +129,7 @@ class ModelDeployment(Construct):
             self,
             "CleanupHandler",
             runtime=LAMBDA_RUNTIME,
-            handler="job_events.index.on_cleanup_event",
+            handler="rft_job.events.index.on_cleanup_event",
             code=code,
             role=cleanup_role,
             log_group=cleanup_logs,

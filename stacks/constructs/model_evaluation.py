@@ -1,7 +1,7 @@
 """Optional: after the job, evaluate the tuned deployment against the base model with the job's grader.
 
 Trigger: the job-state rule (Completed jobs of this pipeline) starts a Standard state machine. The
-completion handler (``lambda/job_events``) creates the deployment and records its ARN in SSM; the
+completion handler (``lambda/rft_job/events``) creates the deployment and records its ARN in SSM; the
 first step waits (retrying every minute, up to ``deployment_wait``) until that record names an
 Active deployment of this job's model. This keeps the completion handler unchanged and the two
 reactions independent: a failed evaluation never hides the deployment notification.
@@ -35,10 +35,16 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_actions, accept_wildcard_resources, nag_text
+from ..support.lambda_support import grant_data_key, role_with_own_logs
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.nag import (
+    LATEST_PYTHON_RUNTIME_REASON,
+    accept,
+    accept_wildcard_actions,
+    accept_wildcard_resources,
+    nag_text,
+)
 from .grader_function import judge_model_arns
-from .lambda_support import grant_data_key, role_with_own_logs
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
 
 EVALUATION_SOURCE = REPO_ROOT / "lambda" / "evaluation"
 METRIC_NAMESPACE = "BedrockRFT"  # = lambda/evaluation/steps.py METRIC_NAMESPACE

@@ -26,12 +26,12 @@ from aws_cdk import (
 )
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
-from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.lambda_support import role_with_own_logs, scoped_provider
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
 
 RESOURCE_TYPE = "Custom::OpenWeightRftJob"
-CODE_DIR = REPO_ROOT / "lambda" / "openai_job"
+CODE_DIR = REPO_ROOT / "lambda" / "rft_job_openweight"
 # bedrock-mantle actions (Service Authorization Reference, "Amazon Bedrock Powered by AWS Mantle"). Files and
 # fine-tuning jobs have no resource type there, so these statements name "*" (scoped by the region's endpoint).
 JOB_ACTIONS = (
@@ -46,8 +46,9 @@ JOB_ACTIONS = (
 )
 POLLER_ACTIONS = ("bedrock-mantle:GetFineTuningJob", "bedrock-mantle:ListFineTuningJobs")
 BEARER_TOKEN_ACTION = "bedrock-mantle:CallWithBearerToken"
-# The short-term key is itself a presigned ``bedrock`` CallWithBearerToken request (see lambda/openai_job/auth.py),
-# so the role may need the bedrock-side action too; neither names a resource type.
+# The short-term key is itself a presigned ``bedrock`` CallWithBearerToken request
+# (see lambda/rft_job_openweight/auth.py), so the role may need the bedrock-side action too;
+# neither names a resource type.
 BEARER_TOKEN_ACTIONS = (BEARER_TOKEN_ACTION, "bedrock:CallWithBearerToken")
 _NO_RESOURCE_TYPE = (
     "bedrock-mantle file and fine-tuning-job actions have no resource type in the Service "
@@ -121,7 +122,7 @@ class OpenWeightTrainingJob(Construct):
             self,
             "Handler",
             runtime=LAMBDA_RUNTIME,
-            handler="openai_job.index.on_event",
+            handler="rft_job_openweight.index.on_event",
             code=bundled_code(CODE_DIR),
             role=role,
             log_group=log_group,
@@ -185,7 +186,7 @@ class OpenWeightJobPoller(Construct):
             self,
             "Poller",
             runtime=LAMBDA_RUNTIME,
-            handler="openai_job.poller.handler",
+            handler="rft_job_openweight.poller.handler",
             code=bundled_code(CODE_DIR),
             role=role,
             log_group=log_group,

@@ -14,9 +14,9 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_lambda as lambda_
 from constructs import Construct
 
-from ..nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
-from .lambda_support import role_with_own_logs, scoped_provider
-from .local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.lambda_support import role_with_own_logs, scoped_provider
+from ..support.local_bundling import LAMBDA_RUNTIME, REPO_ROOT, bundled_code
+from ..support.nag import LATEST_PYTHON_RUNTIME_REASON, accept, accept_wildcard_resources
 
 RESOURCE_TYPE = "Custom::RftTrainingJob"
 
@@ -79,7 +79,7 @@ class RftTrainingJob(Construct):
             self,
             "Handler",
             runtime=LAMBDA_RUNTIME,
-            handler="rft_job.index.on_event",
+            handler="rft_job.custom_resource.index.on_event",
             code=bundled_code(REPO_ROOT / "lambda" / "rft_job"),
             role=role,
             log_group=log_group,

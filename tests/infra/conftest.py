@@ -14,7 +14,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from config.settings import DEFAULT_CONFIG_FILE, REPO_ROOT, parse_config
-from stacks.pipeline import build_pipeline
+from stacks.environment import build_environment
 
 BASE_DOCUMENT = json.loads(DEFAULT_CONFIG_FILE.read_text())
 # The feature flags of cdk.json, so tests synthesize exactly what `cdk synth` does.
@@ -43,7 +43,7 @@ def synthesize(document_json: str, env_name: str = "dev") -> Synthesized:
     config = parse_config(json.loads(document_json))[env_name]
     # Bundling is covered by its own test and by `cdk synth`; template tests use the source folders.
     app = cdk.App(context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
-    stacks = build_pipeline(app, config)
+    stacks = build_environment(app, config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     assembly = app.synth()  # raises when cdk-nag reports an unacknowledged finding
     raw = {

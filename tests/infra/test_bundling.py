@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from stacks.constructs.grader_preflight import staged_code
-from stacks.constructs.local_bundling import (
+from stacks.support.local_bundling import (
     LAMBDA_DIR,
     REPO_ROOT,
     RUNTIME_PYTHON_VERSION,
@@ -38,7 +38,10 @@ def grader_bundle(tmp_path_factory):
 
 
 def test_job_handler_bundle_carries_a_boto3_that_knows_rft(job_bundle):
-    assert (job_bundle / "rft_job" / "index.py").is_file()
+    # One asset for the job's two Lambdas: the custom resource and the event reactions.
+    for handler in ("custom_resource/index.py", "events/index.py"):
+        assert (job_bundle / "rft_job" / handler).is_file(), handler
+    assert not (job_bundle / "rft_job" / "requirements.txt").exists()
     found = re.search(r"__version__ = '([\d.]+)'", (job_bundle / "boto3" / "__init__.py").read_text())
     assert found, "the bundled boto3 states no __version__"
     version = found.group(1)
@@ -66,12 +69,12 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
     interpreter = runtime_python()
     if interpreter is None:
         pytest.skip(f"no python{RUNTIME_PYTHON_VERSION} on this machine to compile the runtime's bytecode")
-    pyc = next((job_bundle / "rft_job" / "__pycache__").glob(f"lifecycle.{TAG}.pyc"))
+    pyc = next((job_bundle / "rft_job" / "custom_resource" / "__pycache__").glob(f"lifecycle.{TAG}.pyc"))
     flags = int.from_bytes(pyc.read_bytes()[4:8], "little")
     assert flags & 0b1, "bytecode must be hash-based: asset zips reset file dates"
     # And the runtime's Python imports the bundle as Lambda would.
     probe = subprocess.run(
-        [interpreter, "-c", "import rft_job.index, boto3; print(boto3.__version__)"],
+        [interpreter, "-c", "import rft_job.custom_resource.index, rft_job.events.index, boto3"],
         cwd=job_bundle,
         capture_output=True,
         text=True,
@@ -80,7 +83,7 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
 
 
 # Control Lambdas that import the shared ClientError helper, and the bundles built for them.
-CONTROL_PACKAGES = ("rft_job", "job_events", "evaluation", "preflight")
+CONTROL_PACKAGES = ("rft_job", "rft_job.events", "evaluation", "preflight")
 
 
 @pytest.mark.parametrize("package", CONTROL_PACKAGES)
@@ -91,7 +94,7 @@ def test_each_control_package_is_found_to_import_the_shared_error_helper(package
 def test_packages_that_import_no_shared_code_carry_none_and_keep_cdks_own_hash():
     assert shared_packages(LAMBDA_DIR / "graders") == []
     assert source_hash(LAMBDA_DIR / "graders") is None
-    assert source_hash(LAMBDA_DIR / "rft_job") != source_hash(LAMBDA_DIR / "job_events")
+    assert source_hash(LAMBDA_DIR / "rft_job") != source_hash(LAMBDA_DIR / "rft_job.events")
 
 
 @pytest.mark.parametrize("package", CONTROL_PACKAGES)
@@ -118,7 +121,10 @@ def test_every_first_party_import_of_a_control_bundle_is_inside_it(package, tmp_
         assert (out / name / "__init__.py").is_file(), name
 
 
-@pytest.mark.parametrize("package,module", [("rft_job", "rft_job.lifecycle"), ("job_events", "job_events.completion")])
+@pytest.mark.parametrize(
+    "package,module",
+    [("rft_job", "rft_job.custom_resource.lifecycle"), ("rft_job.events", "rft_job.events.completion")],
+)
 def test_a_control_bundle_imports_on_its_own(package, module, tmp_path):
     """Only the standard library and the bundle on the path (-I -S): the shared helper came along."""
     out = tmp_path / package

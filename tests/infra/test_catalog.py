@@ -50,7 +50,7 @@ def fake_kind(monkeypatch):
     monkeypatch.setitem(CATALOG, "spelling", kind)
     monkeypatch.setattr(catalog, "GRADERS", tuple(CATALOG))
     import config.settings as settings
-    import rft.grader_fields as fields
+    import rft.checks.grader_fields as fields
     import rft.local_grading as local
 
     monkeypatch.setattr(settings, "GRADERS", tuple(CATALOG), raising=False)

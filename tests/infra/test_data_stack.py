@@ -88,7 +88,7 @@ def test_invocation_logging_is_managed_only_when_asked():
 
     from config.settings import parse_config
     from stacks.data_stack import DataStack
-    from stacks.pipeline import DATASETS_DIR
+    from stacks.environment import DATASETS_DIR
 
     from .conftest import CDK_CONTEXT, document_with
 
@@ -115,7 +115,7 @@ def _logging_stack(s3_uri, *, manage=True, kms=False, account="111111111111", na
 
     from config.settings import parse_config
     from stacks.data_stack import DataStack
-    from stacks.pipeline import DATASETS_DIR
+    from stacks.environment import DATASETS_DIR
 
     from .conftest import CDK_CONTEXT, document_with
 

@@ -76,7 +76,7 @@ def test_job_resource_waits_for_the_service_role_policy_and_has_a_bounded_timeou
 
 def test_job_handler_runs_the_bundled_lifecycle_code(dev):
     dev["training"].has_resource_properties(
-        "AWS::Lambda::Function", {"Handler": "rft_job.index.on_event", "Runtime": "python3.13"}
+        "AWS::Lambda::Function", {"Handler": "rft_job.custom_resource.index.on_event", "Runtime": "python3.13"}
     )
 
 

@@ -11,8 +11,10 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.constructs.grader_function import GraderFunction
-from stacks.constructs.isolated_grader_network import CDK_NO_EGRESS_PLACEHOLDER_CIDR, ENI_ACTIONS, IsolatedNetwork
+from stacks.constructs.isolated_grader_network import ENI_ACTIONS, IsolatedNetwork
 
+# The CIDR CDK gives the placeholder egress rule of a security group created with allow_all_outbound=False.
+CDK_NO_EGRESS_PLACEHOLDER_CIDR = "255.255.255.255/32"
 ROUTE_OUT_TYPES = (
     "AWS::EC2::InternetGateway",
     "AWS::EC2::VPCGatewayAttachment",

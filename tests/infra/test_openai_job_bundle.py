@@ -6,27 +6,27 @@ import subprocess
 
 import pytest
 
-from stacks.constructs.local_bundling import REPO_ROOT, bundle_package, runtime_python
+from stacks.support.local_bundling import REPO_ROOT, bundle_package, runtime_python
 
 
 @pytest.fixture(scope="module")
 def openai_bundle(tmp_path_factory):
-    out = tmp_path_factory.mktemp("openai_job")
-    bundle_package(REPO_ROOT / "lambda" / "openai_job", out)
+    out = tmp_path_factory.mktemp("rft_job_openweight")
+    bundle_package(REPO_ROOT / "lambda" / "rft_job_openweight", out)
     return out
 
 
 def test_bundle_has_the_handler_the_sdk_and_the_token_generator(openai_bundle):
     for needed in (
-        "openai_job/index.py",
-        "openai_job/poller.py",
+        "rft_job_openweight/index.py",
+        "rft_job_openweight/poller.py",
         "openai",
         "aws_bedrock_token_generator",
         "pydantic_core",
         "jiter",
     ):
         assert (openai_bundle / needed).exists(), needed
-    assert not (openai_bundle / "openai_job" / "requirements.txt").exists()
+    assert not (openai_bundle / "rft_job_openweight" / "requirements.txt").exists()
 
 
 def test_handlers_import_from_the_bundle_on_the_runtime_python(openai_bundle):
@@ -38,8 +38,8 @@ def test_handlers_import_from_the_bundle_on_the_runtime_python(openai_bundle):
             interpreter,
             "-I",
             "-c",
-            "import sys; sys.path.insert(0, sys.argv[1]); import openai_job.index, "
-            "openai_job.poller, openai, aws_bedrock_token_generator; print(openai.__version__)",
+            "import sys; sys.path.insert(0, sys.argv[1]); import rft_job_openweight.index, "
+            "rft_job_openweight.poller, openai, aws_bedrock_token_generator; print(openai.__version__)",
             str(openai_bundle),
         ],
         capture_output=True,

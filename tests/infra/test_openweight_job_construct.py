@@ -109,7 +109,8 @@ def test_mantle_statements_are_pinned_to_the_stack_region(template: Template) ->
 
 def test_handler_runs_the_bundled_openai_job_code(template: Template) -> None:
     template.has_resource_properties(
-        "AWS::Lambda::Function", {"Handler": "openai_job.index.on_event", "Runtime": "python3.13", "Timeout": 300}
+        "AWS::Lambda::Function",
+        {"Handler": "rft_job_openweight.index.on_event", "Runtime": "python3.13", "Timeout": 300},
     )
 
 
@@ -117,7 +118,7 @@ def test_poller_runs_on_a_schedule_and_publishes_to_the_topic(template: Template
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Handler": "openai_job.poller.handler",
+            "Handler": "rft_job_openweight.poller.handler",
             "Environment": {"Variables": Match.object_like({"JOB_NAME_PREFIX": "rft-dev-", "WINDOW_SECONDS": "300"})},
         },
     )

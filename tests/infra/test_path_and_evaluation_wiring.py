@@ -49,7 +49,7 @@ def test_open_weight_environment_polls_for_the_job_end_and_has_no_deployment(ope
     pollers = [
         f
         for f in of_type(open_weight, "training", "AWS::Lambda::Function").values()
-        if f["Properties"]["Handler"] == "openai_job.poller.handler"
+        if f["Properties"]["Handler"] == "rft_job_openweight.poller.handler"
     ]
     assert len(pollers) == 1 and pollers[0]["Properties"]["Environment"]["Variables"]["JOB_NAME_PREFIX"] == "rft-dev-"
     assert not of_type(open_weight, "training", "Custom::ModelDeploymentCleanup")
@@ -131,7 +131,7 @@ def test_one_configuration_with_an_environment_of_each_path_synthesizes():
     from cdk_nag import AwsSolutionsChecks
 
     from config.settings import parse_config
-    from stacks.pipeline import build_pipeline
+    from stacks.environment import build_environment
 
     from .conftest import BASE_DOCUMENT, CDK_CONTEXT, OPEN_WEIGHT
 
@@ -139,7 +139,7 @@ def test_one_configuration_with_an_environment_of_each_path_synthesizes():
     document["environments"]["ow"] = {"account": "caller", **OPEN_WEIGHT, "startTraining": True}
     configs = parse_config(document)
     app = cdk.App(context={**CDK_CONTEXT, "aws:cdk:bundling-stacks": []})
-    built = [build_pipeline(app, configs[name]) for name in ("dev", "ow")]
+    built = [build_environment(app, configs[name]) for name in ("dev", "ow")]
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     assembly = app.synth()  # raises on an unacknowledged cdk-nag finding
     nova, open_weight = (assembly.get_stack_by_name(b.training.stack_name).template for b in built)

@@ -194,7 +194,7 @@ def test_no_deployment_machinery_unless_configured(dev):
     template = dev["training"]
     assert resources(template, CLEANUP_RESOURCE_TYPE) == {}
     handlers = [f["Properties"]["Handler"] for f in resources(template, "AWS::Lambda::Function").values()]
-    assert not any(h.startswith("job_events.") for h in handlers)
+    assert not any(h.startswith("rft_job.events.") for h in handlers)
     assert "DeploymentArnParameter" not in template.find_outputs("*")
 
 
@@ -214,11 +214,11 @@ def test_deployment_handler_is_configured_for_this_pipeline_and_reports_its_own_
     handlers = {
         k: f["Properties"]
         for k, f in resources(template, "AWS::Lambda::Function").items()
-        if f["Properties"]["Handler"].startswith("job_events.")
+        if f["Properties"]["Handler"].startswith("rft_job.events.")
     }
     assert sorted(h["Handler"] for h in handlers.values()) == [
-        "job_events.index.on_cleanup_event",
-        "job_events.index.on_job_event",
+        "rft_job.events.index.on_cleanup_event",
+        "rft_job.events.index.on_job_event",
     ]
     handler_id, handler = next((k, h) for k, h in handlers.items() if h["Handler"].endswith("on_job_event"))
     variables = handler["Environment"]["Variables"]

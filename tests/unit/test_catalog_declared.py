@@ -6,10 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from graders.catalog import CATALOG, declared_env_names
+from graders.catalog import CATALOG, ENVIRONMENT_NAME_ENV
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTING_PREFIXES = ("MATH", "FORMAT", "JUDGE", "COMPOSITE", "CODE", "TOOLS", "RFT")
+
+
+def declared_env_names() -> set[str]:
+    """Every environment variable the catalogue declares."""
+    return {s.env for kind in CATALOG.values() for s in kind.settings} | {ENVIRONMENT_NAME_ENV}
 
 
 def test_every_setting_variable_a_grader_reads_is_declared_in_the_catalogue():

@@ -242,7 +242,7 @@ def test_row_checks_are_the_graders_own_needs():
         assert checks["tools"](sample) is (applies == "tools")
     no_tests = parse_sample(item({**code_row, "tests": []}, "x", "s"))
     assert not checks["code"](no_tests) and code_rows.needs_problem(no_tests) is not None
-    from rft.grader_fields import code_row_problems
+    from rft.checks.grader_fields import code_row_problems
 
     assert [p[2] for p in code_row_problems({**code_row, "tests": []})] == [code_rows.needs_problem(no_tests)]
 
@@ -283,7 +283,7 @@ def _auc(out: str) -> float:
 
 
 def test_rehearse_and_grade_the_composite_with_code_from_an_environment(tmp_path, clean_environ, capsys):
-    from rft.cli import main
+    from rft.commands.cli import main
 
     config = write_config(
         tmp_path, {"weights": {"code": 0.8, "format": 0.2, "math": 0, "judge": 0}, "defaultGraders": ["code", "format"]}
@@ -331,7 +331,7 @@ def test_rehearse_and_grade_the_composite_with_code_from_an_environment(tmp_path
 
 
 def test_rehearse_the_composite_with_tools_passes_the_default_thresholds(tmp_path, clean_environ, capsys):
-    from rft.cli import main
+    from rft.commands.cli import main
 
     config = write_config(
         tmp_path, {"weights": {"tools": 0.9, "format": 0.1, "math": 0, "judge": 0}, "defaultGraders": ["tools"]}
@@ -342,6 +342,6 @@ def test_rehearse_the_composite_with_tools_passes_the_default_thresholds(tmp_pat
 
 
 def test_validate_composite_rows_of_the_code_and_tools_datasets(capsys):
-    from rft.cli import main
+    from rft.commands.cli import main
 
     assert main(["validate", "--grader", "composite", str(CODE), str(TOOLS)]) == 0, capsys.readouterr().out

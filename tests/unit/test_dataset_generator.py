@@ -1,4 +1,4 @@
-"""The sample datasets are exactly what datasets/generate.py produces, and their constraints are IFEval's."""
+"""The sample datasets are the generator's output (scripts/sample_datasets), and their constraints are IFEval's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rft.ifeval_registry import IFEVAL_KWARGS
+from tests.support.ifeval_registry import IFEVAL_KWARGS
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = ("math_word_problems.jsonl", "instruction_following.jsonl")
@@ -15,7 +15,8 @@ FILES = ("math_word_problems.jsonl", "instruction_following.jsonl")
 
 def generate(out_dir: Path) -> None:
     subprocess.run(
-        [sys.executable, str(ROOT / "datasets" / "generate.py"), "--out-dir", str(out_dir)],
+        [sys.executable, "-m", "scripts.sample_datasets.generate", "--out-dir", str(out_dir)],
+        cwd=ROOT,
         check=True,
         capture_output=True,
         timeout=120,
@@ -29,7 +30,7 @@ def test_the_generator_is_reproducible_and_matches_the_committed_files(tmp_path)
         first = (tmp_path / "a" / name).read_bytes()
         assert first == (tmp_path / "b" / name).read_bytes(), f"{name} differs between two runs"
         assert first == (ROOT / "datasets" / name).read_bytes(), (
-            f"datasets/{name} is not the generator's output: run python datasets/generate.py"
+            f"datasets/{name} is not the generator's output: run python -m scripts.sample_datasets.generate"
         )
 
 
@@ -37,7 +38,8 @@ def test_check_mode_reports_stale_files(tmp_path):
     generate(tmp_path)
     (tmp_path / FILES[0]).write_text("{}\n")
     checked = subprocess.run(
-        [sys.executable, str(ROOT / "datasets" / "generate.py"), "--out-dir", str(tmp_path), "--check"],
+        [sys.executable, "-m", "scripts.sample_datasets.generate", "--out-dir", str(tmp_path), "--check"],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,

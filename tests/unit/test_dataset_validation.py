@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rft.dataset_validation import DatasetError, ensure_valid, validate_dataset
+from rft.checks.dataset_validation import DatasetError, ensure_valid, validate_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -580,9 +580,9 @@ def test_the_sample_datasets_are_valid(name, grader):
 
 
 def test_the_written_copy_of_ifevals_interface_lists_exactly_the_graders_instructions():
-    """rft.ifeval_registry is what the sample-dataset generator's tests check rows against."""
+    """tests.support.ifeval_registry is what the sample-dataset generator's tests check rows against."""
     from graders.format_rules.registry import INSTRUCTIONS
-    from rft.ifeval_registry import IFEVAL_KWARGS
+    from tests.support.ifeval_registry import IFEVAL_KWARGS
 
     assert set(IFEVAL_KWARGS) == set(INSTRUCTIONS)
 
@@ -671,7 +671,7 @@ def test_a_problem_on_many_rows_is_reported_once_with_its_count_and_likely_cause
     assert len(grouped) < len(report.errors)
     line = next(g for g in grouped if "100 rows (lines 1, 2, 3, 4, 5, ...)" in g)
     assert "likely cause" in line and "meant for another grader" in line and str(path) in line
-    from rft.dataset_validation import DatasetError
+    from rft.checks.dataset_validation import DatasetError
 
     assert "100 rows" in str(DatasetError([report]))
 

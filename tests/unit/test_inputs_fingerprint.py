@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from graders.catalog import CATALOG
-from stacks.graders_stack import GRADER_SOURCE, SHARED_GRADER_CODE, grader_code_paths
+from graders.catalog import CATALOG, SHARED_CODE
+from stacks.graders_stack import GRADER_SOURCE, grader_code_paths
 
 GRADER_CODE = {kind: entry.code for kind, entry in CATALOG.items()}
-from stacks.inputs_fingerprint import inputs_fingerprint
+from stacks.support.inputs_fingerprint import inputs_fingerprint
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_dataset_contents_shared_code_and_settings_all_count(tree):
 
 
 def test_every_file_of_the_grader_package_belongs_to_some_grader():
-    claimed = set(SHARED_GRADER_CODE) | {name for names in GRADER_CODE.values() for name in names}
+    claimed = set(SHARED_CODE) | {name for names in GRADER_CODE.values() for name in names}
     present = {p.name for p in GRADER_SOURCE.iterdir() if p.name != "__pycache__"}
     assert present <= claimed, f"new grader code not fingerprinted: {sorted(present - claimed)}"
 

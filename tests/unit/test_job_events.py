@@ -11,10 +11,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from job_events import naming
-from job_events.cleanup import CleanupFailed, DeploymentCleanup
-from job_events.completion import JobEventProcessor, Settings
-from job_events.index import settings_from_env
+from rft_job.events import naming
+from rft_job.events.cleanup import CleanupFailed, DeploymentCleanup
+from rft_job.events.completion import JobEventProcessor, Settings
+from rft_job.events.index import settings_from_env
 
 ACCOUNT = "123456789012"
 JOB_NAME = "rft-dev-0123456789ab"

@@ -47,7 +47,6 @@ def test_every_lambda_bundle_and_the_app_and_dev_tools_have_a_lock():
         "requirements-dev.in",
         "lambda/graders/requirements.in",
         "lambda/rft_job/requirements.in",
-        "lambda/job_events/requirements.in",
     }
 
 

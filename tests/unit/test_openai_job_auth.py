@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import parse_qs, urlparse
 
-from openai_job import auth
+from rft_job_openweight import auth
 
 
 def test_key_is_a_presigned_call_with_bearer_token_for_the_region_with_a_short_lifetime(monkeypatch) -> None:

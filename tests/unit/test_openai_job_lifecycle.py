@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from openai_job import job_spec
-from openai_job.auth import openai_client
-from openai_job.lifecycle import MAX_RERUNS, JobRequestFailed, OpenWeightJobLifecycle
-from openai_job.poller import poll
+from rft_job_openweight import job_spec
+from rft_job_openweight.auth import openai_client
+from rft_job_openweight.lifecycle import MAX_RERUNS, JobRequestFailed, OpenWeightJobLifecycle
+from rft_job_openweight.poller import poll
 from tests.support.openai_finetuning_standin import OpenAIFineTuningStandin
 
 TRAINING = b'{"messages": [{"role": "user", "content": "2+2?"}], "reference_answer": "4"}\n'

@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import Stubber
 
 from preflight.checks import PreflightFailed, run_preflight
-from rft.preflight_batch import build_preflight_batch
+from rft.synthesis.preflight_batch import build_preflight_batch
 from tests.support.lambda_inprocess import InProcessLambda
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from rft.cli import main
-from rft.dataset_validation import GRADERS
+from rft.checks.dataset_validation import GRADERS
+from rft.commands.cli import main
 from rft.local_grading import HANDLER_MODULES
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import DEFAULT_CONFIG_FILE, parse_config
-from rft.cli import main
+from rft.commands.cli import main
 from rft.estimate import estimate, load_prices
 from rft.rows import Row
 

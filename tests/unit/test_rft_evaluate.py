@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rft import evaluation
-from rft.cli import main
+from rft.commands.cli import main
 from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, by_model, point_boto3_at
 
 DATASET = Path(__file__).resolve().parents[2] / "datasets" / "math_word_problems.jsonl"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rft import local_grading
-from rft.cli import main
+from rft.commands.cli import main
 
 
 def write_rows(path: Path, rows: list) -> Path:
@@ -174,7 +174,7 @@ def test_env_grades_with_the_environments_grader_and_settings(tmp_path, monkeypa
         + "\n"
     )
     monkeypatch.chdir(tmp_path)
-    from rft.cli import main
+    from rft.commands.cli import main
 
     assert main(["grade", "--env", "dev", "--config", str(config), str(rows)]) == 0
     assert os.environ["FORMAT_SCORING"] == "all_or_nothing"

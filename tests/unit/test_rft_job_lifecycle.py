@@ -9,8 +9,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from rft_job import job_spec
-from rft_job.lifecycle import JobLifecycle, JobRequestFailed
+from rft_job.custom_resource import job_spec
+from rft_job.custom_resource.lifecycle import JobLifecycle, JobRequestFailed
 
 ACCOUNT = "123456789012"
 JOB_ARN = f"arn:aws:bedrock:us-east-1:{ACCOUNT}:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
@@ -296,7 +296,7 @@ def test_bad_hyperparameters_are_reported_not_sent():
 
 
 def test_handler_module_builds_a_client_and_delegates(monkeypatch):
-    from rft_job import index
+    from rft_job.custom_resource import index
 
     class FakeLifecycle:
         def __init__(self, client):

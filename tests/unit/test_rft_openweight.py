@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from openai_job.auth import openai_client
-from rft import cmd_jobs, openweight_jobs
-from rft.cli import main
+from rft import openweight_jobs
+from rft.commands import cmd_jobs
+from rft.commands.cli import main
+from rft_job_openweight.auth import openai_client
 from tests.support.openai_finetuning_standin import OpenAIFineTuningStandin
 
 GRADER = "arn:aws:lambda:us-west-2:123456789012:function:rft-dev-math"

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from rft import local_grading
-from rft.cli import main
-from rft.rehearsal import build_cases, wrong_answer
+from rft.commands.cli import main
 from rft.rows import Row
 from rft.scoring import auc
+from rft.synthesis.rehearsal import build_cases, wrong_answer
 
 ROOT = Path(__file__).resolve().parents[2]
 MATH = str(ROOT / "datasets" / "math_word_problems.jsonl")
@@ -304,7 +304,7 @@ def test_a_low_reference_note_from_the_real_judge_says_what_the_judge_found(tmp_
 
 
 def test_low_score_details_reads_every_graders_metrics():
-    from rft.rehearsal import low_score_details
+    from rft.synthesis.rehearsal import low_score_details
 
     assert low_score_details({"change_case:english_lowercase": 0.0, "punctuation:no_comma": 1.0}) == (
         "failed: change_case:english_lowercase"

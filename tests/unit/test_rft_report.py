@@ -14,8 +14,8 @@ from moto import mock_aws
 from rich.console import Console
 
 from rft import clients
-from rft.cli import main
-from rft.cmd_report import summary_table, write_csv
+from rft.commands.cli import main
+from rft.commands.cmd_report import summary_table, write_csv
 from rft.metrics_files import merge, metric_goal, parse_metrics_file, reward_columns
 
 JOB_ID = "x7k2p9"

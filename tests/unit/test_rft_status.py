@@ -18,8 +18,9 @@ from botocore.exceptions import NoCredentialsError
 from botocore.stub import Stubber
 from rich.console import Console
 
-from rft import clients, cmd_jobs
-from rft.cli import build_parser, main
+from rft import clients
+from rft.commands import cmd_jobs
+from rft.commands.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
 JOB_ARN = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/amazon.nova-2-lite-v1:0:256k/abc123"
@@ -329,7 +330,7 @@ def test_watch_through_a_pipe_writes_each_poll_as_it_happens(tmp_path):
         log = tmp_path / "watch.log"
         with log.open("w") as out:
             watch = subprocess.Popen(
-                [sys.executable, "-m", "rft.cli", "watch", "--job-arn", "rftdev42", "--interval", "1"],
+                [sys.executable, "-m", "rft.commands.cli", "watch", "--job-arn", "rftdev42", "--interval", "1"],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 env=env,

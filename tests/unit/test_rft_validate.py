@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rft.cli import main
+from rft.commands.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -177,7 +177,7 @@ def test_the_real_command_sends_problems_to_stderr_and_the_summary_to_stdout(tmp
     path = write_rows(tmp_path / "bad.jsonl", rows)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "lambda")])}
     done = subprocess.run(
-        [sys.executable, "-m", "rft.cli", "validate", "--grader", "math", str(path)],
+        [sys.executable, "-m", "rft.commands.cli", "validate", "--grader", "math", str(path)],
         capture_output=True,
         text=True,
         env=env,
@@ -227,7 +227,7 @@ def test_a_directory_suggests_its_jsonl_files(tmp_path, capsys):
 
 
 def test_version_and_grader_help(capsys):
-    from rft.cli import version
+    from rft.commands.cli import version
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"rft {version()}\n" and version()[0].isdigit()

@@ -1,7 +1,7 @@
 """What a code row must carry (for ``rft validate``) and the answers ``rft rehearse`` grades.
 
 Plain functions so wiring is one line each: ``row_problems(row)`` returns ``(level, field, message)``
-problems like ``rft.grader_fields``; ``reference_response(row)`` and ``corruptions(row)`` give responses.
+problems like ``rft.checks.grader_fields``; ``reference_response(row)`` and ``corruptions(row)`` give responses.
 """
 
 from __future__ import annotations

@@ -29,9 +29,9 @@ from typing import Any
 from graders.catalog import COMPOSITE_DEFAULT_GRADERS  # graders.composite's default when unconfigured
 from graders.format_rules.constraints import decoded_field
 
+from ..rows import Row
 from .format_synthesis import compliant_response
 from .format_violation import violating_response
-from .rows import Row
 
 REFERENCE = "reference"
 

@@ -7,7 +7,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam, aws_lambda as lambda_, aws_logs as logs, custom_resources as cr
 from constructs import Construct
 
-from ..nag import accept_wildcard_resources
+from .nag import accept_wildcard_resources
 
 
 def role_with_own_logs(scope: Construct, id_prefix: str, *, description: str) -> tuple[iam.Role, logs.LogGroup]:

@@ -1,6 +1,6 @@
 """A digest of everything that changes what a training job learns, known at synth time.
 
-The job's names derive from it (see ``lambda/rft_job/job_spec.py``), so editing a dataset row
+The job's names derive from it (see ``lambda/rft_job/custom_resource/job_spec.py``), so editing a dataset row
 or a line of grader code shows up in ``cdk diff`` as a new training job.
 """
 

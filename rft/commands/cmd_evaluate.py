@@ -21,9 +21,9 @@ from rich.text import Text
 from config.model import REPO_ROOT, EnvironmentConfig
 from config.settings import ConfigError, load_config, select_environment
 
-from . import clients
-from .errors import CliError
-from .estimate import (
+from .. import clients
+from ..errors import CliError
+from ..estimate import (
     DEFAULT_EVALUATION_MODEL,
     dataset_rows,
     estimate,
@@ -31,9 +31,9 @@ from .estimate import (
     judge_calls_per_item,
     load_prices,
 )
-from .evaluation import Models, answer_all, error_code, grade_answers, records, summarize, verdict, write_outputs
-from .local_grading import HANDLER_MODULES
-from .rows import read_rows
+from ..evaluation import Models, answer_all, error_code, grade_answers, records, summarize, verdict, write_outputs
+from ..local_grading import HANDLER_MODULES
+from ..rows import read_rows
 
 DEFAULT_OUT = Path("rft-results") / "evaluation"
 DEFAULT_CONCURRENCY = 8

@@ -13,8 +13,8 @@ from rich.live import Live
 from rich.spinner import Spinner
 from rich.text import Text
 
-from . import clients, openweight_jobs
-from .jobs import (
+from .. import clients, openweight_jobs
+from ..jobs import (
     TERMINAL_STATES,
     add_job_arguments,
     elapsed,

@@ -1,4 +1,4 @@
-"""Lambda entry points: ``job_events.index.on_job_event`` (EventBridge) and ``on_cleanup_event``
+"""Lambda entry points: ``rft_job.events.index.on_job_event`` (EventBridge) and ``on_cleanup_event``
 (custom-resource Provider). Thin: read the environment, build clients, hand over to the logic."""
 
 from __future__ import annotations

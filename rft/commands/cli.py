@@ -20,8 +20,8 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
+from ..errors import CliError
 from . import cmd_evaluate, cmd_grade, cmd_jobs, cmd_report, cmd_validate
-from .errors import CliError
 
 PIPED_WIDTH = 160
 DISTRIBUTION = "bedrock-rft-pipeline"  # pyproject.toml's project name

@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import clients, openweight_jobs
-from .errors import CliError
-from .jobs import add_job_arguments, elapsed, format_duration, get_job, resolve_job_arn
-from .metrics_files import (
+from .. import clients, openweight_jobs
+from ..errors import CliError
+from ..jobs import add_job_arguments, elapsed, format_duration, get_job, resolve_job_arn
+from ..metrics_files import (
     Record,
     columns,
     is_metrics_candidate,

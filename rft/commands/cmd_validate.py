@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from .dataset_validation import GRADERS, validate_dataset
+from ..checks.dataset_validation import GRADERS, validate_dataset
 from .environment_settings import add_environment_arguments, apply_environment
 
 

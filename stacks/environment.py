@@ -18,13 +18,13 @@ DATASETS_DIR = REPO_ROOT / "datasets"
 
 
 @dataclass(frozen=True)
-class PipelineStacks:
+class EnvironmentStacks:
     data: DataStack
     graders: GradersStack
     training: TrainingStack
 
 
-def build_pipeline(scope: Construct, config: EnvironmentConfig) -> PipelineStacks:
+def build_environment(scope: Construct, config: EnvironmentConfig) -> EnvironmentStacks:
     env = cdk.Environment(account=config.account, region=config.region)
     tags = {"rft:project": config.project, "rft:environment": config.name}
     # Explicit stack names: `cdk deploy -c env=X` and the delivery pipeline's stage update the same stacks.
@@ -60,12 +60,12 @@ def build_pipeline(scope: Construct, config: EnvironmentConfig) -> PipelineStack
     # Training refers to the bucket and grader by name, so the order is declared, not inferred.
     training.add_stack_dependency(data)
     training.add_stack_dependency(graders)
-    return PipelineStacks(data=data, graders=graders, training=training)
+    return EnvironmentStacks(data=data, graders=graders, training=training)
 
 
-class PipelineStage(cdk.Stage):
+class EnvironmentStage(cdk.Stage):
     """One environment's stacks as a deployable unit of the delivery pipeline."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
-        self.stacks = build_pipeline(self, config)
+        self.stacks = build_environment(self, config)

@@ -13,7 +13,7 @@ import os
 from config.model import EnvironmentConfig
 from config.settings import DEFAULT_CONFIG_FILE, ConfigError, load_config, select_environment
 
-from .errors import CliError
+from ..errors import CliError
 
 
 def add_environment_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from .local_grading import batch_item
+from ..local_grading import batch_item
+from ..rows import read_rows
 from .rehearsal import build_cases
-from .rows import read_rows
 
 DEFAULT_SAMPLE_ROWS = 32
 SHAPES = ("metadata", "top_level")

@@ -16,13 +16,13 @@ from rich.text import Text
 
 from graders.catalog import CATALOG, calls_judge
 
+from ..errors import CliError
+from ..local_grading import HANDLER_MODULES, batch_item, load_handler, metrics_of, prompt_and_response, run_grader
+from ..render import distribution_tables, metrics_table
+from ..rows import read_rows
+from ..scoring import auc, metric_means, stats
+from ..synthesis.rehearsal import REFERENCE, build_cases, low_score_details
 from .environment_settings import add_environment_arguments, apply_environment
-from .errors import CliError
-from .local_grading import HANDLER_MODULES, batch_item, load_handler, metrics_of, prompt_and_response, run_grader
-from .rehearsal import REFERENCE, build_cases, low_score_details
-from .render import distribution_tables, metrics_table
-from .rows import read_rows
-from .scoring import auc, metric_means, stats
 
 RESULTS_DIR = Path("rft-results")
 DEFAULT_MIN_GAP = 0.3

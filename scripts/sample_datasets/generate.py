@@ -1,7 +1,7 @@
-"""Generate the sample RFT datasets in this folder, reproducibly (seeded, templated, nothing downloaded).
+"""Generate the sample RFT datasets in datasets/, reproducibly (seeded, templated, nothing downloaded).
 
-    python datasets/generate.py            # rewrite datasets/*.jsonl
-    python datasets/generate.py --check    # exit 1 if the committed files differ from the generator's output
+    python -m scripts.sample_datasets.generate            # rewrite datasets/*.jsonl
+    python -m scripts.sample_datasets.generate --check    # exit 1 if the committed files are not its output
 
 Two runs give byte-identical files; a unit test checks that the committed files equal this output.
 """
@@ -15,16 +15,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE), str(HERE.parent)]  # sibling template modules and the rft package
+from rft.synthesis.format_synthesis import compliant_response
+from scripts.sample_datasets import code_problems, tool_problems
+from scripts.sample_datasets.instruction_prompts import (
+    MODIFIERS,
+    REQUESTS,
+    STRUCTURES,
+    TOPICS,
+    YES_NO_REQUESTS,
+    describe,
+    draw_kwargs,
+)
+from scripts.sample_datasets.math_problems import TEMPLATES, format_answer
 
-import code_problems  # noqa: E402
-import tool_problems  # noqa: E402
-from instruction_prompts import MODIFIERS, REQUESTS, STRUCTURES, TOPICS, YES_NO_REQUESTS, describe, draw_kwargs  # noqa: E402
-from math_problems import TEMPLATES, format_answer  # noqa: E402
-
-from rft.format_synthesis import compliant_response  # noqa: E402
-
+DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 SEED = 20251203
 MATH_ROWS = 250
 INSTRUCTION_ROWS = 250
@@ -195,7 +199,7 @@ def build() -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out-dir", type=Path, default=HERE, help="where to write (default: this folder)")
+    parser.add_argument("--out-dir", type=Path, default=DATASETS_DIR, help="where to write (default: datasets/)")
     parser.add_argument("--check", action="store_true", help="compare with the files instead of writing")
     args = parser.parse_args(argv)
     stale = []
@@ -210,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = data.count(b"\n")
         print(f"wrote {path} ({rows} rows)")
     if stale:
-        print("out of date (run python datasets/generate.py): " + ", ".join(stale), file=sys.stderr)
+        print("out of date (run python -m scripts.sample_datasets.generate): " + ", ".join(stale), file=sys.stderr)
         return 1
     return 0
 

@@ -1,0 +1,1 @@
+"""Training-data checks, run by `rft validate` and by the CDK app at synth."""

@@ -1,0 +1,1 @@
+"""Synthetic responses and batches: rehearsal cases, the preflight batch, IFEval-compliant and violating texts."""
