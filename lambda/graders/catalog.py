@@ -531,13 +531,15 @@ def environment(
     reward_only: bool = False,
     environment_name: str | None = None,
 ) -> dict[str, str]:
-    """The environment variables of a grader Lambda: its own settings and those of its components.
+    """The environment variables of a grader Lambda: its own settings and those of the components it can run
+    (weight > 0: a component of weight 0 never runs, so its settings neither reach the function nor, through
+    the fingerprint, restart a job when they change).
 
     ``settings`` maps kind -> {config key: value}; missing keys take the catalogue's defaults.
     ``reward_only`` keeps only what changes rewards (the job fingerprint).
     """
     env: dict[str, str] = {}
-    for name in (*CATALOG[kind].components, kind):
+    for name in (*weighted_components(kind, settings), kind):
         values = settings.get(name, {})
         for setting in CATALOG[name].settings:
             if reward_only and not setting.reward:
