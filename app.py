@@ -34,12 +34,10 @@ from config.settings import (
     parse_config,
     parse_delivery,
 )
-from graders.format_rules.grader import FormatGrader, FormatSettings
 from graders.judge.models import retired_judge_warning
 from rft.checks.dataset_validation import DatasetError, ensure_valid
 from stacks.delivery_pipeline_stack import DeliveryPipelineStack
 from stacks.environment import build_environment
-from stacks.graders_stack import grader_environment
 
 ALL_ENVIRONMENTS = "all"  # `-c env=all`: every environment once (what `make synth` builds and lints)
 DELIVERY = "delivery"  # `-c env=delivery`: only the cross-account delivery pipeline stack
@@ -125,14 +123,6 @@ def check_datasets(configs: list[EnvironmentConfig]) -> None:
         )
 
 
-def check_grader_settings(config: EnvironmentConfig) -> None:
-    """The format grader parses its own settings here, so a bad default constraint stops synth."""
-    try:
-        FormatGrader.from_settings(FormatSettings.from_environment(grader_environment(config, "format")))
-    except ValueError as exc:
-        raise ConfigError([f"environments.{config.name}.format: {exc}"]) from None
-
-
 def main() -> None:
     app = cdk.App()
     wanted = app.node.try_get_context("env") or "dev"
@@ -143,13 +133,11 @@ def main() -> None:
         configs = parse_config(document)
         selection = plan(wanted, document, configs)
         built = selection.built(configs)
-        for config in built:
-            check_grader_settings(config)
         check_datasets(built)
     except (ConfigError, DatasetError) as exc:
         sys.exit(f"cdk synth stopped: {exc}")
     for config in built:
-        if config.grader in ("judge", "composite") and (warning := retired_judge_warning(config.judge.model_id)):
+        if config.grader_calls_judge(config.grader) and (warning := retired_judge_warning(config.judge.model_id)):
             print(f"warning: environments.{config.name}.judge.modelId: {warning}", file=sys.stderr)
     for config in selection.standalone:
         build_environment(app, config)

@@ -21,7 +21,14 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from graders.catalog import CATALOG, GRADERS, JUDGE_RUBRICS, Setting, composition_problems  # noqa: F401 (re-exported)
+from graders.catalog import (  # noqa: F401 (GRADERS, JUDGE_RUBRICS, Setting re-exported)
+    CATALOG,
+    GRADERS,
+    JUDGE_RUBRICS,
+    Setting,
+    composition_problems,
+    environment,
+)
 
 from . import base_models
 from .document import (
@@ -331,6 +338,8 @@ def _rules(
                     inputs=(("dataset", "training"), ("dataset", "validation")),
                 )
             )
+    if ok("format"):
+        problems += _format_constraint_problems(_section(env, "format"))
     if ok("dataset", "grader", "composite", "format") and logs is not None and env.grader:
         problems += _logged_prompt_rules(env.grader, _section(env, "composite"), _section(env, "format"))
     judge = _section(env, "judge")
@@ -391,21 +400,35 @@ def _rules(
     return problems, resolved
 
 
+def _format_constraint_problems(fmt: Mapping[str, Any]) -> list[Problem]:
+    """The format grader reads its own settings (constraint ids and their arguments): a default constraint it
+    cannot read would score rows 0, so it is refused here, with the rest of the configuration."""
+    from graders.format_rules.grader import FormatGrader, FormatSettings  # synth-time, and only here
+
+    try:
+        FormatGrader.from_settings(FormatSettings.from_environment(environment("format", {"format": fmt})))
+    except ValueError as exc:
+        return [Problem(("format",), str(exc))]
+    return []
+
+
 def _logged_prompt_rules(grader: str, composite: Mapping[str, Any], fmt: Mapping[str, Any]) -> list[Problem]:
-    """Invocation logs carry prompts only: no reference answers, no constraints."""
+    """Invocation logs carry prompts only: no reference answers, tests or reference calls, no constraints."""
     problems = []
     parts = composite["defaultGraders"] if grader == "composite" else []
     inputs = (("grader",), ("dataset", "invocationLogs"), ("composite", "defaultGraders"))
-    if grader == "math" or "math" in parts:
-        problems.append(
-            Problem(
-                ("grader",),
-                f"{render(grader)} is not allowed: not the math grader (alone or in the composite's "
-                "defaultGraders) with invocationLogs: logged prompts carry no reference_answer, so every answer "
-                "would score 0",
-                inputs=inputs,
+    for kind in (grader, *parts):
+        reference = CATALOG[kind].row_reference if kind in CATALOG else None
+        if reference:
+            problems.append(
+                Problem(
+                    ("grader",),
+                    f"{render(grader)} is not allowed: not the {kind} grader (alone or in the composite's "
+                    f"defaultGraders) with invocationLogs: logged prompts carry no {reference}, so every answer "
+                    "would score 0",
+                    inputs=inputs,
+                )
             )
-        )
     if (grader == "format" or "format" in parts) and not fmt["defaultConstraints"]:
         problems.append(
             Problem(

@@ -25,11 +25,6 @@ def grader_code_paths(kind: str) -> list[Path]:
     return [GRADER_SOURCE / name for name in (*SHARED_CODE, *CATALOG[kind].code)]
 
 
-def grader_environment(config: EnvironmentConfig, kind: str) -> dict[str, str]:
-    """The runtime settings each grader reads (the composite reads those of its components)."""
-    return config.grader_environment(kind)
-
-
 class GradersStack(cdk.Stack):
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -51,7 +46,7 @@ class GradersStack(cdk.Stack):
                 function_name=config.grader_function_name(kind),
                 memory_mb=entry.memory_mb,
                 timeout=cdk.Duration.seconds(entry.timeout_seconds),
-                environment=grader_environment(config, kind),
+                environment=config.grader_environment(kind),  # the composite: its components' too
                 network=network,
             )
             self.graders[kind] = grader

@@ -101,6 +101,8 @@ class GraderKind:
     judge: bool = False  # always calls the judge model
     isolated: bool = False  # runs model-written programs: no network path, a role that can only log
     composable: bool = False  # may be a component of the composite
+    # What every row must carry and a logged prompt (invocation logs) never does; None: it grades those too.
+    row_reference: str | None = None
 
     @property
     def module(self) -> str:
@@ -133,6 +135,7 @@ CATALOG: dict[str, GraderKind] = {
             code=("math_answer", "math_handler.py"),
             composable=True,
             row_needs="a reference_answer with the final answer",
+            row_reference="reference_answer",
             settings=(
                 Setting(
                     "toleranceRelative",
@@ -330,6 +333,7 @@ CATALOG: dict[str, GraderKind] = {
             isolated=True,
             composable=True,
             row_needs="tests: entry_point + tests (HumanEval check or MBPP asserts) or test_cases (stdin/stdout)",
+            row_reference="tests",
             settings=(
                 Setting(
                     "scoring",
@@ -433,6 +437,7 @@ CATALOG: dict[str, GraderKind] = {
             code=("tool_calls", "tools_handler.py"),
             composable=True,
             row_needs="reference_answer.tool_calls (name, arguments); optional OpenAI tools schemas",
+            row_reference="reference tool calls",
             settings=(
                 Setting("ordered", "TOOLS_ORDERED", "boolean", False, doc="calls must come in the reference order"),
                 Setting(

@@ -83,7 +83,8 @@ def test_bytecode_is_compiled_for_the_lambda_runtime_in_hash_mode(job_bundle):
 
 
 # Control Lambdas that import the shared ClientError helper, and the bundles built for them.
-CONTROL_PACKAGES = ("rft_job", "rft_job.events", "evaluation", "preflight")
+# The job asset (rft_job: the custom resource and the event reactions), the evaluation and the preflight.
+CONTROL_PACKAGES = ("rft_job", "evaluation", "preflight")
 
 
 @pytest.mark.parametrize("package", CONTROL_PACKAGES)
@@ -94,7 +95,7 @@ def test_each_control_package_is_found_to_import_the_shared_error_helper(package
 def test_packages_that_import_no_shared_code_carry_none_and_keep_cdks_own_hash():
     assert shared_packages(LAMBDA_DIR / "graders") == []
     assert source_hash(LAMBDA_DIR / "graders") is None
-    assert source_hash(LAMBDA_DIR / "rft_job") != source_hash(LAMBDA_DIR / "rft_job.events")
+    assert source_hash(LAMBDA_DIR / "rft_job") != source_hash(LAMBDA_DIR / "evaluation")
 
 
 @pytest.mark.parametrize("package", CONTROL_PACKAGES)
@@ -123,7 +124,7 @@ def test_every_first_party_import_of_a_control_bundle_is_inside_it(package, tmp_
 
 @pytest.mark.parametrize(
     "package,module",
-    [("rft_job", "rft_job.custom_resource.lifecycle"), ("rft_job.events", "rft_job.events.completion")],
+    [("rft_job", "rft_job.custom_resource.lifecycle"), ("rft_job", "rft_job.events.completion")],
 )
 def test_a_control_bundle_imports_on_its_own(package, module, tmp_path):
     """Only the standard library and the bundle on the path (-I -S): the shared helper came along."""

@@ -266,6 +266,18 @@ def test_datasets_must_live_in_the_uploaded_folder_and_differ():
         ("math", {}, "logged prompts carry no reference_answer"),
         ("format", {}, "only with format.defaultConstraints"),
         ("composite", {"composite": {"weights": {"math": 1}, "defaultGraders": ["math"]}}, "no reference_answer"),
+        (
+            "code",
+            {},
+            "not the code grader (alone or in the composite's defaultGraders) with invocationLogs: logged "
+            "prompts carry no tests",
+        ),
+        ("tools", {}, "logged prompts carry no reference tool calls"),
+        (
+            "composite",
+            {"composite": {"weights": {"code": 1, "judge": 0}, "defaultGraders": ["code"]}},
+            "not the code grader",
+        ),
     ],
 )
 def test_invocation_logs_refuse_graders_that_would_score_zero(grader, extra, fragment):
@@ -308,3 +320,15 @@ def test_a_composite_may_weight_code_and_tools_and_is_then_isolated_but_never_wi
     assert problem.startswith("environments.dev.composite.weights: the composite grader runs code")
     assert "set the judge's weight to 0" in problem
     assert any("defaultGraders" in p for p in problems(with_dev(composite={"defaultGraders": ["code", "vibes"]})))
+
+
+def test_a_default_constraint_the_format_grader_cannot_read_is_reported_once_at_defaults():
+    document = copy.deepcopy(BASE)
+    document["defaults"]["format"] = {"defaultConstraints": {"colour": "blue"}}
+    found = problems(document)
+    assert len(found) == 1 and found[0].startswith("defaults.format: default constraints name none"), found
+    # An environment that writes its own format section is named, and only it.
+    document["environments"]["dev"]["format"] = {"defaultConstraints": {"colour": "red"}}
+    document["defaults"].pop("format")
+    found = problems(document)
+    assert len(found) == 1 and found[0].startswith("environments.dev.format: default constraints name none"), found
