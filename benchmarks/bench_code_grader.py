@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # tests.support (the handler with its own settings) is not an installed package
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 from graders.code_exec import rows as code_rows
