@@ -22,7 +22,15 @@ from typing import Any
 # Environment variable every judge-calling grader gets: the environment's name, tagged on judge calls.
 ENVIRONMENT_NAME_ENV = "RFT_ENVIRONMENT"
 # Code of the grader package that every kind runs (fingerprinted with each kind's own code).
-SHARED_CODE = ("__init__.py", "catalog.py", "contract.py", "handler_kit.py", "requirements.in", "requirements.txt")
+SHARED_CODE = (
+    "__init__.py",
+    "catalog.py",
+    "contract.py",
+    "handler_kit.py",
+    "markdown.py",
+    "requirements.in",
+    "requirements.txt",
+)
 
 
 @dataclass(frozen=True)

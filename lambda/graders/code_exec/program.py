@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graders.contract import ItemError, Sample
+from graders.markdown import fenced_blocks
 
-FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 PYTHON_LABELS = frozenset({"", "python", "python3", "py", "py3"})
 MAX_PROGRAM_CHARS = 64_000
 MAX_TESTS = 50
@@ -150,7 +150,7 @@ class Program:
 
 
 def code_blocks(response: str) -> list[str]:
-    return [m.group(2) for m in FENCE.finditer(response) if m.group(1).lower() in PYTHON_LABELS]
+    return [block.body for block in fenced_blocks(response) if block.language in PYTHON_LABELS]
 
 
 def last_code_block(response: str, entry_point: str | None = None) -> str | None:

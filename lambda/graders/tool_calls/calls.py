@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graders.contract import ItemError, Sample, message_text
+from graders.markdown import fenced_blocks
 
 MAX_CALLS = 12
-FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)```", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -75,9 +74,9 @@ def calls_from_value(value: Any) -> list[Call] | None:
 def _json_values(text: str) -> list[Any]:
     """JSON values in text: fenced blocks (last first), the whole text, then the first object or list in it."""
     values: list[Any] = []
-    for match in reversed(list(FENCE.finditer(text))):
+    for block in reversed(fenced_blocks(text)):
         try:
-            values.append(json.loads(match.group(2)))
+            values.append(json.loads(block.body))
         except ValueError:
             continue
     stripped = text.strip()
