@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,11 @@ from graders.contract import ItemError, Sample, message_text
 from graders.markdown import fenced_blocks
 
 MAX_CALLS = 12
+# Hermes / Qwen chat templates write each call in these tags; an answer cut at the token limit may lose the last.
+TOOL_CALL_TAG = re.compile(r"<tool_call>(.*?)(?:</tool_call>|\Z)", re.DOTALL)
+JSON_START = re.compile(r"[\[{]")
+MAX_SCANNED_CHARS = 100_000
+MAX_JSON_ATTEMPTS = 64  # starts of a JSON value tried per text: prose full of braces stays cheap
 
 
 @dataclass(frozen=True)
@@ -71,27 +77,45 @@ def calls_from_value(value: Any) -> list[Call] | None:
     return None
 
 
-def _json_values(text: str) -> list[Any]:
-    """JSON values in text: fenced blocks (last first), the whole text, then the first object or list in it."""
+def _embedded_values(text: str) -> list[Any]:
+    """Every top-level JSON object or list in ``text``, in order (several calls are often several objects)."""
+    decoder = json.JSONDecoder()
     values: list[Any] = []
-    for block in reversed(fenced_blocks(text)):
+    text = text[:MAX_SCANNED_CHARS]
+    index, attempts = 0, 0
+    while attempts < MAX_JSON_ATTEMPTS and (found := JSON_START.search(text, index)):
+        attempts += 1
         try:
-            values.append(json.loads(block.body))
-        except ValueError:
-            continue
-    stripped = text.strip()
-    try:
-        values.append(json.loads(stripped))
-    except ValueError:
-        decoder = json.JSONDecoder()
-        for index, char in enumerate(text[:100_000]):
-            if char in "[{":
-                try:
-                    values.append(decoder.raw_decode(text, index)[0])
-                    break
-                except ValueError:
-                    continue
+            value, index = decoder.raw_decode(text, found.start())
+            values.append(value)
+        except (ValueError, RecursionError):
+            index = found.start() + 1
     return values
+
+
+def _collected(values: Iterable[Any]) -> list[Call] | None:
+    """The calls of every value that holds calls, in order; None when none does."""
+    calls: list[Call] = []
+    found = False
+    for value in values:
+        part = calls_from_value(value)
+        if part is not None:
+            found = True
+            calls += part
+    return calls[: MAX_CALLS * 2] if found else None
+
+
+def calls_in_text(text: str) -> list[Call] | None:
+    """Calls written as text, after any reasoning (``</think>``): the ``<tool_call>`` tags, else the fenced
+    blocks, else the JSON values of the text; from the first of these that holds calls, all of its calls."""
+    end = text.rfind("</think>")
+    if end >= 0:
+        text = text[end + len("</think>") :]
+    for chunks in (TOOL_CALL_TAG.findall(text), [block.body for block in fenced_blocks(text)], [text]):
+        calls = _collected(value for chunk in chunks for value in _embedded_values(chunk))
+        if calls is not None:
+            return calls
+    return None
 
 
 def answer_calls(sample: Sample) -> tuple[list[Call], str]:
@@ -104,11 +128,8 @@ def answer_calls(sample: Sample) -> tuple[list[Call], str]:
     legacy = last.get("function_call") if isinstance(last, Mapping) else None
     if isinstance(legacy, Mapping) and as_call(legacy):
         return [as_call(legacy)], "function_call"  # type: ignore[list-item]
-    for value in _json_values(message_text(last)):
-        found = calls_from_value(value)
-        if found is not None:
-            return found, "content"
-    return [], "none"
+    found = calls_in_text(message_text(last))
+    return (found, "content") if found is not None else ([], "none")
 
 
 def reference_calls(fields: Mapping[str, Any] | Sample) -> list[Call]:
