@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import time
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -93,6 +94,18 @@ class Grade:
 
 class ItemError(ValueError):
     """One item cannot be graded; it scores 0 and the message is logged."""
+
+
+# Reasoning models write their thinking first and close it with one of these tags (DeepSeek-R1 and Qwen3
+# ``</think>``; prompts that ask for ``<thinking>`` or ``<reasoning>``).
+_REASONING_END = re.compile(r"</(?:think|thinking|reasoning)>", re.IGNORECASE)
+
+
+def final_answer(text: str) -> str:
+    """What follows the model's reasoning (the last closing reasoning tag), else the whole text: drafts written
+    while thinking are not the answer, and the answer is what every grader reads."""
+    ends = [match.end() for match in _REASONING_END.finditer(text)]
+    return text[ends[-1] :] if ends else text
 
 
 def message_text(message: Mapping[str, Any]) -> str:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graders.contract import ItemError, Sample
+from graders.contract import ItemError, Sample, final_answer
 from graders.markdown import fenced_blocks
 
 PYTHON_LABELS = frozenset({"", "python", "python3", "py", "py3"})
@@ -183,7 +183,7 @@ def extract_program(response: str, plan: RowTests) -> Program:
     has ``starter_code`` and the code does not define the entry point at the top level."""
     if not isinstance(response, str) or not response.strip():
         return Program(None, "none")
-    response = response[: MAX_PROGRAM_CHARS * 2]
+    response = final_answer(response)[: MAX_PROGRAM_CHARS * 2]  # code drafted while reasoning is no answer
     block = last_code_block(response, plan.entry_point)
     text = block if block is not None else response
     if not text.strip():

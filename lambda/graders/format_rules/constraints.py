@@ -20,7 +20,7 @@ from typing import Any
 
 from .arguments import BadKwargs, Check, RowContext
 from .registry import INSTRUCTIONS
-from .structured import STRUCTURED_CHECKS
+from .structured import STRUCTURED_CHECKS, WHOLE_RESPONSE_CHECKS
 
 SPEC_FIELDS = ("instruction_id_list", "kwargs", "constraints")
 
@@ -33,6 +33,8 @@ class Constraint:
     check: Check | None
     error: str | None = None
     ifeval: bool = False  # IFEval instructions get its empty-response rule and loose mode
+    # Checks read the final answer (after the reasoning); a structure check of the tags reads the whole response.
+    whole_response: bool = False
 
 
 def decoded_field(value: Any) -> Any:
@@ -81,7 +83,7 @@ def structured_constraint(entry: Any, context: RowContext) -> Constraint:
     if builder is None:
         return _failed(name, f"unknown constraint type {kind!r}; known: {sorted(STRUCTURED_CHECKS)}")
     try:
-        return Constraint(name=name, check=builder(entry))
+        return Constraint(name=name, check=builder(entry), whole_response=kind in WHOLE_RESPONSE_CHECKS)
     except BadKwargs as exc:
         return _failed(name, f"bad constraint: {exc}")
     except Exception as exc:  # a field of a shape no validator foresaw

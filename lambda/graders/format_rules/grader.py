@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contract import Grade, Sample, zero
+from ..contract import Grade, Sample, final_answer, zero
 from .arguments import CheckError, RowContext
 from .constraints import SPEC_FIELDS, Constraint, build_constraints, spec_from_fields
 from .variants import response_variants
@@ -163,11 +163,13 @@ class FormatGrader:
         return self.grade_response(sample.response, constraints)
 
     def grade_response(self, response: str, constraints: list[Constraint]) -> Grade:
-        variants = response_variants(response, loose=self.loose)
+        # The reasoning is not the answer: "no commas" or "under 50 words" is about what follows it.
+        answer = final_answer(response)
+        variants = response_variants(answer, loose=self.loose)
         outcomes: list[float] = []
         problems: list[str] = []
         for constraint in constraints:
-            passed, problem = self._check(constraint, response, variants)
+            passed, problem = self._check(constraint, response if constraint.whole_response else answer, variants)
             outcomes.append(1.0 if passed else 0.0)
             if problem:
                 problems.append(f"{constraint.name}: {problem}")

@@ -11,6 +11,9 @@ Each entry of a row's ``constraints`` list is an object with a ``type``:
 * ``{"type": "length", "unit": "words" | "characters" | "sentences", "min": 10, "max": 200}``:
   inclusive bounds; at least one of ``min`` and ``max``.
 
+Every check reads the final answer, what follows the model's reasoning (``contract.final_answer``), except
+``tags_in_order``, which checks the reasoning's own tags too and so reads the whole response.
+
 An optional ``"id"`` names the metric (default: the type). A bad entry raises
 :class:`BadKwargs`; the grader scores it 0 and says why.
 """
@@ -192,6 +195,8 @@ def length(spec: Mapping[str, Any]) -> Check:
     return check
 
 
+# Checks of the whole response, reasoning tags included; every other check reads the final answer.
+WHOLE_RESPONSE_CHECKS = frozenset({"tags_in_order"})
 STRUCTURED_CHECKS: dict[str, Callable[[Mapping[str, Any]], Check]] = {
     "json": json_valid,
     "json_schema": json_schema,

@@ -1,6 +1,7 @@
 """Find the final answer in a model's response, as models write it.
 
-Precedence, first source that yields an answer wins (only what follows ``</think>`` is read):
+Precedence, first source that yields an answer wins (only what follows the reasoning, ``</think>``, is
+read: ``contract.final_answer``):
 
 1. ``<answer>...</answer>`` tags (a box inside a tag is its answer).
 2. ``\\boxed{}`` / ``\\fbox{}`` (nested braces). Only the *final group* of boxes competes: boxes
@@ -30,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..contract import final_answer
 from .hedging import DOUBT, OR
 from .normalize import clean_answer, compact
 
@@ -92,9 +94,7 @@ NOTHING = Extraction(answers=(), source="none")
 
 def extract_final_answer(text: str, *, implicit: bool = True) -> Extraction:
     """The final answer(s) in ``text``; ``implicit=False`` keeps to explicit markers (1-5)."""
-    thinking_end = text.rfind("</think>")
-    if thinking_end >= 0:  # answers drafted while reasoning are not the final answer
-        text = text[thinking_end + len("</think>") :]
+    text = final_answer(text)  # answers drafted while reasoning are not the final answer
     lowered = text.lower()
     answers, too_many = _answer_tags(text, lowered)
     if answers or too_many:

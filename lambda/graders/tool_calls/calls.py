@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from graders.contract import ItemError, Sample, message_text
+from graders.contract import ItemError, Sample, final_answer, message_text
 from graders.markdown import fenced_blocks
 
 MAX_CALLS = 12
@@ -106,11 +106,9 @@ def _collected(values: Iterable[Any]) -> list[Call] | None:
 
 
 def calls_in_text(text: str) -> list[Call] | None:
-    """Calls written as text, after any reasoning (``</think>``): the ``<tool_call>`` tags, else the fenced
+    """Calls written as text, after any reasoning (``contract.final_answer``): the ``<tool_call>`` tags, else the fenced
     blocks, else the JSON values of the text; from the first of these that holds calls, all of its calls."""
-    end = text.rfind("</think>")
-    if end >= 0:
-        text = text[end + len("</think>") :]
+    text = final_answer(text)
     for chunks in (TOOL_CALL_TAG.findall(text), [block.body for block in fenced_blocks(text)], [text]):
         calls = _collected(value for chunk in chunks for value in _embedded_values(chunk))
         if calls is not None:
