@@ -160,7 +160,7 @@ class EnvironmentConfig:
     grader_settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     preflight: PreflightConfig = field(default_factory=PreflightConfig)
     # Reward-health alarm thresholds (stacks/constructs/reward_health.py), snake_case field -> value.
-    reward_health: Mapping[str, float] = field(default_factory=dict)
+    reward_health: Mapping[str, int | float] = field(default_factory=dict)
 
     def grader_environment(self, kind: str, *, reward_only: bool = False) -> dict[str, str]:
         """The environment of a grader Lambda of this environment (the composite's includes its
@@ -175,6 +175,12 @@ class EnvironmentConfig:
         from graders.catalog import calls_judge
 
         return calls_judge(kind, self.grader_settings)
+
+    def grader_runs(self, kind: str) -> tuple[str, ...]:
+        """The kinds whose grading the ``kind`` function runs (the composite: its weighted components)."""
+        from graders.catalog import runs
+
+        return runs(kind, self.grader_settings)
 
     def grader_function_name(self, kind: str) -> str:
         return f"{self.project}-{self.name}-{kind}-grader"

@@ -496,7 +496,7 @@ def _environment(name: str, raw: Mapping[str, Any], project: str) -> tuple[list[
         composite=composite,
         grader_settings=sections,
         preflight=PreflightConfig(**{_snake(k): v for k, v in _section(env, "preflight").items()}),
-        reward_health={_snake(k): float(v) for k, v in _section(env, "reward_health").items()},
+        reward_health={_snake(k): v for k, v in _section(env, "reward_health").items()},  # the declared types
         hyperparameters=resolved["hyperparameters"],
         start_training=env.start_training,
         data_kms_key=env.data_kms_key,

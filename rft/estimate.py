@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from config.model import REPO_ROOT, EnvironmentConfig
+from graders.catalog import CATALOG, calls_judge
 
 from .errors import CliError
 from .rows import Row, read_rows
@@ -27,8 +28,6 @@ CHARS_PER_TOKEN = 4
 ITEMS_PER_INVOCATION = 64
 # Seconds of Lambda time per graded item (sympy parsing; the judge waits on Bedrock, bounded by its
 # concurrency). Assumptions to be replaced by `make bench` figures; override with --seconds-per-item.
-SECONDS_PER_ITEM = {"math": 0.05, "format": 0.01, "judge": 0.1, "composite": 0.15}
-JUDGE_CALLS_PER_ITEM = {"math": 0, "format": 0, "judge": 1}
 JUDGE_OUTPUT_TOKENS = 1024  # JudgeSettings.max_tokens default (JUDGE_MAX_TOKENS)
 JUDGE_RUBRIC_TOKENS = 450  # ~1.7k characters of rubric plus the request wrapper
 STATE_TRANSITIONS_PER_ROW = 8  # evaluation map: iteration, parallel, two answers, grader, record
@@ -97,10 +96,12 @@ class Estimate:
         return sum(line.usd for line in self.lines if line.usd is not None)
 
 
-def judge_calls_per_item(config: EnvironmentConfig, grader: str) -> int:
-    if grader == "composite":
-        return 1 if config.composite.weights.get("judge", 0) > 0 else 0
-    return JUDGE_CALLS_PER_ITEM[grader]
+def judge_calls_per_item(config: EnvironmentConfig | None, grader: str) -> int:
+    """Judge calls per graded item: one when the grader calls the judge with these settings (the catalogue's
+    rule), else none; without a configuration, the catalogue's defaults."""
+    if config is None:
+        return 1 if calls_judge(grader, {}) else 0
+    return 1 if config.grader_calls_judge(grader) else 0
 
 
 def estimate(
@@ -128,7 +129,7 @@ def estimate(
     invocations = math.ceil(training_items / ITEMS_PER_INVOCATION) + (
         validation_runs * math.ceil(len(validation) * samples / ITEMS_PER_INVOCATION)
     )
-    per_item = SECONDS_PER_ITEM[grader] if seconds_per_item is None else seconds_per_item
+    per_item = CATALOG[grader].seconds_per_item if seconds_per_item is None else seconds_per_item
     memory_gb = grader_memory_mb(grader) / 1024
     gb_seconds = items * per_item * memory_gb
     out.figures.update(

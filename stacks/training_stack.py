@@ -209,6 +209,7 @@ class TrainingStack(cdk.Stack):
             topic=self.notifications.topic,
             thresholds=thresholds,
             calls_judge=config.grader_calls_judge(config.grader),
+            checks_constraints="format" in config.grader_runs(config.grader),
         )
         self.monitoring.dashboard.add_widgets(*self.reward_health.widgets())
         cdk.CfnOutput(self, "DashboardName", value=dashboard_name)

@@ -109,6 +109,8 @@ class GraderKind:
     judge: bool = False  # always calls the judge model
     isolated: bool = False  # runs model-written programs: no network path, a role that can only log
     composable: bool = False  # may be a component of the composite
+    # Typical Lambda seconds per graded item, for `rft estimate` (measured by benchmarks/, rounded up).
+    seconds_per_item: float = 0.05
     # What every row must carry and a logged prompt (invocation logs) never does; None: it grades those too.
     row_reference: str | None = None
 
@@ -140,6 +142,7 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.math_handler.handler",
             memory_mb=1024,
             timeout_seconds=300,
+            seconds_per_item=0.05,
             code=("math_answer", "math_handler.py"),
             composable=True,
             row_needs="a reference_answer with the final answer",
@@ -170,6 +173,7 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.format_handler.handler",
             memory_mb=512,
             timeout_seconds=300,
+            seconds_per_item=0.01,
             code=("format_rules", "format_handler.py"),
             composable=True,
             row_needs="instruction_id_list and kwargs (IFEval) or constraints",
@@ -197,6 +201,7 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.judge_handler.handler",
             memory_mb=512,
             timeout_seconds=600,
+            seconds_per_item=0.1,
             code=("judge", "judge_handler.py"),
             judge=True,
             composable=True,
@@ -304,6 +309,7 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.composite_handler.handler",
             memory_mb=1024,
             timeout_seconds=600,
+            seconds_per_item=0.15,
             code=(
                 "math_answer",
                 "format_rules",
@@ -337,6 +343,7 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.code_handler.handler",
             memory_mb=2048,
             timeout_seconds=600,
+            seconds_per_item=0.25,
             code=("code_exec", "code_handler.py"),
             isolated=True,
             composable=True,
@@ -442,6 +449,7 @@ CATALOG: dict[str, GraderKind] = {
             handler="graders.tools_handler.handler",
             memory_mb=512,
             timeout_seconds=60,
+            seconds_per_item=0.005,
             code=("tool_calls", "tools_handler.py"),
             composable=True,
             row_needs="reference_answer.tool_calls (name, arguments); optional OpenAI tools schemas",
@@ -519,6 +527,11 @@ def is_isolated(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> bool:
     """Whether the function must be deployed isolated (no network path, a role that can only log): the kind runs
     model-written programs itself, or it is a composite one of whose weighted components does."""
     return CATALOG[kind].isolated or any(CATALOG[name].isolated for name in weighted_components(kind, settings))
+
+
+def runs(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> tuple[str, ...]:
+    """The kinds whose grading a function of this kind runs: the composite's weighted components, else itself."""
+    return weighted_components(kind, settings) if CATALOG[kind].components else (kind,)
 
 
 def composition_problems(kind: str, settings: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -185,11 +185,7 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
         rows = rows[: max(0, args.limit)]
     if not rows:
         raise CliError(f"{dataset}: no rows to evaluate")
-    judge_per_answer = (
-        1
-        if grader == "judge"
-        else (judge_calls_per_item(config, grader) if config is not None and grader == "composite" else 0)
-    )
+    judge_per_answer = judge_calls_per_item(config, grader)
     figures = evaluation_figures(rows, max_tokens=max_tokens or 0, judge_calls_per_answer=judge_per_answer)
     console.print(
         f"evaluation of {len(rows)} rows from {dataset}: {figures['model_calls']} Converse calls "

@@ -36,9 +36,6 @@ from graders import (
     metric_dimensions,
 )
 
-CONSTRAINT_GRADERS = ("format", "composite")
-JUDGE_GRADERS = ("judge", "composite")
-
 
 @dataclass(frozen=True)
 class RewardHealthThresholds:
@@ -64,13 +61,12 @@ class RewardHealthAlarms(Construct):
         grader_timeout: cdk.Duration,
         topic: sns.ITopic,
         thresholds: RewardHealthThresholds = RewardHealthThresholds(),
-        calls_judge: bool | None = None,
+        calls_judge: bool,
+        checks_constraints: bool,
     ) -> None:
-        """``calls_judge``: whether the grader calls the judge (a composite only with judge weight > 0);
-        None: the judge and the composite do."""
+        """``calls_judge``: whether the grader calls the judge, ``checks_constraints``: whether it runs the format
+        grader (both from the catalogue: a composite only with that component's weight > 0)."""
         super().__init__(scope, id_)
-        if calls_judge is None:
-            calls_judge = grader_kind in JUDGE_GRADERS
         t = thresholds
         period = cdk.Duration.minutes(t.period_minutes)
         self.alarms: list[cloudwatch.Alarm] = []
@@ -133,7 +129,7 @@ class RewardHealthAlarms(Construct):
         self.no_constraints_share: cloudwatch.MathExpression | None = None
         self.judge_error_share: cloudwatch.MathExpression | None = None
         self.neutral_score_share: cloudwatch.MathExpression | None = None
-        if grader_kind in CONSTRAINT_GRADERS:
+        if checks_constraints:
             self.no_constraints_share = flagged(ITEMS_WITHOUT_CONSTRAINTS_METRIC, "nc", "rows without constraints")
             alarm(
                 "NoConstraintsShare",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from config.settings import DEFAULT_CONFIG_FILE, parse_config
+from graders.catalog import CATALOG
 from rft.commands.cli import main
 from rft.estimate import estimate, load_prices
 from rft.rows import Row
@@ -124,5 +125,15 @@ def test_the_composite_calls_the_judge_only_when_weighted():
     rows = [Row(1, {"messages": [{"role": "user", "content": "q"}]})]
     weighted = env(grader="composite")
     assert estimate(weighted, PRICES, training=rows).figures["judge_calls"] == 8
-    unweighted = replace(weighted, composite=replace(weighted.composite, weights={"math": 0.7, "format": 0.3}))
+    weights = {"math": 0.7, "format": 0.3}
+    settings = {**weighted.grader_settings, "composite": {**weighted.grader_settings["composite"], "weights": weights}}
+    unweighted = replace(weighted, composite=replace(weighted.composite, weights=weights), grader_settings=settings)
     assert estimate(unweighted, PRICES, training=rows).figures["judge_calls"] == 0
+
+
+@pytest.mark.parametrize("grader", list(CATALOG))
+def test_every_catalogue_kind_can_be_estimated(grader):
+    rows = [Row(1, {"messages": [{"role": "user", "content": "q"}]})]
+    figures = estimate(env(grader=grader), PRICES, training=rows).figures
+    assert figures["training_items"] > 0
+    assert (figures["judge_calls"] > 0) == env(grader=grader).grader_calls_judge(grader)
