@@ -3,7 +3,8 @@
 At least 100,000 hostile items per grader (``tests/support/hostile_items.py``: arbitrary JSON in every
 field, both payload shapes, unicode, huge and deep values, wrong types, odd ids and constraint ids) in
 batches of 1 to 256, through the real handler machinery (Powertools metrics included). The judge, also
-inside the composite, talks to an in-process fake client (no network). Prints, per grader: raised
+inside the composite, talks to an in-process fake client (no network); the code grader runs whatever program
+an item carries in its real sandbox. Prints, per grader: raised
 batches (must be 0), id mismatches (0), malformed results (0), and the slowest batch and item.
 
     .venv/bin/python benchmarks/fuzz_graders.py [ITEMS_PER_GRADER] [GRADER ...]
@@ -73,10 +74,10 @@ def fuzz(name: str, handler, items: int, seed: int) -> dict:
 
 def main(argv: list[str]) -> int:
     items = int(argv[0]) if argv and argv[0].isdigit() else int(os.environ.get("FUZZ_ITEMS", ITEMS_PER_GRADER))
-    wanted = [a for a in argv if not a.isdigit()] or ["math", "format", "judge", "composite"]
     warnings.filterwarnings("ignore", message="No application metrics")
     logging.disable(logging.CRITICAL)  # item reasons are logged at INFO; keep the output to the figures
     all_handlers = handlers()
+    wanted = [a for a in argv if not a.isdigit()] or list(all_handlers)
     failed = False
     print(f"fuzz: {items} hostile items per grader, batches of 1-{MAX_BATCH}")
     for index, name in enumerate(wanted):

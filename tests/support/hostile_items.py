@@ -272,9 +272,10 @@ def handlers(*, configuration_error: bool = False) -> dict[str, Any]:
     the judge (also inside the composite) talks to :class:`FakeJudgeClient`."""
     import graders.format_handler
     import graders.math_handler
+    import graders.tools_handler
     from graders.composite import CompositeGrader, CompositeSettings
     from graders.composite_handler import MathComponent, build_format
-    from tests.support.grader_handlers import handler_with
+    from tests.support.grader_handlers import code_handler_for, handler_with
 
     judge = fake_judge(configuration_error=configuration_error)
     math_component = MathComponent()
@@ -296,4 +297,6 @@ def handlers(*, configuration_error: bool = False) -> dict[str, Any]:
         "format": graders.format_handler.handler,
         "judge": handler_with("judge", lambda: judge.grade_samples),
         "composite": handler_with("composite", lambda: grade_composite),
+        "code": code_handler_for({"CODE_TEST_TIMEOUT_SECONDS": "1"}),  # programs run in the real sandbox
+        "tools": graders.tools_handler.handler,
     }
