@@ -21,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "lambda")]
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the graders' per-batch INFO lines would hide the table
 
 from preflight.checks import PreflightFailed, run_preflight
 from rft.synthesis.preflight_batch import DEFAULT_SAMPLE_ROWS, build_preflight_batch
@@ -33,6 +34,8 @@ CASES = (
     ("format", "instruction_following.jsonl"),
     ("judge", "math_word_problems.jsonl"),
     ("composite", "instruction_following.jsonl"),
+    ("code", "code_problems.jsonl"),
+    ("tools", "tool_calls.jsonl"),
 )
 
 

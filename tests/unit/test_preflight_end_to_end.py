@@ -65,3 +65,14 @@ def test_a_grader_reading_fields_only_under_metadata_fails_on_the_top_level_shap
     batch = build_preflight_batch(ROOT / "datasets" / "math_word_problems.jsonl", "math")
     with pytest.raises(PreflightFailed, match="reference answers score below 0.5|differently by payload shape"):
         _preflight(batch, metadata_only)
+
+
+def test_the_code_preflight_bounds_its_never_ending_programs_and_keeps_every_other_case():
+    from rft.synthesis.preflight_batch import BOUNDED_CASES
+
+    batch = build_preflight_batch(ROOT / "datasets" / "code_problems.jsonl", "code")
+    kinds = batch["kinds"]
+    assert batch["rows"] == 32
+    assert kinds.count("never_ends") == BOUNDED_CASES["never_ends"] * 2  # both payload shapes
+    for kind in ("reference", "fails_one_test", "does_not_compile"):
+        assert kinds.count(kind) == 64, kind
