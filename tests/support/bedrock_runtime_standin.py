@@ -395,3 +395,19 @@ def by_model(responders: dict[str, Responder], default: Responder | None = None)
         return responder(call)
 
     return respond
+
+
+def crate_question_judge(monkeypatch, tmp_path, **extra_env: str) -> BedrockRuntimeStandin:
+    """A started stand-in judge for the crate question (9/10 when the answer says 84, 3/10 otherwise) that the
+    handlers' boto3 reaches, with the reasoning rubric and composite weights math 0.5, format 0.3, judge 0.2.
+    The caller stops it."""
+    server = BedrockRuntimeStandin(Behaviour(responder=score_by_answer(lambda a: 9 if "84" in a else 3))).start()
+    point_boto3_at(
+        monkeypatch,
+        tmp_path,
+        server.endpoint_url,
+        JUDGE_RUBRIC="reasoning",
+        COMPOSITE_WEIGHTS=json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2}),
+        **extra_env,
+    )
+    return server

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from graders.handler_kit import LocalContext
-from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at, score_by_answer
+from tests.support.bedrock_runtime_standin import Behaviour, crate_question_judge
 
 QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'."
 
@@ -17,14 +17,7 @@ QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'
 @pytest.fixture
 def standin(monkeypatch, tmp_path):
     # The stand-in judge: 9/10 when the answer says 84, 3/10 otherwise.
-    server = BedrockRuntimeStandin(Behaviour(responder=score_by_answer(lambda a: 9 if "84" in a else 3))).start()
-    point_boto3_at(
-        monkeypatch,
-        tmp_path,
-        server.endpoint_url,
-        JUDGE_RUBRIC="reasoning",
-        COMPOSITE_WEIGHTS=json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2}),
-    )
+    server = crate_question_judge(monkeypatch, tmp_path)
     yield server
     server.stop()
 

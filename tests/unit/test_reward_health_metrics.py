@@ -9,7 +9,7 @@ import json
 import pytest
 
 from graders.contract import Grade
-from tests.support.bedrock_runtime_standin import BedrockRuntimeStandin, Behaviour, point_boto3_at, score_by_answer
+from tests.support.bedrock_runtime_standin import Behaviour, crate_question_judge
 from tests.support.grader_handlers import handler_with
 
 QUESTION = "A crate holds 12 boxes of 7 cans. How many cans? End with '#### <n>'."
@@ -67,15 +67,7 @@ def test_no_count_is_emitted_when_no_item_is_flagged(capsys):
 
 @pytest.fixture
 def standin(monkeypatch, tmp_path):
-    server = BedrockRuntimeStandin(Behaviour(responder=score_by_answer(lambda a: 9 if "84" in a else 3))).start()
-    point_boto3_at(
-        monkeypatch,
-        tmp_path,
-        server.endpoint_url,
-        JUDGE_RUBRIC="reasoning",
-        COMPOSITE_WEIGHTS=json.dumps({"math": 0.5, "format": 0.3, "judge": 0.2}),
-        JUDGE_MAX_ATTEMPTS="2",
-    )
+    server = crate_question_judge(monkeypatch, tmp_path, JUDGE_MAX_ATTEMPTS="2")
     yield server
     server.stop()
 
