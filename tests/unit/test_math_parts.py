@@ -362,3 +362,48 @@ def test_importing_the_handler_loads_neither_sympy_nor_math_verify():
     )
     out = subprocess.run([sys.executable, "-c", code, str(LAMBDA_DIR)], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("off_main_thread", [False, True], ids=["timer", "watchdog"])
+def test_the_limit_waits_out_a_garbage_collection_instead_of_raising_inside_it(off_main_thread):
+    """An exception raised in a gc callback (or a finalizer the collector runs) is swallowed as unraisable:
+    the limit must neither raise there nor lose its timeout."""
+    import gc
+    import sys
+    import threading
+
+    unraisable: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda info: unraisable.append(info.exc_type)
+
+    def slow_callback(phase, info):
+        if phase == "start":
+            until = time.monotonic() + 0.3
+            while time.monotonic() < until:  # Python code, where an alarm could land
+                pass
+
+    outcome: list[str] = []
+
+    def check() -> None:
+        try:
+            with time_limit(0.05):
+                gc.collect()  # the limit expires during the slow callback
+                while True:
+                    pass
+        except SymbolicTimeout:
+            outcome.append("timed out")
+
+    gc.callbacks.append(slow_callback)
+    try:
+        if off_main_thread:
+            worker = threading.Thread(target=check)
+            worker.start()
+            worker.join(10)
+        else:
+            check()
+    finally:
+        gc.callbacks.remove(slow_callback)
+        sys.unraisablehook = previous_hook
+    assert outcome == ["timed out"]
+    assert unraisable == []
+    assert not [c for c in gc.callbacks if getattr(c, "__self__", None).__class__.__name__ == "_Collections"]

@@ -12,11 +12,14 @@ parse answer, verify) and math_verify runs with its timeouts off:
 Either way the exception derives from BaseException, so Math-Verify's and sympy's
 ``except Exception`` cannot swallow it, and it is raised again every ``REFIRE_SECONDS`` in
 case something does. Neither can stop one long C call (a huge integer power): the
-pre-screening in :mod:`.guards` keeps those out.
+pre-screening in :mod:`.guards` keeps those out. While the cyclic garbage collector runs, the limit
+waits for it (see :class:`_Collections`): Python swallows an exception raised in a collector
+callback or in a finalizer the collector runs, so raising there would only lose that firing.
 """
 
 from __future__ import annotations
 
+import gc
 import signal
 import threading
 import time
@@ -31,6 +34,48 @@ class SymbolicTimeout(BaseException):
     """The symbolic check of one item ran past its time limit."""
 
 
+class _Collections:
+    """Whether a garbage collection is under way, from a ``gc.callbacks`` entry kept first (it sees "start"
+    before any other callback runs) and one kept last (it sees "stop" after all of them), while a limit is on."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self._limits = 0
+        self._lock = threading.Lock()
+
+    def _first(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.running = True
+
+    def _last(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "stop":
+            self.running = False
+
+    def _unhook(self) -> None:
+        for callback in (self._first, self._last):
+            while callback in gc.callbacks:
+                gc.callbacks.remove(callback)
+
+    @contextmanager
+    def watched(self) -> Iterator[None]:
+        with self._lock:
+            self._limits += 1
+            self._unhook()  # callbacks added since (a library's own) go between the two again
+            gc.callbacks.insert(0, self._first)
+            gc.callbacks.append(self._last)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._limits -= 1
+                if not self._limits:
+                    self._unhook()
+                    self.running = False
+
+
+_COLLECTIONS = _Collections()
+
+
 def timer_available() -> bool:
     """Whether the SIGALRM timer can be used here (else the watchdog thread is)."""
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
@@ -41,7 +86,7 @@ class _Alarm:
         self.armed = True
 
     def __call__(self, signum: int, frame: Any) -> None:
-        if self.armed:
+        if self.armed and not _COLLECTIONS.running:  # else the timer's next firing raises
             raise SymbolicTimeout()
 
 
@@ -49,12 +94,13 @@ class _Alarm:
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`SymbolicTimeout` in the block once ``seconds`` have passed."""
     seconds = max(seconds, 0.001)
-    if timer_available():
-        with _signal_limit(seconds):
-            yield
-    else:
-        with _watchdog_limit(seconds):
-            yield
+    with _COLLECTIONS.watched():
+        if timer_available():
+            with _signal_limit(seconds):
+                yield
+        else:
+            with _watchdog_limit(seconds):
+                yield
 
 
 @contextmanager
@@ -107,7 +153,8 @@ class _Watchdog:
     def _fire(self) -> None:
         with self._lock:
             if self._armed:
-                self._set_async_exc(self._thread_id, self._exception)
+                if not _COLLECTIONS.running:
+                    self._set_async_exc(self._thread_id, self._exception)
                 self._timer = self._schedule(REFIRE_SECONDS)
 
     def disarm(self) -> None:
