@@ -54,7 +54,8 @@ def _bundle_path(python: str) -> list[str]:
         text=True,
         check=True,
     ).stdout.strip()
-    for asset in sorted(ROOT.glob("cdk.out/asset.*/")):
+    # Newest first: cdk synth leaves the assets of earlier code in cdk.out.
+    for asset in sorted(ROOT.glob("cdk.out/asset.*/"), key=lambda path: path.stat().st_mtime, reverse=True):
         bundled = (asset / "graders" / "math_handler.py").exists() and (asset / "math_verify").is_dir()
         if bundled:  # noqa: SIM102  (one condition per line: which asset, then which interpreter)
             if any(asset.glob(f"**/*cpython-{version}-*.so")) or not any(asset.glob("**/*.so")):
