@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -53,3 +55,15 @@ def metrics_table(means: Mapping[str, tuple[str, float, int]], *, limit: int = 4
     for name, (kind, mean, count) in list(means.items())[:limit]:
         table.add_row(Text(name), Text(kind), f"{mean:.3f}", str(count))
     return table
+
+
+def progress_bar(console: Console) -> Progress:
+    """The bar the grading commands show while items are graded (gone once done)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )

@@ -9,12 +9,10 @@ rft estimate --env ENV [--prices FILE]
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -33,7 +31,9 @@ from ..estimate import (
 )
 from ..evaluation import Models, answer_all, error_code, grade_answers, records, summarize, verdict, write_outputs
 from ..local_grading import HANDLER_MODULES
+from ..render import progress_bar
 from ..rows import read_rows
+from .environment_settings import export_grader_settings
 
 DEFAULT_OUT = Path("rft-results") / "evaluation"
 DEFAULT_CONCURRENCY = 8
@@ -136,24 +136,6 @@ def deployed_tuned_model(config: EnvironmentConfig, region: str) -> str:
         raise
 
 
-def _apply_grader_settings(config: EnvironmentConfig, grader: str) -> None:
-    """The grader reads its settings from the environment, as in its Lambda (explicit variables win)."""
-
-    for key, value in config.grader_environment(grader).items():
-        os.environ.setdefault(key, value)
-
-
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
 def run_evaluate(args: argparse.Namespace, console: Console) -> int:
     config = environment(args.env, args.config) if args.env else None
     dataset, grader, base, tuned, max_tokens = (
@@ -172,7 +154,7 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
         if config.hyperparameters is not None:  # None on the open-weight path (no inference settings)
             max_tokens = max_tokens or config.hyperparameters.inference_max_tokens
             reasoning = config.hyperparameters.reasoning_effort
-        _apply_grader_settings(config, grader)
+        export_grader_settings(config, grader)
     missing = [
         flag for flag, value in (("--dataset", dataset), ("--grader", grader), ("--base-model", base)) if not value
     ]
@@ -206,7 +188,7 @@ def run_evaluate(args: argparse.Namespace, console: Console) -> int:
         tuned = deployed_tuned_model(config, args.region)
     client = runtime_client(args.region, args.concurrency)
     models = Models(base=base, tuned=tuned, max_tokens=max_tokens, reasoning_effort=reasoning)
-    with _progress(console) as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task("answering (both models)", total=2 * len(rows))
         answers = answer_all(
             client, rows, models, concurrency=args.concurrency, progress=lambda n: progress.advance(task, n)

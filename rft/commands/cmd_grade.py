@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -18,7 +17,7 @@ from graders.catalog import CATALOG, calls_judge
 
 from ..errors import CliError
 from ..local_grading import HANDLER_MODULES, batch_item, load_handler, metrics_of, prompt_and_response, run_grader
-from ..render import distribution_tables, metrics_table
+from ..render import distribution_tables, metrics_table, progress_bar
 from ..rows import read_rows
 from ..scoring import auc, metric_means, stats
 from ..synthesis.rehearsal import REFERENCE, build_cases, low_score_details
@@ -78,22 +77,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     rehearse.set_defaults(run=run_rehearse)
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
 def _grade_items(
     console: Console, grader: str, items: Sequence[dict[str, Any]], *, reasons: dict[str, str] | None = None
 ) -> list[dict[str, Any]]:
     handler = load_handler(grader)
-    with _progress(console) as progress:
+    with progress_bar(console) as progress:
         task = progress.add_task(f"grading with {grader}", total=len(items))
         return run_grader(handler, items, progress=lambda n: progress.advance(task, n), reasons=reasons)
 

@@ -25,6 +25,12 @@ def add_environment_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def export_grader_settings(config: EnvironmentConfig, grader: str) -> None:
+    """The grader reads its settings from the environment, as in its Lambda (variables already set win)."""
+    for name, value in config.grader_environment(grader).items():
+        os.environ.setdefault(name, value)
+
+
 def apply_environment(args: argparse.Namespace) -> EnvironmentConfig | None:
     """Load ``--env``'s configuration, default ``--grader`` to its grader and export its grader settings."""
     if not getattr(args, "env", None):
@@ -37,7 +43,6 @@ def apply_environment(args: argparse.Namespace) -> EnvironmentConfig | None:
         raise CliError(str(exc), exit_code=2) from None
     if getattr(args, "grader", None) is None:
         args.grader = config.grader
-    for name, value in config.grader_environment(args.grader).items():
-        os.environ.setdefault(name, value)
+    export_grader_settings(config, args.grader)
     os.environ.setdefault("AWS_REGION", config.region)
     return config
